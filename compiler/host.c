@@ -1,0 +1,305 @@
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+/*
+ * The host VMs are validated against: read from a host file (-H) or
+ * probed.  A probe builds the same document a host file would give,
+ * so both go through one model.
+ */
+
+int
+host_read(struct ctx *ctx, struct host *h, const char *path)
+{
+	memset(h, 0, sizeof(*h));
+	if (doc_read(ctx, &h->doc, path, NULL) == -1)
+		return -1;
+	if (h->doc.nsect == 0) {
+		diag_error(ctx, (struct loc){ intern(ctx, path), 0 }, NULL,
+		    "no [host] section");
+		return -1;
+	}
+	return host_model(ctx, h);
+}
+
+static void
+put(struct host *h, const char *section, const char *key, char *value)
+{
+	struct loc	 at = { "live host", 0 };
+
+	doc_add(&h->doc, section, key, value, at);
+}
+
+static void
+section(struct host *h, const char *name)
+{
+	struct loc	 at = { "live host", 0 };
+
+	doc_section(&h->doc, name, strlen(name), at);
+}
+
+static int
+prefixlen(const struct sockaddr *sa)
+{
+	const unsigned char	*p;
+	size_t			 n, i;
+	int			 bits = 0, m;
+
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		p = (const unsigned char *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		n = 4;
+	} else {
+		p = (const unsigned char *)
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		n = 16;
+	}
+	for (i = 0; i < n && p[i] == 0xff; i++)
+		bits += 8;
+	for (m = 0x80; i < n && (p[i] & m); m >>= 1)
+		bits++;
+	return bits;
+}
+
+static int
+cmp_ifa(const void *a, const void *b)
+{
+	const struct ifaddrs	*x = *(struct ifaddrs *const *)a;
+	const struct ifaddrs	*y = *(struct ifaddrs *const *)b;
+
+	return strcmp(x->ifa_name, y->ifa_name);
+}
+
+static char *
+fmt_addr(const struct ifaddrs *ifa)
+{
+	char		 s[INET6_ADDRSTRLEN];
+	const void	*a;
+
+	if (ifa->ifa_addr->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)
+		    ifa->ifa_addr)->sin_addr;
+	else
+		a = &((const struct sockaddr_in6 *)(const void *)
+		    ifa->ifa_addr)->sin6_addr;
+	if (inet_ntop(ifa->ifa_addr->sa_family, a, s, sizeof(s)) == NULL)
+		return NULL;
+	return xasprintf("%s/%d", s, prefixlen(ifa->ifa_netmask));
+}
+
+static void
+probe_ifaces(struct ctx *ctx, struct host *h)
+{
+	struct ifaddrs	*all, *ifa, **v;
+	char		*name;
+	size_t		 n = 0, i, j;
+
+	if (getifaddrs(&all) == -1) {
+		diag_sys(ctx, (struct loc){ NULL, 0 },
+		    "cannot list network interfaces: %s", strerror(errno));
+		return;
+	}
+	for (ifa = all; ifa != NULL; ifa = ifa->ifa_next)
+		n++;
+	v = xcalloc(n, sizeof(*v));
+	for (n = 0, ifa = all; ifa != NULL; ifa = ifa->ifa_next)
+		v[n++] = ifa;
+	qsort(v, n, sizeof(*v), cmp_ifa);
+	for (i = 0; i < n; i = j) {
+		name = xasprintf("interface.%s", v[i]->ifa_name);
+		section(h, name);
+		for (j = i; j < n && strcmp(v[j]->ifa_name, v[i]->ifa_name) == 0;
+		    j++) {
+			if (v[j]->ifa_addr == NULL ||
+			    (v[j]->ifa_addr->sa_family != AF_INET &&
+			    v[j]->ifa_addr->sa_family != AF_INET6))
+				continue;
+			/* Link-local IPv6 carries a scope; vmc needs none. */
+			if (v[j]->ifa_addr->sa_family == AF_INET6 &&
+			    IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)
+			    (void *)v[j]->ifa_addr)->sin6_addr))
+				continue;
+			put(h, name, "address", fmt_addr(v[j]));
+		}
+		put(h, name, "up", xstrdup(v[i]->ifa_flags & IFF_UP ?
+		    "yes" : "no"));
+		put(h, name, "loopback", xstrdup(v[i]->ifa_flags &
+		    IFF_LOOPBACK ? "yes" : "no"));
+		free(name);
+	}
+	free(v);
+	freeifaddrs(all);
+}
+
+/* An executable on PATH or where Homebrew puts it. */
+static char *
+which(const char *prog)
+{
+	const char	*path, *p, *end;
+	char		*dir, *file;
+
+	if ((path = getenv("PATH")) == NULL)
+		path = "";
+	path = xasprintf("%s:/opt/homebrew/bin:/usr/local/bin", path);
+	for (p = path; *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		if (*p != '/')
+			continue;
+		dir = xasprintf("%.*s", (int)(end - p), p);
+		file = path_join(dir, prog);
+		free(dir);
+		if (access(file, X_OK) == 0) {
+			free((char *)path);
+			return file;
+		}
+		free(file);
+	}
+	free((char *)path);
+	return NULL;
+}
+
+static char *
+find_firmware(const char *qemu)
+{
+	const char	*fixed[] = { "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",
+	    "/usr/share/AAVMF/AAVMF_CODE.fd" };
+	char		*dir, *p;
+	size_t		 i;
+
+	if (qemu != NULL) {
+		dir = path_dir(qemu);
+		p = xasprintf("%s/../share/qemu/edk2-aarch64-code.fd", dir);
+		free(dir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	for (i = 0; i < 2; i++)
+		if (access(fixed[i], R_OK) == 0)
+			return xstrdup(fixed[i]);
+	return NULL;
+}
+
+int
+host_probe(struct ctx *ctx, struct host *h)
+{
+	struct utsname	 u;
+	const char	*os, *arch;
+	char		*x86, *arm, *fw;
+	long		 cpus, pages, pagesize;
+
+	memset(h, 0, sizeof(*h));
+	h->live = 1;
+	if (uname(&u) == -1) {
+		diag_sys(ctx, (struct loc){ NULL, 0 }, "uname: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (strcmp(u.sysname, "Darwin") == 0)
+		os = "macos";
+	else if (strcmp(u.sysname, "Linux") == 0)
+		os = "linux";
+	else
+		os = u.sysname;
+	if (strcmp(u.machine, "x86_64") == 0 || strcmp(u.machine, "amd64") == 0)
+		arch = "x86_64";
+	else if (strcmp(u.machine, "arm64") == 0 ||
+	    strcmp(u.machine, "aarch64") == 0)
+		arch = "aarch64";
+	else
+		arch = u.machine;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pages = sysconf(_SC_PHYS_PAGES);
+	pagesize = sysconf(_SC_PAGESIZE);
+	section(h, "host");
+	put(h, "host", "os", xstrdup(os));
+	put(h, "host", "arch", xstrdup(arch));
+	put(h, "host", "cpus", xasprintf("%ld", cpus > 0 ? cpus : 1));
+	put(h, "host", "memory", xasprintf("%lldK", pages > 0 && pagesize > 0 ?
+	    (long long)pages * (pagesize / 1024) : 0));
+	probe_ifaces(ctx, h);
+	section(h, "qemu");
+	x86 = which("qemu-system-x86_64");
+	arm = which("qemu-system-aarch64");
+	fw = find_firmware(arm);
+	if (x86 != NULL)
+		put(h, "qemu", "x86_64", x86);
+	if (arm != NULL)
+		put(h, "qemu", "aarch64", arm);
+	if (fw != NULL)
+		put(h, "qemu", "firmware-aarch64", fw);
+	return host_model(ctx, h);
+}
+
+static void
+print_val(FILE *fp, const char *key, const struct val *v)
+{
+	if (v->s != NULL)
+		fprintf(fp, "%s = %s\n", key, v->s);
+}
+
+static void
+print_size(FILE *fp, uint64_t n)
+{
+	static const char	 units[] = "KMGT";
+	int			 u = -1;
+
+	while (u < 3 && n % 1024 == 0 && n >= 1024) {
+		n /= 1024;
+		u++;
+	}
+	if (u < 0)
+		fprintf(fp, "memory = %lluK\n", (unsigned long long)(n / 1024));
+	else
+		fprintf(fp, "memory = %llu%c\n", (unsigned long long)n, units[u]);
+}
+
+void
+host_print(const struct host *h, FILE *fp)
+{
+	size_t	 i, j;
+
+	fprintf(fp, "[host]\n");
+	print_val(fp, "os", &h->os);
+	print_val(fp, "arch", &h->arch);
+	print_val(fp, "cpus", &h->cpus);
+	print_size(fp, h->memory.n);
+	for (i = 0; i < h->nifs; i++) {
+		fprintf(fp, "\n[interface.%s]\n", h->ifs[i].name);
+		for (j = 0; j < h->ifs[i].naddr; j++)
+			fprintf(fp, "address = %s\n", h->ifs[i].addr[j].s);
+		print_val(fp, "up", &h->ifs[i].up);
+		print_val(fp, "loopback", &h->ifs[i].loopback);
+	}
+	fprintf(fp, "\n[qemu]\n");
+	print_val(fp, "x86_64", &h->qemu_x86_64);
+	print_val(fp, "aarch64", &h->qemu_aarch64);
+	print_val(fp, "firmware-aarch64", &h->firmware_aarch64);
+}
+
+const struct iface *
+host_iface(const struct host *h, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->nifs; i++)
+		if (strcmp(h->ifs[i].name, name) == 0)
+			return &h->ifs[i];
+	return NULL;
+}

@@ -1,0 +1,337 @@
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: vmc build [-o outdir] [-H hostfile] [-p rundir] profile ...\n"
+	    "       vmc check [-H hostfile] profile ...\n"
+	    "       vmc show [-H hostfile] file.ini\n"
+	    "       vmc host\n"
+	    "       vmc -h | -V\n");
+}
+
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t	 n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct fleet {
+	struct vm	**v;
+	size_t		 n, cap;
+};
+
+static void
+add_profile(struct ctx *ctx, struct fleet *f, const char *path)
+{
+	struct vm	*vm;
+	const char	*base;
+	char		*dir;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->v = xreallocarray(f->v, f->cap, sizeof(*f->v));
+	}
+	vm = f->v[f->n++] = xcalloc(1, sizeof(*vm));
+	vm->path = xstrdup(path);
+	vm->at.file = intern(ctx, path);
+	base = strrchr(path, '/');
+	base = base == NULL ? path : base + 1;
+	vm->name = xasprintf("%.*s", (int)(strlen(base) - 4), base);
+	dir = path_dir(path);
+	vm->dir = path_abs(dir);
+	free(dir);
+	if (vm->dir == NULL)
+		vm->dir = xstrdup(".");
+}
+
+/* A directory means every *.ini directly inside it, in byte order. */
+static void
+add_dir(struct ctx *ctx, struct fleet *f, const char *path)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		**names = NULL, *p;
+	size_t		 n = 0, i;
+
+	if ((d = opendir(path)) == NULL) {
+		diag_sys(ctx, (struct loc){ path, 0 }, "%s", strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".ini"))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n == 0)
+		diag_error(ctx, (struct loc){ path, 0 }, NULL,
+		    "no profiles (*.ini) in this directory");
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		p = path_join(path, names[i]);
+		add_profile(ctx, f, p);
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+collect(struct ctx *ctx, struct fleet *f, int argc, char **argv)
+{
+	struct stat	 st;
+	int		 i;
+
+	for (i = 0; i < argc; i++) {
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			add_dir(ctx, f, argv[i]);
+		else if (!has_suffix(argv[i], ".ini"))
+			diag_error(ctx, (struct loc){ argv[i], 0 }, NULL,
+			    "a profile must be a directory or a .ini file");
+		else
+			add_profile(ctx, f, argv[i]);
+	}
+}
+
+/* Reads, models and validates one profile. */
+static void
+load(struct ctx *ctx, struct vm *vm, const char *rundir)
+{
+	char	*vis;
+
+	vm->errors = ctx->errors;
+	if (check_vmname(vm->name) == -1) {
+		vis = diag_vis(vm->name);
+		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
+		    "be 1 to %d of a-z, 0-9 and '-', not starting or ending "
+		    "with '-'", vis, MAX_NAME);
+		free(vis);
+		return;
+	}
+	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
+	    vm->doc.n == 0 && vm->doc.nsect == 0)
+		return;
+	vm_model(ctx, vm);
+	vm_validate(ctx, vm, rundir);
+}
+
+static char *
+abs_dir(const char *dir)
+{
+	char	 cwd[PATH_MAX];
+	size_t	 n;
+	char	*p;
+
+	if (dir[0] == '/')
+		p = xstrdup(dir);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		err(EXIT_SYSTEM, "getcwd");
+	else
+		p = strcmp(dir, ".") == 0 ? xstrdup(cwd) : path_join(cwd, dir);
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	return p;
+}
+
+static int
+status(const struct ctx *ctx)
+{
+	if (ctx->sys > 0)
+		return EXIT_SYSTEM;
+	return ctx->errors > 0 ? EXIT_INVALID : 0;
+}
+
+static int
+emit(struct fleet *f, const char *outdir)
+{
+	struct outfile	*out;
+	size_t		 i, n = 0, written;
+	int		 rc;
+
+	out = xcalloc(2 * f->n, sizeof(*out));
+	for (i = 0; i < f->n; i++) {
+		out[n].name = xasprintf("%s.sh", f->v[i]->name);
+		out[n].mode = 0755;
+		emit_sh(f->v[i], &out[n++].data);
+		out[n].name = xasprintf("%s.plist", f->v[i]->label.s);
+		out[n].mode = 0644;
+		emit_plist(f->v[i], &out[n++].data);
+	}
+	rc = output_write(outdir, out, n, &written);
+	for (i = 0; i < n; i++) {
+		free(out[i].name);
+		buf_free(&out[i].data);
+	}
+	free(out);
+	return rc == 0 ? 0 : EXIT_SYSTEM;
+}
+
+static void
+show(const struct vm *vm)
+{
+	struct argv	 a;
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	qemu_argv(vm, &a);
+	for (i = 0; i < a.n; i++) {
+		if (i > 0)
+			buf_puts(&b, " ");
+		quote_sh(&b, a.v[i]);
+	}
+	printf("%s\n", b.p);
+	buf_free(&b);
+	argv_free(&a);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctx	 ctx;
+	struct host	 host;
+	struct fleet	 fleet = { NULL, 0, 0 };
+	const char	*cmd, *outdir = "output", *hostfile = NULL;
+	char		*rundir = NULL, *vis;
+	size_t		 i;
+	int		 ch, rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 && argc == 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "-V") == 0 && argc == 2) {
+		printf("vmc %s\n", VMC_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0 &&
+	    strcmp(cmd, "show") != 0 && strcmp(cmd, "host") != 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	while ((ch = getopt(argc, argv, "H:o:p:")) != -1) {
+		switch (ch) {
+		case 'H':
+			hostfile = optarg;
+			break;
+		case 'o':
+		case 'p':
+			if (strcmp(cmd, "build") != 0) {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			if (ch == 'o')
+				outdir = optarg;
+			else
+				rundir = optarg;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(cmd, "host") == 0) {
+		if (argc != 0 || hostfile != NULL) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		rc = host_probe(&ctx, &host);
+		host_print(&host, stdout);
+		host_free(&host);
+		goto done;
+	}
+	if (argc == 0 || (strcmp(cmd, "show") == 0 && argc != 1)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (rundir != NULL && rundir[0] != '/') {
+		vis = diag_vis(rundir);
+		fprintf(stderr, "vmc: error: -p: %s is not an absolute path\n",
+		    vis);
+		free(vis);
+		return EXIT_USAGE;
+	}
+	rundir = abs_dir(rundir != NULL ? rundir : outdir);
+	if (!utf8_valid(rundir) || strpbrk(rundir, "\n\r\t") != NULL) {
+		vis = diag_vis(rundir);
+		fprintf(stderr, "vmc: error: run directory %s is not printable "
+		    "UTF-8\n", vis);
+		free(vis);
+		free(rundir);
+		return EXIT_USAGE;
+	}
+	if (hostfile != NULL)
+		rc = host_read(&ctx, &host, hostfile);
+	else
+		rc = host_probe(&ctx, &host);
+	if (rc == -1) {
+		fprintf(stderr, "vmc: cannot validate without a valid host "
+		    "description\n");
+		host_free(&host);
+		free(rundir);
+		rc = status(&ctx);
+		goto done;
+	}
+	ctx.host = &host;
+	if (strcmp(cmd, "show") == 0) {
+		if (!has_suffix(argv[0], ".ini"))
+			diag_error(&ctx, (struct loc){ argv[0], 0 }, NULL,
+			    "a profile must be a .ini file");
+		else
+			add_profile(&ctx, &fleet, argv[0]);
+	} else
+		collect(&ctx, &fleet, argc, argv);
+	for (i = 0; i < fleet.n; i++)
+		load(&ctx, fleet.v[i], rundir);
+	if (ctx.errors == 0)
+		fleet_validate(&ctx, fleet.v, fleet.n);
+	rc = status(&ctx);
+	if (rc == 0 && strcmp(cmd, "show") == 0)
+		show(fleet.v[0]);
+	else if (rc == 0 && strcmp(cmd, "build") == 0)
+		rc = emit(&fleet, outdir);
+	for (i = 0; i < fleet.n; i++)
+		vm_free(fleet.v[i]);
+	free(fleet.v);
+	host_free(&host);
+	free(rundir);
+done:
+	for (i = 0; i < ctx.nfiles; i++)
+		free(ctx.files[i]);
+	free(ctx.files);
+	if (rc == -1)
+		rc = status(&ctx);
+	return rc;
+}

@@ -1,0 +1,143 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * The QEMU command line of a validated VM, as an argument vector with
+ * groups (an option and its value) for readable output.
+ */
+
+static const char *const accel_names[] = { "auto", "hvf", "kvm", "tcg" };
+static const char *const netdevs[] = { "user", "vmnet-shared", "vmnet-host",
+    "vmnet-bridged" };
+
+static void
+add(struct argv *a, char *s)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = s;
+}
+
+/* Starts an output line: an option, then its value unless NULL. */
+static void
+opt(struct argv *a, const char *o, struct buf *value)
+{
+	if (a->ngroup == a->capgroup) {
+		a->capgroup = a->capgroup ? a->capgroup * 2 : 32;
+		a->group = xreallocarray(a->group, a->capgroup,
+		    sizeof(*a->group));
+	}
+	a->group[a->ngroup++] = a->n;
+	add(a, xstrdup(o));
+	if (value != NULL) {
+		add(a, value->p != NULL ? value->p : xstrdup(""));
+		memset(value, 0, sizeof(*value));
+	}
+}
+
+static void
+netdev(struct argv *a, const struct nic *nic, size_t idx)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		 mac[18], ip[16];
+	size_t		 i;
+
+	buf_printf(&b, "%s,id=net%zu", netdevs[nic->mode.n], idx);
+	if (nic->mode.n == NET_BRIDGED) {
+		buf_puts(&b, ",ifname=");
+		quote_qemu(&b, nic->interface.s);
+	}
+	if (nic->isolated.s != NULL)
+		buf_printf(&b, ",isolated=%s", nic->isolated.n ? "on" : "off");
+	if (nic->uuid.s != NULL)
+		buf_printf(&b, ",net-uuid=%s", nic->uuid.s);
+	if (nic->start.s != NULL) {
+		fmt_ipv4(nic->start.n, ip);
+		buf_printf(&b, ",start-address=%s", ip);
+		fmt_ipv4(nic->end.n, ip);
+		buf_printf(&b, ",end-address=%s", ip);
+		fmt_ipv4(nic->mask.n, ip);
+		buf_printf(&b, ",subnet-mask=%s", ip);
+	}
+	for (i = 0; i < nic->nfwd; i++) {
+		fmt_ipv4(nic->fwd[i].addr, ip);
+		buf_printf(&b, ",hostfwd=%s:%s:%u-:%u",
+		    nic->fwd[i].proto == PROTO_TCP ? "tcp" : "udp", ip,
+		    nic->fwd[i].hport, nic->fwd[i].gport);
+	}
+	opt(a, "-netdev", &b);
+	quote_qemu(&b, nic->model.s);
+	fmt_mac(nic->hwaddr, mac);
+	buf_printf(&b, ",netdev=net%zu,mac=%s", idx, mac);
+	opt(a, "-device", &b);
+}
+
+void
+qemu_argv(const struct vm *vm, struct argv *a)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	memset(a, 0, sizeof(*a));
+	opt(a, vm->qemupath, NULL);
+	buf_puts(&b, "guest=");
+	quote_qemu(&b, vm->name);
+	opt(a, "-name", &b);
+	quote_qemu(&b, vm->machine.s);
+	opt(a, "-machine", &b);
+	for (i = 0; i < 2 && vm->accels[i] != -1; i++) {
+		buf_puts(&b, accel_names[vm->accels[i]]);
+		opt(a, "-accel", &b);
+	}
+	/* max, unlike host, also works when hvf or kvm falls back to tcg. */
+	buf_puts(&b, "max");
+	opt(a, "-cpu", &b);
+	buf_printf(&b, "%llu", (unsigned long long)vm->cpus.n);
+	opt(a, "-smp", &b);
+	buf_printf(&b, "%lluM", (unsigned long long)(vm->memory.n >> 20));
+	opt(a, "-m", &b);
+	if (vm->fwpath != NULL) {
+		buf_puts(&b, "if=pflash,format=raw,readonly=on,file=");
+		quote_qemu(&b, vm->fwpath);
+		opt(a, "-drive", &b);
+	}
+	buf_puts(&b, "file=");
+	quote_qemu(&b, vm->imagepath);
+	buf_printf(&b, ",format=%s,if=virtio", vm->format.s);
+	opt(a, "-drive", &b);
+	if (vm->seed.s != NULL) {
+		buf_puts(&b, "type=1,serial=ds=nocloud;s=");
+		quote_qemu(&b, vm->seed.s);
+		opt(a, "-smbios", &b);
+	}
+	for (i = 0; i < vm->nnic; i++)
+		netdev(a, &vm->nic[i], i);
+	if (vm->nnic == 0) {
+		buf_puts(&b, "none");
+		opt(a, "-nic", &b);
+	}
+	buf_puts(&b, "unix:");
+	quote_qemu(&b, vm->qmp);
+	buf_puts(&b, ",server=on,wait=off");
+	opt(a, "-qmp", &b);
+	buf_puts(&b, "none");
+	opt(a, "-display", &b);
+	buf_puts(&b, "stdio");
+	opt(a, "-serial", &b);
+}
+
+void
+argv_free(struct argv *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	free(a->group);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,69 @@
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * The only ways user data reaches output: as a shell word, as XML
+ * text, or inside a QEMU option value.
+ */
+
+/* A word for sh: bare when it is safe, else single-quoted. */
+void
+quote_sh(struct buf *b, const char *s)
+{
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-") == strlen(s)) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_add(b, "'", 1);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_add(b, p, 1);
+	}
+	buf_add(b, "'", 1);
+}
+
+void
+quote_xml(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&apos;");
+			break;
+		default:
+			buf_add(b, s, 1);
+		}
+	}
+}
+
+/* QEMU splits option values on ','; a literal comma is written ",,". */
+void
+quote_qemu(struct buf *b, const char *s)
+{
+	const char	*comma;
+
+	while ((comma = strchr(s, ',')) != NULL) {
+		buf_add(b, s, comma - s + 1);
+		buf_add(b, ",", 1);
+		s = comma + 1;
+	}
+	buf_puts(b, s);
+}

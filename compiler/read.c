@@ -1,0 +1,445 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+#define MAX_FILE	(16 * 1024 * 1024)
+#define MAX_KEY		48	/* inih keeps 49 bytes of names */
+
+/* One file being read; includes nest through parent. */
+struct reader {
+	struct ctx		*ctx;
+	struct doc		*doc;
+	const struct reader	*parent;
+	const char		*file;
+	const char		*name;	/* expands ${name}; NULL: no expansion */
+	char			*buf;
+	size_t			 len, pos;
+	int			 line;
+	int			 depth;
+	int			 bad;	/* this line was rejected by the reader */
+	int			 pending; /* a key line inih has not handed on */
+	dev_t			 dev;
+	ino_t			 ino;
+};
+
+static int	read_file(struct reader *);
+static int	handler(void *, const char *, const char *, const char *);
+
+/*
+ * File names live as long as the run, so every loc can point at one.
+ * Each read of a file gets its own copy: pointer equality then means
+ * "the same file read", which is how duplicate keys are found.
+ */
+const char *
+intern(struct ctx *ctx, const char *s)
+{
+	if (ctx->nfiles == ctx->capfiles) {
+		ctx->capfiles = ctx->capfiles ? ctx->capfiles * 2 : 64;
+		ctx->files = xreallocarray(ctx->files, ctx->capfiles,
+		    sizeof(*ctx->files));
+	}
+	return ctx->files[ctx->nfiles++] = xstrdup(s);
+}
+
+char *
+path_dir(const char *path)
+{
+	const char	*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xasprintf("%.*s", (int)(slash - path), path);
+}
+
+char *
+path_join(const char *dir, const char *file)
+{
+	size_t	 n;
+
+	if (file[0] == '/' || strcmp(dir, ".") == 0)
+		return xstrdup(file);
+	n = strlen(dir);
+	return xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/",
+	    file);
+}
+
+/* An absolute form of a path, without resolving the last component. */
+char *
+path_abs(const char *path)
+{
+	char	 real[PATH_MAX];
+	char	*dir, *base, *p;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	dir = path_dir(path);
+	if (realpath(dir, real) == NULL) {
+		free(dir);
+		return NULL;
+	}
+	free(dir);
+	base = strrchr(path, '/');
+	base = base == NULL ? (char *)path : base + 1;
+	p = path_join(real, base);
+	return p;
+}
+
+void
+doc_add(struct doc *doc, const char *section, const char *key, char *value,
+    struct loc at)
+{
+	struct setting	*s;
+
+	if (doc->n == doc->cap) {
+		doc->cap = doc->cap ? doc->cap * 2 : 32;
+		doc->v = xreallocarray(doc->v, doc->cap, sizeof(*doc->v));
+	}
+	s = &doc->v[doc->n++];
+	s->section = xstrdup(section);
+	s->key = xstrdup(key);
+	s->value = value;
+	s->at = at;
+}
+
+void
+doc_section(struct doc *doc, const char *name, size_t len, struct loc at)
+{
+	if (doc->nsect == doc->capsect) {
+		doc->capsect = doc->capsect ? doc->capsect * 2 : 8;
+		doc->sections = xreallocarray(doc->sections, doc->capsect,
+		    sizeof(*doc->sections));
+		doc->names = xreallocarray(doc->names, doc->capsect,
+		    sizeof(*doc->names));
+	}
+	doc->sections[doc->nsect] = at;
+	doc->names[doc->nsect++] = xasprintf("%.*s", (int)len, name);
+}
+
+void
+doc_free(struct doc *doc)
+{
+	size_t	 i;
+
+	for (i = 0; i < doc->n; i++) {
+		free(doc->v[i].section);
+		free(doc->v[i].key);
+		free(doc->v[i].value);
+	}
+	for (i = 0; i < doc->nsect; i++)
+		free(doc->names[i]);
+	free(doc->v);
+	free(doc->sections);
+	free(doc->names);
+	memset(doc, 0, sizeof(*doc));
+}
+
+static struct loc
+here(const struct reader *r)
+{
+	struct loc	 at = { r->file, r->line };
+
+	return at;
+}
+
+/*
+ * Checks one line before inih sees it, so that every syntax error is
+ * reported, not only the first, and nothing is cut silently: inih
+ * reads at most num - 1 bytes a line and keeps 49 bytes of a name.
+ * Returns 0 when the line is to be replaced by an empty one.
+ */
+static int
+check_line(struct reader *r, const char *p, size_t n, int num)
+{
+	const char	*end, *eq;
+
+	if (memchr(p, '\0', n) != NULL) {
+		diag_error(r->ctx, here(r), NULL, "line contains a NUL byte");
+		return 0;
+	}
+	if (n + 3 > (size_t)num) {
+		diag_error(r->ctx, here(r), NULL,
+		    "line is %zu bytes long; at most %d are allowed", n,
+		    num - 3);
+		return 0;
+	}
+	if (n == 0 || *p == ';' || *p == '#')
+		return 1;
+	if (*p == '[') {
+		if ((end = memchr(p, ']', n)) == NULL) {
+			diag_error(r->ctx, here(r), NULL,
+			    "section header lacks a closing ']'");
+			return 0;
+		}
+		if (end - p - 1 > MAX_KEY) {
+			diag_error(r->ctx, here(r), NULL,
+			    "section name is longer than %d bytes", MAX_KEY);
+			return 0;
+		}
+		doc_section(r->doc, p + 1, end - p - 1, here(r));
+		return 1;
+	}
+	eq = p;
+	while (eq < p + n && *eq != '=' && *eq != ':')
+		eq++;
+	if (eq == p + n) {
+		diag_error(r->ctx, here(r), NULL,
+		    "expected 'key = value' or '[section]'");
+		return 0;
+	}
+	if (eq - p > MAX_KEY) {
+		diag_error(r->ctx, here(r), NULL,
+		    "key is longer than %d bytes", MAX_KEY);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The reader inih calls like fgets.  It counts lines, which the
+ * handler cannot learn portably, and strips leading blanks so that an
+ * indented key is never taken for a continuation line.
+ */
+static char *
+reader(char *out, int num, void *arg)
+{
+	struct reader	*r = arg;
+	const char	*p, *nl;
+	size_t		 n;
+
+	if (r->pending) {
+		/* inih found no key in it, e.g. "key ; comment = value" */
+		diag_error(r->ctx, (struct loc){ r->file, r->pending }, NULL,
+		    "expected 'key = value' or '[section]'");
+		r->pending = 0;
+	}
+	if (r->pos >= r->len)
+		return NULL;
+	p = r->buf + r->pos;
+	if ((nl = memchr(p, '\n', r->len - r->pos)) == NULL)
+		nl = r->buf + r->len;
+	r->pos = nl - r->buf + 1;
+	r->line++;
+	if (r->line == 1 && nl - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < nl && (*p == ' ' || *p == '\t'))
+		p++;
+	n = nl - p;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	r->bad = !check_line(r, p, n, num);
+	if (r->bad)
+		n = 0;
+	else if (n > 0 && *p != '[' && *p != ';' && *p != '#')
+		r->pending = r->line;
+	memcpy(out, p, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	return out;
+}
+
+/* ${name} is the only variable; anything else is an error. */
+static char *
+expand(struct reader *r, const char *key, const char *v)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*p, *end;
+	char		*vis;
+
+	buf_add(&b, "", 0);
+	for (p = v; *p != '\0'; p++) {
+		if (r->name == NULL || p[0] != '$' || p[1] != '{') {
+			buf_add(&b, p, 1);
+			continue;
+		}
+		if ((end = strchr(p, '}')) == NULL) {
+			diag_error(r->ctx, here(r), key,
+			    "unterminated '${' in value");
+			buf_free(&b);
+			return NULL;
+		}
+		if (end - p != 6 || strncmp(p + 2, "name", 4) != 0) {
+			vis = xasprintf("%.*s", (int)(end - p + 1), p);
+			free(b.p);
+			b.p = diag_vis(vis);
+			diag_error(r->ctx, here(r), key,
+			    "unknown variable %s; only ${name} is defined",
+			    b.p);
+			free(vis);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_puts(&b, r->name);
+		p = end;
+	}
+	return b.p;
+}
+
+static int
+check_value(struct reader *r, const char *key, const char *v)
+{
+	const unsigned char	*p;
+	char			*vis;
+
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	if (*p == '\0' && utf8_valid(v))
+		return 1;
+	vis = diag_vis(v);
+	diag_error(r->ctx, here(r), key, "%s: %s", vis, *p != '\0' ?
+	    "control characters are not allowed" : "invalid UTF-8");
+	free(vis);
+	return 0;
+}
+
+static void
+include(struct reader *r, const char *value)
+{
+	struct reader		 sub;
+	const struct reader	*p;
+	char			*dir, *path;
+
+	if (r->depth >= MAX_INCLUDE) {
+		diag_error(r->ctx, here(r), "include",
+		    "includes nest deeper than %d files", MAX_INCLUDE);
+		return;
+	}
+	dir = path_dir(r->file);
+	path = path_join(dir, value);
+	free(dir);
+	memset(&sub, 0, sizeof(sub));
+	sub.ctx = r->ctx;
+	sub.doc = r->doc;
+	sub.parent = r;
+	sub.file = intern(r->ctx, path);
+	sub.name = r->name;
+	sub.depth = r->depth + 1;
+	free(path);
+	if (read_file(&sub) == -1)
+		return;
+	for (p = r; p != NULL; p = p->parent)
+		if (p->dev == sub.dev && p->ino == sub.ino)
+			break;
+	if (p != NULL)
+		diag_error(r->ctx, here(r), "include",
+		    "include cycle: '%s' is already being read", sub.file);
+	else
+		ini_parse_stream(reader, &sub, handler, &sub);
+	free(sub.buf);
+}
+
+static int
+handler(void *arg, const char *section, const char *key, const char *value)
+{
+	struct reader	*r = arg;
+	char		*v;
+
+	r->pending = 0;
+	if (r->bad)
+		return 1;
+	if (*key == '\0') {
+		diag_error(r->ctx, here(r), NULL, "missing key before '='");
+		return 1;
+	}
+	if (!check_value(r, key, value))
+		return 1;
+	if (strcmp(key, "include") == 0) {
+		if (*section != '\0')
+			diag_error(r->ctx, here(r), key,
+			    "must come before the first section");
+		else
+			include(r, value);
+		return 1;
+	}
+	if ((v = expand(r, key, value)) == NULL)
+		return 1;
+	doc_add(r->doc, section, key, v, here(r));
+	return 1;
+}
+
+static int
+read_file(struct reader *r)
+{
+	struct stat	 st;
+	struct loc	 at = { r->file, 0 };
+	ssize_t		 n;
+	int		 fd;
+
+	if (r->parent != NULL)
+		at = here(r->parent);
+	/* O_NONBLOCK: a FIFO must not hang the build. */
+	if ((fd = open(r->file, O_RDONLY | O_NONBLOCK)) == -1) {
+		diag_sys(r->ctx, at, "cannot open '%s': %s", r->file,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		diag_sys(r->ctx, at, "cannot stat '%s': %s", r->file,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+		diag_sys(r->ctx, at, "'%s' is %s", r->file,
+		    S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
+		    "larger than 16 MiB" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	r->buf = xmalloc(st.st_size + 1);
+	r->len = 0;
+	while (r->len < (size_t)st.st_size) {
+		n = read(fd, r->buf + r->len, st.st_size - r->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			diag_sys(r->ctx, at, "cannot read '%s': %s", r->file,
+			    n == 0 ? "file shrank" : strerror(errno));
+			close(fd);
+			free(r->buf);
+			r->buf = NULL;
+			return -1;
+		}
+		r->len += n;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Reads a profile or host file with everything it includes into doc,
+ * in reading order: included files first, so later values win.
+ */
+int
+doc_read(struct ctx *ctx, struct doc *doc, const char *path, const char *name)
+{
+	struct reader	 r;
+	int		 errors = ctx->errors, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.ctx = ctx;
+	r.doc = doc;
+	r.file = intern(ctx, path);
+	r.name = name;
+	if (read_file(&r) == -1)
+		return -1;
+	rc = ini_parse_stream(reader, &r, handler, &r);
+	free(r.buf);
+	if (rc == -2) {
+		diag_sys(ctx, (struct loc){ r.file, 0 }, "out of memory");
+		return -1;
+	}
+	return ctx->errors > errors ? -1 : 0;
+}

@@ -1,0 +1,543 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+/*
+ * Checks one profile against the host, then the whole set against
+ * itself.  Writes no file; every finding is a diagnostic.
+ */
+
+#define MIN_MEMORY	(16ULL << 20)
+#define QEMU_MAC	0x525400123456ULL	/* every QEMU's first default */
+#define MAX_SUN_PATH	103			/* macOS sun_path less the NUL */
+
+static struct loc
+val_at(const struct vm *vm, const struct val *v)
+{
+	return v->at.line > 0 ? v->at : vm->at;
+}
+
+static void
+check_accel(struct ctx *ctx, struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	int			 same = vm->arch.n == h->arch.n;
+	int			 native = h->os.n == OS_MACOS ? ACCEL_HVF : ACCEL_KVM;
+
+	vm->accels[0] = vm->accels[1] = -1;
+	switch (vm->accel.n) {
+	case ACCEL_AUTO:
+		if (same) {
+			vm->accels[0] = native;
+			vm->accels[1] = ACCEL_TCG;
+		} else
+			vm->accels[0] = ACCEL_TCG;
+		return;
+	case ACCEL_HVF:
+	case ACCEL_KVM:
+		if ((int)vm->accel.n != native)
+			diag_error(ctx, vm->accel.at, "accel", "%s runs only on "
+			    "%s hosts; this host is %s", vm->accel.s,
+			    vm->accel.n == ACCEL_HVF ? "macOS" : "Linux",
+			    h->os.s);
+		else if (!same)
+			diag_error(ctx, vm->accel.at, "accel", "%s cannot run "
+			    "an %s guest on an %s host; use accel = tcg",
+			    vm->accel.s, vm->arch.s, h->arch.s);
+		vm->accels[0] = (int)vm->accel.n;
+		return;
+	default:
+		vm->accels[0] = ACCEL_TCG;
+	}
+}
+
+/* Returns the detected format, or -1 after a diagnostic. */
+static int
+probe_image(struct ctx *ctx, struct vm *vm)
+{
+	struct stat	 st;
+	unsigned char	 magic[4];
+	ssize_t		 n;
+	int		 fd;
+	char		*vis;
+
+	vis = diag_vis(vm->imagepath);
+	fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK);
+	if (fd == -1 && errno == ENOENT && !ctx->host->live) {
+		if (vm->format.s == NULL)
+			diag_error(ctx, vm->image.at, "image", "%s does not "
+			    "exist here, so its format cannot be detected; "
+			    "set format", vis);
+		else
+			diag_warn(ctx, vm->image.at, "image", "%s does not "
+			    "exist on this machine", vis);
+		free(vis);
+		return -1;
+	}
+	if (fd == -1) {
+		diag_error(ctx, vm->image.at, "image", "%s: %s", vis,
+		    strerror(errno));
+		free(vis);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		diag_error(ctx, vm->image.at, "image", "%s is not a regular "
+		    "file", vis);
+		close(fd);
+		free(vis);
+		return -1;
+	}
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	free(vis);
+	return n == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? FMT_QCOW2 : FMT_RAW;
+}
+
+static void
+check_image(struct ctx *ctx, struct vm *vm)
+{
+	int	 fmt;
+
+	vm->imagepath = path_join(vm->dir, vm->image.s);
+	if ((fmt = probe_image(ctx, vm)) == -1)
+		return;
+	if (vm->format.s == NULL) {
+		vm->format.n = fmt;
+		vm->format.s = enum_name("format", fmt);
+	} else if ((int)vm->format.n != fmt)
+		diag_error(ctx, vm->format.at, "format", "%s, but the image is "
+		    "%s", vm->format.s, enum_name("format", fmt));
+}
+
+static void
+check_binaries(struct ctx *ctx, struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	const struct val	*q, *fw;
+
+	q = vm->qemu.s != NULL ? &vm->qemu : vm->arch.n == ARCH_X86_64 ?
+	    &h->qemu_x86_64 : &h->qemu_aarch64;
+	if (q->s == NULL)
+		diag_error(ctx, vm->at, "qemu", "the host has no "
+		    "qemu-system-%s; install QEMU or set qemu in [vm]",
+		    vm->arch.s);
+	else {
+		vm->qemupath = xstrdup(q->s);
+		if (h->live && access(q->s, X_OK) == -1)
+			diag_error(ctx, val_at(vm, &vm->qemu), "qemu",
+			    "'%s': %s", q->s, strerror(errno));
+	}
+	fw = vm->firmware.s != NULL ? &vm->firmware :
+	    vm->arch.n == ARCH_AARCH64 ? &h->firmware_aarch64 : NULL;
+	if (fw != NULL && fw->s != NULL)
+		vm->fwpath = path_join(vm->dir, fw->s);
+	else if (vm->arch.n == ARCH_AARCH64)
+		diag_error(ctx, vm->at, "firmware", "an aarch64 VM needs UEFI "
+		    "firmware and the host description names none; set "
+		    "firmware in [vm]");
+}
+
+static int
+ipv4_mask_ok(uint32_t m)
+{
+	return m != 0 && (~m & (~m + 1)) == 0;
+}
+
+static void
+check_vmnet_range(struct ctx *ctx, struct vm *vm, struct nic *nic)
+{
+	const struct host	*h = ctx->host;
+	uint32_t		 s = nic->start.n, e = nic->end.n, m = nic->mask.n;
+	uint32_t		 net, hm;
+	size_t			 i, j;
+	int			 set;
+
+	set = (nic->start.s != NULL) + (nic->end.s != NULL) +
+	    (nic->mask.s != NULL);
+	if (set == 0)
+		return;
+	if (set != 3) {
+		diag_error(ctx, nic->at, NULL, "start-address, end-address and "
+		    "subnet-mask go together: set all three or none");
+		return;
+	}
+	if (!ipv4_mask_ok(m))
+		diag_error(ctx, nic->mask.at, "subnet-mask", "'%s' is not a "
+		    "contiguous mask", nic->mask.s);
+	else if (s >= e)
+		diag_error(ctx, nic->end.at, "end-address", "'%s' is not "
+		    "after start-address '%s'", nic->end.s, nic->start.s);
+	else if ((s & m) != (e & m) || (s & ~m) == 0 || (e | m) == UINT32_MAX)
+		diag_error(ctx, nic->end.at, "end-address", "'%s' to '%s' is "
+		    "not inside one subnet of mask '%s' (excluding its network "
+		    "and broadcast addresses)", nic->start.s, nic->end.s,
+		    nic->mask.s);
+	else {
+		net = s & m;
+		for (i = 0; i < h->nifs; i++)
+			for (j = 0; j < h->ifs[i].naddr; j++) {
+				const struct cidr *c = &h->ifs[i].addr[j];
+				uint32_t a;
+
+				if (c->family != AF_INET)
+					continue;
+				a = (uint32_t)c->addr[0] << 24 |
+				    c->addr[1] << 16 | c->addr[2] << 8 |
+				    c->addr[3];
+				hm = c->prefix == 0 ? 0 :
+				    UINT32_MAX << (32 - c->prefix);
+				/* Two subnets overlap when one holds the other. */
+				if ((a & (hm & m)) == (net & (hm & m)))
+					diag_error(ctx, nic->start.at,
+					    "start-address", "subnet '%s' "
+					    "overlaps %s of host interface %s",
+					    nic->start.s, c->s, h->ifs[i].name);
+			}
+	}
+	(void)vm;
+}
+
+static void
+check_forward_addr(struct ctx *ctx, const struct fwd *f)
+{
+	const struct host	*h = ctx->host;
+	uint32_t		 a, m;
+	size_t			 i, j;
+	char			 s[16];
+
+	if (f->addr == 0 || f->addr == 0x7f000001)
+		return;
+	for (i = 0; i < h->nifs; i++)
+		for (j = 0; j < h->ifs[i].naddr; j++) {
+			const struct cidr *c = &h->ifs[i].addr[j];
+
+			if (c->family != AF_INET)
+				continue;
+			a = (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 |
+			    c->addr[2] << 8 | c->addr[3];
+			m = c->prefix == 0 ? 0 : UINT32_MAX << (32 - c->prefix);
+			/* Linux answers on all of 127/8, macOS on 127.0.0.1. */
+			if (a == f->addr || (h->os.n == OS_LINUX &&
+			    h->ifs[i].loopback.n && (a & m) == (f->addr & m)))
+				return;
+		}
+	fmt_ipv4(f->addr, s);
+	diag_error(ctx, f->at, "forward", "no host interface has address %s; "
+	    "use 127.0.0.1, 0.0.0.0 or an address of the host", s);
+}
+
+static void
+list_bridgeable(const struct host *h, struct buf *b)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < h->nifs; i++)
+		if (h->ifs[i].up.n && !h->ifs[i].loopback.n)
+			buf_printf(b, "%s%s", n++ ? ", " : "", h->ifs[i].name);
+	if (n == 0)
+		buf_puts(b, "none");
+}
+
+static void
+check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
+{
+	const struct host	*h = ctx->host;
+	struct nic		*nic = &vm->nic[idx];
+	const struct iface	*ifp;
+	struct buf		 b = { NULL, 0, 0 };
+	size_t			 i;
+	int			 vmnet;
+
+	if (nic->mode.s == NULL)
+		return;
+	vmnet = nic->mode.n != NET_USER;
+	if (vmnet && h->os.n != OS_MACOS)
+		diag_error(ctx, nic->mode.at, "mode", "%s exists only in QEMU "
+		    "on macOS; this host is %s", nic->mode.s, h->os.s);
+	if (vmnet && strcmp(vm->user.s, "root") != 0)
+		diag_error(ctx, nic->mode.at, "mode", "%s needs QEMU to run as "
+		    "root, but [service] user is '%s'", nic->mode.s,
+		    vm->user.s);
+	if (nic->mode.n == NET_BRIDGED && nic->interface.s == NULL &&
+	    nic->interface.at.line == 0)
+		diag_error(ctx, nic->mode.at, "interface", "vmnet-bridged "
+		    "needs the host interface to bridge");
+	if (nic->mode.n != NET_BRIDGED && nic->interface.s != NULL)
+		diag_error(ctx, nic->interface.at, "interface", "only "
+		    "vmnet-bridged bridges an interface");
+	if (nic->mode.n == NET_BRIDGED && nic->interface.s != NULL) {
+		ifp = host_iface(h, nic->interface.s);
+		if (ifp == NULL || !ifp->up.n || ifp->loopback.n) {
+			list_bridgeable(h, &b);
+			diag_error(ctx, nic->interface.at, "interface", "'%s' "
+			    "%s; interfaces that can be bridged: %s",
+			    nic->interface.s, ifp == NULL ? "does not exist on "
+			    "the host" : !ifp->up.n ? "is down" :
+			    "is a loopback interface", b.p);
+			buf_free(&b);
+		}
+	}
+	for (i = 0; i < nic->nfwd; i++) {
+		if (vmnet) {
+			diag_error(ctx, nic->fwd[i].at, "forward", "port "
+			    "forwards need mode = user; with %s the guest is "
+			    "on the network itself", nic->mode.s);
+			break;
+		}
+		check_forward_addr(ctx, &nic->fwd[i]);
+	}
+	if (!vmnet && nic->isolated.s != NULL)
+		diag_error(ctx, nic->isolated.at, "isolated", "only vmnet modes "
+		    "can be isolated");
+	if (nic->mode.n != NET_HOST && nic->uuid.s != NULL)
+		diag_error(ctx, nic->uuid.at, "net-uuid", "only vmnet-host "
+		    "takes a network UUID");
+	if (nic->mode.n != NET_SHARED && nic->mode.n != NET_HOST) {
+		if (nic->start.s != NULL || nic->end.s != NULL ||
+		    nic->mask.s != NULL)
+			diag_error(ctx, nic->start.s ? nic->start.at :
+			    nic->end.s ? nic->end.at : nic->mask.at, NULL,
+			    "start-address, end-address and subnet-mask need "
+			    "vmnet-shared or vmnet-host");
+	} else
+		check_vmnet_range(ctx, vm, nic);
+	if (nic->mac.s == NULL)
+		return;
+	if (strcmp(nic->mac.s, "auto") == 0)
+		nic->hwaddr = mac_derive(vm->name, idx);
+	else
+		nic->hwaddr = nic->mac.n;
+	if (nic->hwaddr & 0x010000000000ULL)
+		diag_error(ctx, nic->mac.at, "mac", "'%s' is a multicast "
+		    "address; the first byte must be even", nic->mac.s);
+	else if (nic->hwaddr == QEMU_MAC)
+		diag_error(ctx, nic->mac.at, "mac", "'%s' is QEMU's default, "
+		    "which every VM gets; pick another or use auto",
+		    nic->mac.s);
+	else if (nic->hwaddr == 0)
+		diag_error(ctx, nic->mac.at, "mac", "'%s' is not a usable "
+		    "address", nic->mac.s);
+}
+
+void
+vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
+{
+	const struct host	*h = ctx->host;
+	size_t			 i;
+
+	if (vm->arch.s == NULL && vm->arch.at.line == 0) {
+		vm->arch.n = h->arch.n;
+		vm->arch.s = h->arch.s;
+	}
+	if (vm->machine.s == NULL && vm->machine.at.line == 0)
+		vm->machine.s = vm->arch.n == ARCH_X86_64 ? "q35" : "virt";
+	if (vm->label.s == NULL && vm->label.at.line == 0)
+		vm->label.s = vm->labelbuf = xasprintf("local.vmc.%s", vm->name);
+	vm->script = xasprintf("%s/%s.sh", rundir, vm->name);
+	vm->qmp = xasprintf("%s/%s.qmp", rundir, vm->name);
+	vm->logpath = vm->log.s != NULL ? xstrdup(vm->log.s) :
+	    xasprintf("%s/%s.log", rundir, vm->name);
+	if (ctx->errors > vm->errors)
+		return;	/* the checks below need every value */
+
+	check_accel(ctx, vm);
+	if (vm->cpus.n > h->cpus.n)
+		diag_warn(ctx, val_at(vm, &vm->cpus), "cpus", "%llu is more "
+		    "than the host's %llu", (unsigned long long)vm->cpus.n,
+		    (unsigned long long)h->cpus.n);
+	if (vm->memory.n < MIN_MEMORY)
+		diag_error(ctx, vm->memory.at, "memory", "'%s' is less than "
+		    "16M", vm->memory.s);
+	else if (vm->memory.n % (1 << 20) != 0)
+		diag_error(ctx, vm->memory.at, "memory", "'%s' is not a whole "
+		    "number of MiB", vm->memory.s);
+	else if (vm->memory.n > h->memory.n)
+		diag_error(ctx, vm->memory.at, "memory", "'%s' is more than "
+		    "the host's %lluM", vm->memory.s,
+		    (unsigned long long)(h->memory.n >> 20));
+	check_image(ctx, vm);
+	check_binaries(ctx, vm);
+	for (i = 0; i < vm->nnic; i++)
+		check_nic(ctx, vm, i);
+	if (strlen(vm->qmp) > MAX_SUN_PATH)
+		diag_error(ctx, vm->at, NULL, "the monitor socket '%s' is "
+		    "longer than %d bytes; choose a shorter run directory (-p)",
+		    vm->qmp, MAX_SUN_PATH);
+}
+
+/*
+ * Cross-profile checks sort references and compare neighbours, so a
+ * fleet of n VMs costs O(n log n).
+ */
+struct ref {
+	const char	*s;	/* compared when not NULL, else n */
+	uint64_t	 n;
+	struct loc	 at;
+	size_t		 order;	/* ties keep reading order */
+};
+
+static int
+same_ref(const struct ref *x, const struct ref *y)
+{
+	return x->s != NULL ? strcmp(x->s, y->s) == 0 : x->n == y->n;
+}
+
+static int
+cmp_ref(const void *a, const void *b)
+{
+	const struct ref	*x = a, *y = b;
+	int			 c;
+
+	if (x->s != NULL && (c = strcmp(x->s, y->s)) != 0)
+		return c;
+	if (x->s == NULL && x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Each later use of a value is an error naming the first use. */
+static void
+report_dups(struct ctx *ctx, struct ref *r, size_t n, const char *key,
+    const char *what)
+{
+	size_t	 i, first;
+	char	 mac[18];
+
+	qsort(r, n, sizeof(*r), cmp_ref);
+	for (i = 1, first = 0; i < n; i++) {
+		if (!same_ref(&r[i], &r[first])) {
+			first = i;
+			continue;
+		}
+		if (r[i].s == NULL)
+			fmt_mac(r[i].n, mac);
+		if (r[first].at.line > 0)
+			diag_error(ctx, r[i].at, key, "%s '%s' is also used at "
+			    "%s:%d", what, r[i].s ? r[i].s : mac,
+			    r[first].at.file, r[first].at.line);
+		else
+			diag_error(ctx, r[i].at, key, "%s '%s' is also used by "
+			    "%s", what, r[i].s ? r[i].s : mac,
+			    r[first].at.file);
+	}
+}
+
+/* Host port forwards clash on one protocol and port when the addresses
+ * are equal or either is 0.0.0.0. */
+struct portref {
+	const struct fwd	*f;
+	size_t			 order;
+};
+
+static int
+cmp_port(const void *a, const void *b)
+{
+	const struct portref	*x = a, *y = b;
+
+	if (x->f->proto != y->f->proto)
+		return x->f->proto < y->f->proto ? -1 : 1;
+	if (x->f->hport != y->f->hport)
+		return x->f->hport < y->f->hport ? -1 : 1;
+	if (x->f->addr != y->f->addr)
+		return x->f->addr < y->f->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+port_clash(struct ctx *ctx, const struct fwd *f, const struct fwd *other)
+{
+	char	 a[16];
+
+	fmt_ipv4(f->addr, a);
+	diag_error(ctx, f->at, "forward", "host port %s/%u on %s is also "
+	    "forwarded at %s:%d", f->proto == PROTO_TCP ? "tcp" : "udp",
+	    f->hport, a, other->at.file, other->at.line);
+}
+
+static void
+check_ports(struct ctx *ctx, struct portref *p, size_t n)
+{
+	size_t	 i, j, k, wild;
+
+	qsort(p, n, sizeof(*p), cmp_port);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && p[j].f->proto == p[i].f->proto &&
+		    p[j].f->hport == p[i].f->hport; j++)
+			continue;
+		/* Sorted by address, 0.0.0.0 comes first in its group. */
+		wild = p[i].f->addr == 0 ? i : n;
+		for (k = i + 1; k < j; k++) {
+			if (wild != n)
+				port_clash(ctx, p[k].f, p[wild].f);
+			else if (p[k].f->addr == p[k - 1].f->addr)
+				port_clash(ctx, p[k].f, p[k - 1].f);
+		}
+	}
+}
+
+void
+fleet_validate(struct ctx *ctx, struct vm **vms, size_t n)
+{
+	struct ref	*names, *labels, *images, *macs;
+	struct portref	*ports;
+	size_t		 i, j, k, nmac = 0, nport = 0, nimg = 0;
+	uint64_t	 total = 0;
+	const struct vm	*over = NULL;
+
+	names = xcalloc(n, sizeof(*names));
+	labels = xcalloc(n, sizeof(*labels));
+	images = xcalloc(n, sizeof(*images));
+	for (i = 0; i < n; i++) {
+		nmac += vms[i]->nnic;
+		for (j = 0; j < vms[i]->nnic; j++)
+			nport += vms[i]->nic[j].nfwd;
+	}
+	macs = xcalloc(nmac, sizeof(*macs));
+	ports = xcalloc(nport, sizeof(*ports));
+	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
+		const struct vm *vm = vms[i];
+
+		names[i] = (struct ref){ vm->name, 0, vm->at, i };
+		labels[i] = (struct ref){ vm->label.s, 0,
+		    val_at(vm, &vm->label), i };
+		if (vm->imagepath != NULL)
+			images[nimg++] = (struct ref){ vm->imagepath, 0,
+			    vm->image.at, i };
+		for (j = 0; j < vm->nnic; j++) {
+			if (vm->nic[j].mac.s != NULL)
+				macs[nmac++] = (struct ref){ NULL,
+				    vm->nic[j].hwaddr,
+				    val_at(vm, &vm->nic[j].mac), nmac };
+			for (k = 0; k < vm->nic[j].nfwd; k++, nport++)
+				ports[nport] = (struct portref){
+				    &vm->nic[j].fwd[k], nport };
+		}
+		if (vm->autostart.n && vm->memory.s != NULL) {
+			total += vm->memory.n;
+			if (over == NULL && total > ctx->host->memory.n)
+				over = vm;
+		}
+	}
+	report_dups(ctx, names, n, NULL, "VM name");
+	report_dups(ctx, labels, n, "label", "launchd label");
+	report_dups(ctx, images, nimg, "image", "disk image");
+	report_dups(ctx, macs, nmac, "mac", "MAC address");
+	check_ports(ctx, ports, nport);
+	if (over != NULL)
+		diag_warn(ctx, over->memory.at, "memory", "the VMs that start "
+		    "at boot need %lluM together, more than the host's %lluM",
+		    (unsigned long long)(total >> 20),
+		    (unsigned long long)(ctx->host->memory.n >> 20));
+	free(names);
+	free(labels);
+	free(images);
+	free(macs);
+	free(ports);
+}

@@ -1,0 +1,395 @@
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * Strict value parsers: the whole string or nothing, no signs, no
+ * white space, no wrap-around.  On failure *errstr says why.
+ */
+
+static int
+isdigit_c(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Leading digits of s into *out; returns how many, 0 on none or overflow. */
+static size_t
+digits(const char *s, uint64_t *out, int *overflow)
+{
+	uint64_t	 n = 0;
+	size_t		 i;
+
+	*overflow = 0;
+	for (i = 0; isdigit_c(s[i]); i++) {
+		if (n > (UINT64_MAX - (s[i] - '0')) / 10)
+			*overflow = 1;
+		else
+			n = n * 10 + (s[i] - '0');
+	}
+	*out = n;
+	return i;
+}
+
+int
+parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **errstr)
+{
+	size_t	 n;
+	int	 over;
+
+	n = digits(s, out, &over);
+	if (n == 0 || s[n] != '\0') {
+		*errstr = "is not a whole number";
+		return -1;
+	}
+	if (over || *out > max) {
+		*errstr = "is too large";
+		return -1;
+	}
+	if (*out < min) {
+		*errstr = "is too small";
+		return -1;
+	}
+	return 0;
+}
+
+/* A size in bytes: digits and a K, M, G or T suffix; bare means MiB. */
+int
+parse_size(const char *s, uint64_t *out, const char **errstr)
+{
+	const char	*units = "KMGT";
+	const char	*u;
+	uint64_t	 n;
+	size_t		 len;
+	int		 over, shift;
+
+	len = digits(s, &n, &over);
+	if (len == 0) {
+		*errstr = "is not a size (a number with K, M, G or T)";
+		return -1;
+	}
+	if (s[len] == '\0')
+		shift = 20;
+	else if (s[len + 1] == '\0' && (u = strchr(units, s[len] & ~0x20)) &&
+	    s[len] != '\0')
+		shift = 10 * (int)(u - units + 1);
+	else {
+		*errstr = "has an unknown unit; use K, M, G or T";
+		return -1;
+	}
+	if (over || n > (UINT64_MAX >> shift)) {
+		*errstr = "is too large";
+		return -1;
+	}
+	*out = n << shift;
+	return 0;
+}
+
+int
+parse_bool(const char *s, uint64_t *out)
+{
+	static const char *const yes[] = { "yes", "true", "on" };
+	static const char *const no[] = { "no", "false", "off" };
+	size_t	 i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+parse_mac(const char *s, uint64_t *out)
+{
+	int	 i, hi, lo;
+
+	*out = 0;
+	for (i = 0; i < 6; i++, s += 3) {
+		if ((hi = hexval(s[0])) == -1 || (lo = hexval(s[1])) == -1)
+			return -1;
+		if (s[2] != (i == 5 ? '\0' : ':'))
+			return -1;
+		*out = *out << 8 | (uint64_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void
+fmt_mac(uint64_t mac, char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
+	    (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
+	    (unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff,
+	    (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff);
+}
+
+int
+parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr	 a;
+	uint64_t	 part;
+	const char	*p;
+	int		 over, i;
+	size_t		 n;
+
+	/* inet_pton alone: some libcs take leading zeros, which read octal elsewhere. */
+	for (p = s, i = 0; i < 4; i++) {
+		n = digits(p, &part, &over);
+		if (n == 0 || n > 3 || (n > 1 && *p == '0') || part > 255)
+			return -1;
+		p += n;
+		if (*p != (i == 3 ? '\0' : '.'))
+			return -1;
+		p++;
+	}
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+void
+fmt_ipv4(uint32_t a, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+	    (a >> 8) & 0xff, a & 0xff);
+}
+
+int
+parse_cidr(const char *s, struct cidr *c)
+{
+	char		 addr[64];
+	const char	*slash;
+	uint64_t	 prefix;
+	const char	*errstr;
+	uint32_t	 v4;
+
+	if ((slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >= sizeof(addr))
+		return -1;
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	memset(c->addr, 0, sizeof(c->addr));
+	if (strchr(addr, ':') != NULL) {
+		c->family = AF_INET6;
+		if (inet_pton(AF_INET6, addr, c->addr) != 1 ||
+		    parse_num(slash + 1, 0, 128, &prefix, &errstr) == -1)
+			return -1;
+	} else {
+		c->family = AF_INET;
+		if (parse_ipv4(addr, &v4) == -1 ||
+		    parse_num(slash + 1, 0, 32, &prefix, &errstr) == -1)
+			return -1;
+		c->addr[0] = v4 >> 24;
+		c->addr[1] = v4 >> 16;
+		c->addr[2] = v4 >> 8;
+		c->addr[3] = v4;
+	}
+	c->prefix = (int)prefix;
+	return 0;
+}
+
+int
+parse_uuid(const char *s)
+{
+	static const int groups[] = { 8, 4, 4, 4, 12 };
+	int	 g, i;
+
+	for (g = 0; g < 5; g++) {
+		for (i = 0; i < groups[g]; i++)
+			if (hexval(*s++) == -1)
+				return -1;
+		if (*s++ != (g == 4 ? '\0' : '-'))
+			return -1;
+	}
+	return 0;
+}
+
+/* [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp] */
+int
+parse_forward(const char *s, struct fwd *f, const char **errstr)
+{
+	char		 buf[64];
+	char		*port[3], *proto, *p;
+	uint64_t	 n;
+	size_t		 nparts = 0;
+
+	if (strlen(s) >= sizeof(buf)) {
+		*errstr = "is too long";
+		return -1;
+	}
+	strcpy(buf, s);
+	f->proto = PROTO_TCP;
+	if ((proto = strchr(buf, '/')) != NULL) {
+		*proto++ = '\0';
+		if (strcmp(proto, "udp") == 0)
+			f->proto = PROTO_UDP;
+		else if (strcmp(proto, "tcp") != 0) {
+			*errstr = "has an unknown protocol; use /tcp or /udp";
+			return -1;
+		}
+	}
+	for (p = buf; nparts < 3; nparts++) {
+		port[nparts] = p;
+		if ((p = strchr(p, ':')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	if (nparts == 3 || nparts == 0) {
+		*errstr = "is not [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]";
+		return -1;
+	}
+	f->addr = 0x7f000001;
+	if (nparts == 2 && parse_ipv4(port[0], &f->addr) == -1) {
+		*errstr = "has a host address that is not an IPv4 address";
+		return -1;
+	}
+	if (parse_num(port[nparts - 1], 1, 65535, &n, errstr) == -1) {
+		*errstr = "has a host port that is not from 1 to 65535";
+		return -1;
+	}
+	f->hport = (uint16_t)n;
+	if (parse_num(port[nparts], 1, 65535, &n, errstr) == -1) {
+		*errstr = "has a guest port that is not from 1 to 65535";
+		return -1;
+	}
+	f->gport = (uint16_t)n;
+	return 0;
+}
+
+/* A NoCloud seed URL: cloud-init splits the serial on blanks and ';'. */
+int
+check_url(const char *s, const char **errstr)
+{
+	const char	*host, *end, *colon;
+	uint64_t	 port;
+	const char	*e;
+
+	if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else {
+		*errstr = "must start with http:// or https://";
+		return -1;
+	}
+	if (strpbrk(s, " \t;") != NULL) {
+		*errstr = "must not contain blanks or ';' (cloud-init splits on them)";
+		return -1;
+	}
+	if ((end = strchr(host, '/')) == NULL)
+		end = host + strlen(host);
+	if (end == host || *host == ':' || memchr(host, '@', end - host)) {
+		*errstr = "has no host";
+		return -1;
+	}
+	if (*host != '[' && (colon = memchr(host, ':', end - host)) != NULL) {
+		char	 buf[8];
+
+		if (end - colon - 1 == 0 || end - colon - 1 > 5) {
+			*errstr = "has a bad port";
+			return -1;
+		}
+		memcpy(buf, colon + 1, end - colon - 1);
+		buf[end - colon - 1] = '\0';
+		if (parse_num(buf, 1, 65535, &port, &e) == -1) {
+			*errstr = "has a bad port";
+			return -1;
+		}
+	}
+	if (s[strlen(s) - 1] != '/') {
+		*errstr = "must end with '/' (cloud-init appends meta-data)";
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'. */
+int
+check_vmname(const char *s)
+{
+	size_t	 n = strlen(s), i;
+
+	if (n == 0 || n > MAX_NAME || s[0] == '-' || s[n - 1] == '-')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !isdigit_c(s[i]) &&
+		    s[i] != '-')
+			return -1;
+	return 0;
+}
+
+/* A non-empty word of ASCII letters, digits and the characters in extra. */
+int
+check_word(const char *s, const char *extra)
+{
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++)
+		if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z') &&
+		    !isdigit_c(*s) && strchr(extra, *s) == NULL)
+			return -1;
+	return 0;
+}
+
+int
+utf8_valid(const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	uint32_t		 cp;
+	int			 n, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *s & 0x1f;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *s & 0x0f;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *s & 0x07;
+		} else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}

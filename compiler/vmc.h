@@ -1,0 +1,247 @@
+/*
+ * vmc: compile INI virtual machine profiles into QEMU launch scripts
+ * and launchd property lists.
+ *
+ * The pipeline: read (read.c) -> model with defaults (schema.c, value.c,
+ * host.c) -> validate (validate.c) -> emit (qemu.c, emit_sh.c,
+ * emit_plist.c) -> write (output.c).  Only main.c knows about argv.
+ */
+#ifndef VMC_H
+#define VMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define VMC_VERSION	"0.1.0"
+
+#define EXIT_INVALID	1	/* a profile or host file is invalid */
+#define EXIT_USAGE	2
+#define EXIT_SYSTEM	3	/* cannot read or write */
+
+#define MAX_NICS	8
+#define MAX_INCLUDE	8	/* include nesting */
+#define MAX_NAME	63	/* VM name */
+
+/* Where a value came from.  line 0: a default or a whole file. */
+struct loc {
+	const char	*file;
+	int		 line;
+};
+
+/*
+ * One setting of the model.  s is NULL while unset; then a line other
+ * than 0 means it was set to a value that did not parse.
+ */
+struct val {
+	const char	*s;	/* the text as read, ${name} expanded */
+	uint64_t	 n;	/* number, size in bytes, enum index, bool, MAC, IPv4 */
+	struct loc	 at;
+};
+
+/* One "key = value" line as read, in reading order. */
+struct setting {
+	char		*section;
+	char		*key;
+	char		*value;
+	struct loc	 at;
+};
+
+/* A profile or host file with everything it includes, flattened. */
+struct doc {
+	struct setting	*v;
+	size_t		 n, cap;
+	struct loc	*sections;	/* every section header, for diagnostics */
+	char		**names;	/* of the sections above */
+	size_t		 nsect, capsect;
+};
+
+enum proto { PROTO_TCP, PROTO_UDP };
+
+struct fwd {
+	struct loc	 at;
+	const char	*s;
+	uint32_t	 addr;		/* host address, host byte order */
+	uint16_t	 hport, gport;
+	enum proto	 proto;
+};
+
+enum netmode { NET_USER, NET_SHARED, NET_HOST, NET_BRIDGED };
+enum arch { ARCH_X86_64, ARCH_AARCH64 };
+enum accel { ACCEL_AUTO, ACCEL_HVF, ACCEL_KVM, ACCEL_TCG };
+enum format { FMT_QCOW2, FMT_RAW };
+enum restart { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER };
+enum os { OS_MACOS, OS_LINUX };
+
+struct nic {
+	const char	*label;		/* NULL for plain [network] */
+	struct loc	 at;		/* the section header */
+	struct val	 mode, interface, model, mac, isolated, uuid;
+	struct val	 start, end, mask;
+	struct fwd	*fwd;
+	size_t		 nfwd;
+	uint64_t	 hwaddr;	/* the MAC in use, derived when auto */
+};
+
+struct vm {
+	char		*name;
+	char		*path;		/* the profile as named on the command line */
+	char		*dir;		/* absolute directory of the profile */
+	struct loc	 at;		/* the profile file itself */
+	struct val	 arch, machine, accel, cpus, memory, image, format;
+	struct val	 seed, qemu, firmware;
+	struct val	 label, autostart, restart, user, log, stoptimeout;
+	struct nic	 nic[MAX_NICS];
+	size_t		 nnic;
+	struct doc	 doc;
+	int		 errors;	/* count before this profile */
+	/* resolved by validation */
+	char		*labelbuf;	/* the default label */
+	char		*imagepath;	/* absolute */
+	char		*qemupath;
+	char		*fwpath;
+	char		*logpath;
+	char		*script;	/* RUNDIR/NAME.sh */
+	char		*qmp;		/* RUNDIR/NAME.qmp */
+	int		 accels[2];	/* enum accel, -1 when absent */
+	int		 valid;
+};
+
+struct cidr {
+	struct loc	 at;
+	const char	*s;
+	int		 family;	/* AF_INET, AF_INET6 */
+	unsigned char	 addr[16];
+	int		 prefix;
+};
+
+struct iface {
+	char		*name;
+	struct loc	 at;
+	struct val	 up, loopback;
+	struct cidr	*addr;
+	size_t		 naddr;
+};
+
+struct host {
+	struct val	 os, arch, cpus, memory;
+	struct val	 qemu_x86_64, qemu_aarch64, firmware_aarch64;
+	struct iface	*ifs;
+	size_t		 nifs;
+	struct doc	 doc;
+	int		 live;		/* probed, not read from a file */
+};
+
+/* Everything one run needs; there are no mutable globals. */
+struct ctx {
+	int		 errors;
+	int		 warnings;
+	int		 sys;		/* errors that are system errors */
+	char		**files;	/* interned file names */
+	size_t		 nfiles, capfiles;
+	const struct host *host;
+};
+
+/* diag.c */
+void		 diag_error(struct ctx *, struct loc, const char *key,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+void		 diag_warn(struct ctx *, struct loc, const char *key,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+void		 diag_sys(struct ctx *, struct loc, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+char		*diag_vis(const char *);
+const char	*closest(const char *, const char *const *, size_t);
+
+/* read.c */
+int		 doc_read(struct ctx *, struct doc *, const char *path,
+		    const char *name);
+void		 doc_add(struct doc *, const char *section, const char *key,
+		    char *value, struct loc);
+void		 doc_section(struct doc *, const char *, size_t, struct loc);
+void		 doc_free(struct doc *);
+const char	*intern(struct ctx *, const char *);
+char		*path_dir(const char *);
+char		*path_join(const char *, const char *);
+char		*path_abs(const char *);
+
+/* value.c */
+int		 parse_num(const char *, uint64_t, uint64_t, uint64_t *,
+		    const char **);
+int		 parse_size(const char *, uint64_t *, const char **);
+int		 parse_bool(const char *, uint64_t *);
+int		 parse_mac(const char *, uint64_t *);
+int		 parse_ipv4(const char *, uint32_t *);
+int		 parse_cidr(const char *, struct cidr *);
+int		 parse_uuid(const char *);
+int		 parse_forward(const char *, struct fwd *, const char **);
+int		 check_url(const char *, const char **);
+int		 check_vmname(const char *);
+int		 check_word(const char *, const char *extra);
+int		 utf8_valid(const char *);
+void		 fmt_mac(uint64_t, char[18]);
+void		 fmt_ipv4(uint32_t, char[16]);
+
+/* schema.c */
+int		 vm_model(struct ctx *, struct vm *);
+int		 host_model(struct ctx *, struct host *);
+void		 vm_free(struct vm *);
+void		 host_free(struct host *);
+const char	*enum_name(const char *key, uint64_t);
+uint64_t	 mac_derive(const char *name, size_t nic);
+
+/* host.c */
+int		 host_read(struct ctx *, struct host *, const char *path);
+int		 host_probe(struct ctx *, struct host *);
+void		 host_print(const struct host *, FILE *);
+const struct iface *host_iface(const struct host *, const char *);
+
+/* validate.c */
+void		 vm_validate(struct ctx *, struct vm *, const char *rundir);
+void		 fleet_validate(struct ctx *, struct vm **, size_t);
+
+/* buf.c: memory and growing buffers; allocation failure is fatal */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xasprintf(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+void		 buf_add(struct buf *, const char *, size_t);
+void		 buf_puts(struct buf *, const char *);
+void		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_free(struct buf *);
+
+/* quote.c: the only ways user data reaches output */
+void		 quote_sh(struct buf *, const char *);
+void		 quote_xml(struct buf *, const char *);
+void		 quote_qemu(struct buf *, const char *);
+
+/* qemu.c */
+struct argv {
+	char	**v;
+	size_t	 n, cap;
+	size_t	*group;		/* first argument of each output line */
+	size_t	 ngroup, capgroup;
+};
+void		 qemu_argv(const struct vm *, struct argv *);
+void		 argv_free(struct argv *);
+
+/* emit_sh.c, emit_plist.c */
+void		 emit_sh(const struct vm *, struct buf *);
+void		 emit_plist(const struct vm *, struct buf *);
+
+/* output.c */
+struct outfile {
+	char		*name;		/* inside the output directory */
+	struct buf	 data;
+	int		 mode;
+};
+int		 output_write(const char *dir, struct outfile *, size_t,
+		    size_t *written);
+
+#endif
