@@ -46,7 +46,7 @@ xstrdup(const char *s)
 	return p;
 }
 
-static char *
+char *
 xvasprintf(const char *fmt, va_list ap)
 {
 	va_list	 copy;

@@ -8,23 +8,73 @@
 
 /*
  * Every diagnostic goes through here, GCC style so that editors can
- * jump to it: FILE:LINE: error: KEY: message.
+ * jump to it: FILE:LINE: error: KEY: message.  Messages are held until
+ * diag_flush so that each file's come out in line order.
  */
 static void
-diag(struct loc at, const char *level, const char *key,
+diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
     const char *fmt, va_list ap)
 {
+	struct buf	 b = { NULL, 0, 0 };
+	struct msg	*m;
+	char		*text;
+
 	if (at.file != NULL && at.line > 0)
-		fprintf(stderr, "%s:%d: ", at.file, at.line);
+		buf_printf(&b, "%s:%d: ", at.file, at.line);
 	else if (at.file != NULL)
-		fprintf(stderr, "%s: ", at.file);
+		buf_printf(&b, "%s: ", at.file);
 	else
-		fprintf(stderr, "vmc: ");
-	fprintf(stderr, "%s: ", level);
+		buf_puts(&b, "vmc: ");
+	buf_printf(&b, "%s: ", level);
 	if (key != NULL)
-		fprintf(stderr, "%s: ", key);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		buf_printf(&b, "%s: ", key);
+	text = xvasprintf(fmt, ap);
+	buf_puts(&b, text);
+	free(text);
+	if (ctx->nmsgs == ctx->capmsgs) {
+		ctx->capmsgs = ctx->capmsgs ? ctx->capmsgs * 2 : 16;
+		ctx->msgs = xreallocarray(ctx->msgs, ctx->capmsgs,
+		    sizeof(*ctx->msgs));
+	}
+	m = &ctx->msgs[ctx->nmsgs];
+	m->at = at;
+	m->seq = ctx->nmsgs++;
+	m->rank = 0;
+	m->text = b.p;
+}
+
+static int
+cmp_msg(const void *a, const void *b)
+{
+	const struct msg	*x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->at.line != y->at.line)
+		return x->at.line < y->at.line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Prints what is held: files in order of first mention, lines in order. */
+void
+diag_flush(struct ctx *ctx)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < ctx->nmsgs; i++) {
+		ctx->msgs[i].rank = i;
+		for (j = 0; j < i; j++)
+			if (ctx->msgs[j].at.file == ctx->msgs[i].at.file) {
+				ctx->msgs[i].rank = ctx->msgs[j].rank;
+				break;
+			}
+	}
+	qsort(ctx->msgs, ctx->nmsgs, sizeof(*ctx->msgs), cmp_msg);
+	for (i = 0; i < ctx->nmsgs; i++) {
+		fprintf(stderr, "%s\n", ctx->msgs[i].text);
+		free(ctx->msgs[i].text);
+	}
+	ctx->nmsgs = 0;
 }
 
 void
@@ -35,7 +85,7 @@ diag_error(struct ctx *ctx, struct loc at, const char *key,
 
 	ctx->errors++;
 	va_start(ap, fmt);
-	diag(at, "error", key, fmt, ap);
+	diag(ctx, at, "error", key, fmt, ap);
 	va_end(ap);
 }
 
@@ -47,7 +97,7 @@ diag_warn(struct ctx *ctx, struct loc at, const char *key,
 
 	ctx->warnings++;
 	va_start(ap, fmt);
-	diag(at, "warning", key, fmt, ap);
+	diag(ctx, at, "warning", key, fmt, ap);
 	va_end(ap);
 }
 
@@ -60,7 +110,7 @@ diag_sys(struct ctx *ctx, struct loc at, const char *fmt, ...)
 	ctx->errors++;
 	ctx->sys++;
 	va_start(ap, fmt);
-	diag(at, "error", NULL, fmt, ap);
+	diag(ctx, at, "error", NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -165,7 +165,7 @@ status(const struct ctx *ctx)
 }
 
 static int
-emit(struct fleet *f, const char *outdir)
+emit(struct ctx *ctx, struct fleet *f, const char *outdir)
 {
 	struct outfile	*out;
 	size_t		 i, n = 0, written;
@@ -180,7 +180,7 @@ emit(struct fleet *f, const char *outdir)
 		out[n].mode = 0644;
 		emit_plist(f->v[i], &out[n++].data);
 	}
-	rc = output_write(outdir, out, n, &written);
+	rc = output_write(ctx, outdir, out, n, &written);
 	for (i = 0; i < n; i++) {
 		free(out[i].name);
 		buf_free(&out[i].data);
@@ -297,8 +297,6 @@ main(int argc, char *argv[])
 	else
 		rc = host_probe(&ctx, &host);
 	if (rc == -1) {
-		fprintf(stderr, "vmc: cannot validate without a valid host "
-		    "description\n");
 		host_free(&host);
 		free(rundir);
 		rc = status(&ctx);
@@ -313,21 +311,27 @@ main(int argc, char *argv[])
 			add_profile(&ctx, &fleet, argv[0]);
 	} else
 		collect(&ctx, &fleet, argc, argv);
-	for (i = 0; i < fleet.n; i++)
+	diag_flush(&ctx);
+	for (i = 0; i < fleet.n; i++) {
 		load(&ctx, fleet.v[i], rundir);
+		diag_flush(&ctx);
+	}
 	if (ctx.errors == 0)
 		fleet_validate(&ctx, fleet.v, fleet.n);
+	diag_flush(&ctx);
 	rc = status(&ctx);
 	if (rc == 0 && strcmp(cmd, "show") == 0)
 		show(fleet.v[0]);
 	else if (rc == 0 && strcmp(cmd, "build") == 0)
-		rc = emit(&fleet, outdir);
+		rc = emit(&ctx, &fleet, outdir);
 	for (i = 0; i < fleet.n; i++)
 		vm_free(fleet.v[i]);
 	free(fleet.v);
 	host_free(&host);
 	free(rundir);
 done:
+	diag_flush(&ctx);
+	free(ctx.msgs);
 	for (i = 0; i < ctx.nfiles; i++)
 		free(ctx.files[i]);
 	free(ctx.files);

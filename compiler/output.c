@@ -29,10 +29,14 @@ struct pending {
 };
 
 static void
-warn_sys(const char *dir, const char *name, const char *what)
+fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 {
-	fprintf(stderr, "vmc: error: %s/%s: cannot %s: %s\n", dir, name, what,
-	    strerror(errno));
+	char	*path;
+
+	path = name != NULL ? path_join(dir, name) : xstrdup(dir);
+	diag_sys(ctx, (struct loc){ intern(ctx, path), 0 }, "cannot %s: %s",
+	    what, strerror(errno));
+	free(path);
 }
 
 /* 1 when dir/name already holds exactly these bytes and this mode. */
@@ -63,7 +67,7 @@ unchanged(int dfd, const struct outfile *f)
 }
 
 static char *
-write_tmp(int dfd, const char *dir, const struct outfile *f)
+write_tmp(struct ctx *ctx, const char *dir, const struct outfile *f)
 {
 	char	 name[sizeof(TMP_PREFIX) + 6] = TMP_PREFIX "XXXXXX";
 	char	*path;
@@ -71,29 +75,28 @@ write_tmp(int dfd, const char *dir, const struct outfile *f)
 	ssize_t	 n;
 	int	 fd;
 
-	(void)dfd;
 	path = xasprintf("%s/%s", dir, name);
 	if ((fd = mkstemp(path)) == -1) {
-		warn_sys(dir, f->name, "create a temporary file");
+		fail(ctx, dir, f->name, "create a temporary file");
 		free(path);
 		return NULL;
 	}
 	if (fchmod(fd, f->mode) == -1) {
-		warn_sys(dir, f->name, "set the mode");
+		fail(ctx, dir, f->name, "set the mode");
 		goto fail;
 	}
 	while (off < f->data.len) {
 		if ((n = write(fd, f->data.p + off, f->data.len - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			warn_sys(dir, f->name, "write");
+			fail(ctx, dir, f->name, "write");
 			goto fail;
 		}
 		off += n;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		warn_sys(dir, f->name, "write");
+		fail(ctx, dir, f->name, "write");
 		goto fail;
 	}
 	return path;
@@ -127,14 +130,14 @@ clean_stale(int dfd)
 
 /* A name for a hard link to the file about to be replaced. */
 static char *
-backup(int dfd, const char *dir, const char *name, const char *tmp)
+backup(struct ctx *ctx, int dfd, const char *dir, const char *name, const char *tmp)
 {
 	char	*old;
 
 	old = xasprintf("%s.old", tmp);
 	if (linkat(dfd, name, AT_FDCWD, old, 0) == -1) {
 		if (errno != ENOENT)
-			warn_sys(dir, name, "keep the old version");
+			fail(ctx, dir, name, "keep the old version");
 		free(old);
 		return errno == ENOENT ? NULL : (char *)-1;
 	}
@@ -159,7 +162,7 @@ roll_back(int dfd, struct pending *p, const struct outfile *f, size_t n)
 }
 
 int
-output_write(const char *dir, struct outfile *f, size_t n, size_t *written)
+output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n, size_t *written)
 {
 	struct pending	*p;
 	size_t		 i;
@@ -167,17 +170,15 @@ output_write(const char *dir, struct outfile *f, size_t n, size_t *written)
 
 	*written = 0;
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		fprintf(stderr, "vmc: error: %s: cannot create: %s\n", dir,
-		    strerror(errno));
+		fail(ctx, dir, NULL, "create the output directory");
 		return -1;
 	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
-		fprintf(stderr, "vmc: error: %s: %s\n", dir, strerror(errno));
+		fail(ctx, dir, NULL, "open the output directory");
 		return -1;
 	}
 	if (flock(dfd, LOCK_EX) == -1) {
-		fprintf(stderr, "vmc: error: %s: cannot lock: %s\n", dir,
-		    strerror(errno));
+		fail(ctx, dir, NULL, "lock the output directory");
 		close(dfd);
 		return -1;
 	}
@@ -186,19 +187,19 @@ output_write(const char *dir, struct outfile *f, size_t n, size_t *written)
 	for (i = 0; i < n; i++) {
 		if (unchanged(dfd, &f[i]))
 			continue;
-		if ((p[i].tmp = write_tmp(dfd, dir, &f[i])) == NULL)
+		if ((p[i].tmp = write_tmp(ctx, dir, &f[i])) == NULL)
 			goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (p[i].tmp == NULL)
 			continue;
-		if ((p[i].old = backup(dfd, dir, f[i].name, p[i].tmp)) ==
+		if ((p[i].old = backup(ctx, dfd, dir, f[i].name, p[i].tmp)) ==
 		    (char *)-1) {
 			p[i].old = NULL;
 			goto out;
 		}
 		if (renameat(AT_FDCWD, p[i].tmp, dfd, f[i].name) == -1) {
-			warn_sys(dir, f[i].name, "rename into place");
+			fail(ctx, dir, f[i].name, "rename into place");
 			goto out;
 		}
 		p[i].done = 1;

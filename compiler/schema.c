@@ -205,10 +205,10 @@ check_section(struct ctx *ctx, const char *name, struct loc at,
 	if (i == 3) {
 		vis = diag_vis(name);
 		if ((hint = closest(name, list, 3)) != NULL)
-			diag_error(ctx, at, NULL, "unknown section [%s]; did "
+			diag_error(ctx, at, NULL, "unknown section %s; did "
 			    "you mean [%s]?", vis, hint);
 		else
-			diag_error(ctx, at, NULL, "unknown section [%s]; "
+			diag_error(ctx, at, NULL, "unknown section %s; "
 			    "expected [%s], [%s] or [%s]", vis, list[0],
 			    list[1], list[2]);
 		free(vis);
@@ -274,6 +274,18 @@ host_iface_get(struct host *h, const char *name, struct loc at, int create)
 	h->ifs[h->nifs].name = xstrdup(name);
 	h->ifs[h->nifs].at = at;
 	return &h->ifs[h->nifs++];
+}
+
+static int
+known_section(const struct model *m, const char *kind)
+{
+	const char *const	*list = m->vm ? vm_sections : host_sections;
+	size_t			 i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(kind, list[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* The object a key of a section writes to. */
@@ -462,15 +474,16 @@ apply(struct model *m, const struct setting *s)
 	struct val	*v;
 	void		*obj;
 
-	if (split_section(s->section, kind, sizeof(kind), &label) == -1)
-		return;
 	if (*s->section == '\0') {
 		diag_error(m->ctx, s->at, s->key, "only include may come "
 		    "before the first section");
 		return;
 	}
-	if ((obj = object(m, kind, label, s->at, 0)) == NULL)
-		return;	/* the section header was found wrong */
+	/* Keys of a section found wrong were reported with its header. */
+	if (split_section(s->section, kind, sizeof(kind), &label) == -1 ||
+	    !known_section(m, kind) ||
+	    (obj = object(m, kind, label, s->at, 0)) == NULL)
+		return;
 	if ((k = find_key(kind, s->key)) == NULL) {
 		unknown_key(m->ctx, kind, s);
 		return;

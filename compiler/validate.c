@@ -261,7 +261,7 @@ check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 	if (vmnet && h->os.n != OS_MACOS)
 		diag_error(ctx, nic->mode.at, "mode", "%s exists only in QEMU "
 		    "on macOS; this host is %s", nic->mode.s, h->os.s);
-	if (vmnet && strcmp(vm->user.s, "root") != 0)
+	if (vmnet && vm->user.s != NULL && strcmp(vm->user.s, "root") != 0)
 		diag_error(ctx, nic->mode.at, "mode", "%s needs QEMU to run as "
 		    "root, but [service] user is '%s'", nic->mode.s,
 		    vm->user.s);
@@ -344,15 +344,16 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 	vm->qmp = xasprintf("%s/%s.qmp", rundir, vm->name);
 	vm->logpath = vm->log.s != NULL ? xstrdup(vm->log.s) :
 	    xasprintf("%s/%s.log", rundir, vm->name);
-	if (ctx->errors > vm->errors)
-		return;	/* the checks below need every value */
-
-	check_accel(ctx, vm);
-	if (vm->cpus.n > h->cpus.n)
+	/* Each check runs when the values it needs parsed. */
+	if (vm->arch.s != NULL && vm->accel.s != NULL)
+		check_accel(ctx, vm);
+	if (vm->cpus.s != NULL && vm->cpus.n > h->cpus.n)
 		diag_warn(ctx, val_at(vm, &vm->cpus), "cpus", "%llu is more "
 		    "than the host's %llu", (unsigned long long)vm->cpus.n,
 		    (unsigned long long)h->cpus.n);
-	if (vm->memory.n < MIN_MEMORY)
+	if (vm->memory.s == NULL)
+		;
+	else if (vm->memory.n < MIN_MEMORY)
 		diag_error(ctx, vm->memory.at, "memory", "'%s' is less than "
 		    "16M", vm->memory.s);
 	else if (vm->memory.n % (1 << 20) != 0)
@@ -362,8 +363,10 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 		diag_error(ctx, vm->memory.at, "memory", "'%s' is more than "
 		    "the host's %lluM", vm->memory.s,
 		    (unsigned long long)(h->memory.n >> 20));
-	check_image(ctx, vm);
-	check_binaries(ctx, vm);
+	if (vm->image.s != NULL)
+		check_image(ctx, vm);
+	if (vm->arch.s != NULL)
+		check_binaries(ctx, vm);
 	for (i = 0; i < vm->nnic; i++)
 		check_nic(ctx, vm, i);
 	if (strlen(vm->qmp) > MAX_SUN_PATH)

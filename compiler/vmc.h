@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #define VMC_VERSION	"0.1.0"
@@ -132,6 +133,13 @@ struct host {
 	int		 live;		/* probed, not read from a file */
 };
 
+/* A diagnostic held for printing in order. */
+struct msg {
+	struct loc	 at;
+	size_t		 seq, rank;
+	char		*text;
+};
+
 /* Everything one run needs; there are no mutable globals. */
 struct ctx {
 	int		 errors;
@@ -140,6 +148,8 @@ struct ctx {
 	char		**files;	/* interned file names */
 	size_t		 nfiles, capfiles;
 	const struct host *host;
+	struct msg	*msgs;
+	size_t		 nmsgs, capmsgs;
 };
 
 /* diag.c */
@@ -149,6 +159,7 @@ void		 diag_warn(struct ctx *, struct loc, const char *key,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 diag_sys(struct ctx *, struct loc, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+void		 diag_flush(struct ctx *);
 char		*diag_vis(const char *);
 const char	*closest(const char *, const char *const *, size_t);
 
@@ -206,6 +217,7 @@ void		*xreallocarray(void *, size_t, size_t);
 char		*xstrdup(const char *);
 char		*xasprintf(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
+char		*xvasprintf(const char *, va_list);
 struct buf {
 	char	*p;
 	size_t	 len, cap;
@@ -241,7 +253,7 @@ struct outfile {
 	struct buf	 data;
 	int		 mode;
 };
-int		 output_write(const char *dir, struct outfile *, size_t,
+int		 output_write(struct ctx *, const char *dir, struct outfile *, size_t,
 		    size_t *written);
 
 #endif

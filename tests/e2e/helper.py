@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Small parsers for run.sh, which stays plain sh for the process handling.
+"""Parsers and probes for run.sh, which stays plain sh for process handling.
 
   helper.py freeports N            N TCP ports free on 127.0.0.1 and 127.0.0.2
   helper.py get URL                print the body of an HTTP GET (no proxy)
@@ -7,19 +7,24 @@
   helper.py script FILE            check a generated launch script; print
                                    the words it execs, one a line
   helper.py plistargs FILE         ProgramArguments of a plist, one a line
+  helper.py qmpname SOCKET         the VM name QEMU reports over QMP
   helper.py example SHOWN WORKDIR  check a shown command line, print the
                                    arguments to run it here, one a line
+
+Exit status 1 with a message on standard error when a check fails.
 """
 
+import json
 import os
 import plistlib
 import shlex
 import socket
 import sys
+import time
 import urllib.request
 
 # QEMU's vmnet netdev options (REFERENCE.md, "QEMU": the three -netdev
-# vmnet-* lines) and which of them each backend requires.
+# vmnet-* lines) and the ones each backend requires.
 VMNET_OPTS = {
     "vmnet-host": {"id", "isolated", "net-uuid", "start-address",
                    "end-address", "subnet-mask"},
@@ -35,6 +40,9 @@ VMNET_REQUIRED = {
 # "The three address options go together or not at all."
 VMNET_TRIO = {"start-address", "end-address", "subnet-mask"}
 
+# Options that take no value, as far as vmc could emit them.
+FLAGS = {"-S", "-nographic", "-no-reboot", "-no-shutdown", "-enable-kvm"}
+
 QEMU = "/usr/bin/qemu-system-x86_64"
 
 
@@ -43,16 +51,20 @@ def die(msg):
     sys.exit(1)
 
 
+def note(msg):
+    print(f"  {msg}", file=sys.stderr)
+
+
 def qemu_split(value):
     """Split a QEMU option value on ',' where ',,' is a literal comma."""
     parts, cur, i = [], [], 0
     while i < len(value):
         c = value[i]
+        if c == "," and value[i + 1:i + 2] == ",":
+            cur.append(",")
+            i += 2
+            continue
         if c == ",":
-            if value[i + 1:i + 2] == ",":
-                cur.append(",")
-                i += 2
-                continue
             parts.append("".join(cur))
             cur = []
         else:
@@ -66,21 +78,33 @@ def qemu_join(parts):
     return ",".join(p.replace(",", ",,") for p in parts)
 
 
+def sh_words(text):
+    # A backslash-newline outside quotes continues the line in sh.
+    return shlex.split(text.replace("\\\n", ""))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def freeports(n):
     socks, ports = [], []
     try:
         while len(ports) < n:
             s = socket.socket()
             s.bind(("127.0.0.1", 0))
+            socks.append(s)
             port = s.getsockname()[1]
             t = socket.socket()
+            socks.append(t)
             try:
                 t.bind(("127.0.0.2", port))
             except OSError:
-                s.close()
-                t.close()
                 continue
-            socks += [s, t]
             ports.append(port)
     finally:
         for s in socks:
@@ -97,19 +121,14 @@ def get(url):
         die(f"GET {url}: {e}")
 
 
-def sh_words(text):
-    # A backslash-newline outside quotes continues the line in sh.
-    return shlex.split(text.replace("\\\n", ""))
-
-
 def words():
     for w in sh_words(sys.stdin.read()):
         print(w)
 
 
 def script(path):
-    """The script must be #!/bin/sh, comments, and one command:
-    exec QEMU ARGS... "$@" (REFERENCE.md, "launchd": exec the program)."""
+    """#!/bin/sh, comments, and one command: exec QEMU ARGS... "$@"
+    (REFERENCE.md, "launchd": a job must exec the real program)."""
     with open(path) as f:
         text = f.read()
     if not text.startswith("#!/bin/sh\n"):
@@ -122,8 +141,7 @@ def script(path):
     if (not cmd.startswith("exec ") or not cmd.endswith('"$@"') or
             not cmd[-5].isspace()):
         die(f"{path}: not 'exec ... \"$@\"': {cmd!r}")
-    w = shlex.split(cmd[:-4])
-    for a in w[1:]:
+    for a in shlex.split(cmd[:-4])[1:]:
         print(a)
 
 
@@ -140,48 +158,93 @@ def plistargs(path):
         print(a)
 
 
+def qmpname(path):
+    """QEMU greets on QMP only once its main loop runs, that is once every
+    option was accepted and the machine was built."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    err = None
+    for _ in range(100):
+        try:
+            s.connect(path)
+            break
+        except OSError as e:
+            err = e
+            time.sleep(0.1)
+    else:
+        die(f"cannot connect to {path}: {err}")
+    try:
+        f = s.makefile("rw")
+        if "QMP" not in json.loads(f.readline() or "{}"):
+            die("no QMP greeting")
+        for cmd in ("qmp_capabilities", "query-name"):
+            f.write(json.dumps({"execute": cmd}) + "\n")
+            f.flush()
+            while True:
+                r = json.loads(f.readline() or '{"error": "EOF"}')
+                if "return" in r or "error" in r:
+                    break
+            if "error" in r:
+                die(f"{cmd}: {r['error']}")
+    except OSError as e:
+        die(f"QMP on {path}: {e}")
+    finally:
+        s.close()
+    print(r["return"].get("name", ""))
+
+
 def example(shown, workdir):
-    """Check the shown command line of an example; write the variant to run
-    on this Linux host. Only host-specific parts are replaced, each reported
-    on standard error: the QEMU binary, hvf/kvm (by tcg), the disk image (by
-    a scratch one of the same format), the QMP socket path, hostfwd host
-    addresses and ports (loopback, free), vmnet netdevs (by user, after
-    their options were checked against QEMU's)."""
+    """Check the command line vmc showed for an example; print the variant
+    to run on this Linux host.  Only what belongs to the Mac is replaced,
+    each replacement noted on standard error: the QEMU binary, hvf and kvm
+    (by tcg), the disk image (by a scratch one of the same format in
+    WORKDIR), the QMP socket (into WORKDIR), hostfwd host addresses and ports
+    (127.0.0.1, free), vmnet netdevs (by user, once their options were
+    checked against QEMU's)."""
     with open(shown) as f:
         argv = sh_words(f.read())
     if not argv:
         die("empty command line")
     errors = []
-    note = lambda m: print(f"  {m}", file=sys.stderr)
     if not os.path.isabs(argv[0]):
         errors.append(f"QEMU path {argv[0]!r} is not absolute")
-    if not os.path.basename(argv[0]).startswith("qemu-system-x86_64"):
-        die(f"not an x86_64 QEMU: {argv[0]}")
-    note(f"binary {argv[0]} -> {QEMU}")
+    if os.path.basename(argv[0]) != "qemu-system-x86_64":
+        die(f"not an x86_64 QEMU: {argv[0]} (only x86_64 runs here)")
+    note(f"{argv[0]} -> {QEMU}")
     out = [QEMU]
-    accel_seen = False
+    accel = qmp = False
     i = 1
     while i < len(argv):
         opt = argv[i]
-        val = argv[i + 1] if i + 1 < len(argv) else None
         if not opt.startswith("-"):
             errors.append(f"stray argument {opt!r}")
             i += 1
             continue
-        takes = opt not in ("-S", "-nographic", "-no-reboot",
-                            "-no-shutdown", "-enable-kvm")
-        if takes and val is None:
+        if opt in FLAGS:
+            out.append(opt)
+            i += 1
+            continue
+        if i + 1 >= len(argv):
             errors.append(f"{opt} without a value")
             break
+        val = argv[i + 1]
+        i += 2
+        parts = qemu_split(val)
+        # REFERENCE.md, "QEMU": what breaks on some host or accelerator.
+        if opt == "-cpu" and parts[0] == "host":
+            errors.append("-cpu host breaks the tcg fallback; use max")
+        if opt == "-name" and any(p.startswith("process=") for p in parts):
+            errors.append("-name process= makes macOS QEMU exit 1")
+        if opt in ("-daemonize", "-hda"):
+            errors.append(f"{opt} is not for launchd / virtio")
+        if opt == "-machine" and "highmem=off" in parts:
+            errors.append("highmem=off on QEMU 7.1+")
         if opt == "-accel":
-            a = qemu_split(val)[0]
-            if a in ("hvf", "kvm"):
-                note(f"-accel {a} dropped (tcg here)")
-            else:
-                accel_seen = True
-                out += [opt, val]
-        elif opt == "-drive" and "if=pflash" not in qemu_split(val):
-            parts = qemu_split(val)
+            if parts[0] in ("hvf", "kvm"):
+                note(f"-accel {parts[0]} dropped (tcg here)")
+                continue
+            accel = True
+        elif opt == "-drive" and "if=pflash" not in parts:
             fmt = next((p[7:] for p in parts if p.startswith("format=")),
                        None)
             if fmt not in ("qcow2", "raw"):
@@ -191,22 +254,22 @@ def example(shown, workdir):
             parts = [("file=" + img) if p.startswith("file=") else p
                      for p in parts]
             note(f"image -> scratch {fmt}")
-            out += [opt, qemu_join(parts)]
+            val = qemu_join(parts)
         elif opt == "-qmp" and val.startswith("unix:"):
-            parts = qemu_split(val)
             parts[0] = "unix:" + os.path.join(workdir, "qmp.sock")
             note("QMP socket -> work directory")
-            out += [opt, qemu_join(parts)]
+            val = qemu_join(parts)
+            qmp = True
         elif opt == "-netdev":
-            out += [opt, netdev(val, errors, note)]
-        else:
-            out.append(opt)
-            if takes:
-                out.append(val)
-        i += 2 if takes else 1
-    if not accel_seen:
+            val = netdev(parts, errors)
+        out += [opt, val]
+    if not accel:
         out += ["-accel", "tcg"]
         note("-accel tcg added")
+    if not qmp:
+        out += ["-qmp", "unix:" + os.path.join(workdir, "qmp.sock") +
+                ",server=on,wait=off"]
+        note("-qmp added to see when QEMU is up")
     for e in errors:
         print(f"  error: {e}", file=sys.stderr)
     for a in out:
@@ -216,8 +279,7 @@ def example(shown, workdir):
     sys.exit(1 if errors else 0)
 
 
-def netdev(val, errors, note):
-    parts = qemu_split(val)
+def netdev(parts, errors):
     kind = parts[0]
     opts = {}
     for p in parts[1:]:
@@ -233,65 +295,52 @@ def netdev(val, errors, note):
             errors.append(f"-netdev {kind}: options QEMU does not have: "
                           + ", ".join(sorted(bad)))
         if missing:
-            errors.append(f"-netdev {kind}: missing " +
-                          ", ".join(sorted(missing)))
+            errors.append(f"-netdev {kind}: missing "
+                          + ", ".join(sorted(missing)))
         if trio and trio != VMNET_TRIO:
             errors.append(f"-netdev {kind}: start-address, end-address and "
                           "subnet-mask go together")
-        for k in ("isolated",):
-            if k in opts and opts[k][0] not in ("on", "off"):
-                errors.append(f"-netdev {kind}: {k}={opts[k][0]}")
-        note(f"-netdev {kind} options ok against QEMU's: "
-             + ", ".join(sorted(opts)) if not bad and not missing else
-             f"-netdev {kind} options checked")
+        if "isolated" in opts and opts["isolated"][0] not in ("on", "off"):
+            errors.append(f"-netdev {kind}: isolated={opts['isolated'][0]}")
+        if not bad and not missing:
+            note(f"-netdev {kind}: options {', '.join(sorted(opts))} are "
+                 "all QEMU's")
         note(f"-netdev {kind} -> user (vmnet is macOS only)")
         return qemu_join(["user", "id=" + opts.get("id", ["net0"])[0]])
     if kind != "user":
-        errors.append(f"-netdev {kind}: not user or vmnet")
-        return val
+        errors.append(f"-netdev {kind}: neither user nor vmnet")
+        return qemu_join(parts)
     new = ["user"]
     for p in parts[1:]:
         if p.startswith("hostfwd="):
             # PROTO:ADDR:HPORT-GADDR:GPORT
-            rule = p[8:]
+            rule = p[len("hostfwd="):]
             proto, _, rest = rule.partition(":")
             host, _, guest = rest.partition("-")
             addr, _, hport = host.rpartition(":")
             if proto not in ("tcp", "udp") or not hport.isdigit():
                 errors.append(f"bad hostfwd rule {rule!r}")
-            port = next_port()
+            port = free_port()
             note(f"hostfwd {proto}:{addr}:{hport} -> 127.0.0.1:{port}")
             p = f"hostfwd={proto}:127.0.0.1:{port}-{guest}"
         new.append(p)
     return qemu_join(new)
 
 
-def next_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main():
-    if len(sys.argv) < 2:
+    cmds = {
+        "freeports": (1, lambda a: freeports(int(a[0]))),
+        "get": (1, lambda a: get(a[0])),
+        "words": (0, lambda a: words()),
+        "script": (1, lambda a: script(a[0])),
+        "plistargs": (1, lambda a: plistargs(a[0])),
+        "qmpname": (1, lambda a: qmpname(a[0])),
+        "example": (2, lambda a: example(a[0], a[1])),
+    }
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
+            len(sys.argv) - 2 != cmds[sys.argv[1]][0]:
         die("usage: see the top of helper.py")
-    cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "freeports" and len(args) == 1:
-        freeports(int(args[0]))
-    elif cmd == "get" and len(args) == 1:
-        get(args[0])
-    elif cmd == "words" and not args:
-        words()
-    elif cmd == "script" and len(args) == 1:
-        script(args[0])
-    elif cmd == "plistargs" and len(args) == 1:
-        plistargs(args[0])
-    elif cmd == "example" and len(args) == 2:
-        example(*args)
-    else:
-        die("usage: see the top of helper.py")
+    cmds[sys.argv[1]][1](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install what tests/e2e/run.sh needs, as root on Debian.  The guest kernel
+# is not installed: guest.sh fetches its package with apt-get download, which
+# needs current package lists, so they are refreshed when missing.
+
+set -eu
+
+pkgs="qemu-system-x86 qemu-utils busybox-static python3 iproute2 procps
+    xz-utils zstd"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: must run as root" >&2
+	exit 1
+fi
+command -v apt-get >/dev/null 2>&1 || {
+	echo "deps.sh: apt-get not found: Debian only" >&2
+	exit 1
+}
+
+missing=
+for p in $pkgs; do
+	case $(dpkg-query -W -f '${Status}' "$p" 2>/dev/null) in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+# Lists are needed both to install and to resolve linux-image-amd64.
+if [ -n "$missing" ] ||
+    ! apt-cache depends linux-image-amd64 2>/dev/null | grep -q Depends; then
+	apt-get update -q
+fi
+if [ -n "$missing" ]; then
+	echo "deps.sh: installing$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $missing
+fi
+echo "deps.sh: e2e dependencies present"
