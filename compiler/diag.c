@@ -114,30 +114,16 @@ diag_sys(struct ctx *ctx, struct loc at, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * A value made printable for a diagnostic, in single quotes.  Shows at
- * most 64 bytes: a 100,000 byte line should not flood the terminal.
- */
+/* A value made printable for a diagnostic, in single quotes. */
 char *
 diag_vis(const char *s)
 {
-	char	 head[68];
-	char	*out, *p;
-	size_t	 n;
+	char	*out;
 
-	n = strlen(s);
-	if (n > 64) {
-		memcpy(head, s, 64);
-		strcpy(head + 64, "...");
-		s = head;
-		n = 67;
-	}
-	out = xmalloc(4 * n + 3);
+	out = xmalloc(4 * strlen(s) + 3);
 	out[0] = '\'';
-	p = out + 1;
-	p += strvis(p, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
-	*p++ = '\'';
-	*p = '\0';
+	strvis(out + 1, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
+	strcat(out, "'");
 	return out;
 }
 

@@ -18,6 +18,12 @@ emit_sh(const struct vm *vm, struct buf *b)
 	    vm->name);
 	buf_puts(b, "# Stop gracefully: send system_powerdown to the QMP "
 	    "socket given to -qmp.\n");
+	/* A '$' or '`' in a quoted word is meant literally. */
+	for (i = 0; i < a.n; i++)
+		if (strpbrk(a.v[i], "$`") != NULL) {
+			buf_puts(b, "# shellcheck disable=SC2016\n");
+			break;
+		}
 	buf_puts(b, "exec");
 	for (g = 0; g < a.ngroup; g++) {
 		end = g + 1 < a.ngroup ? a.group[g + 1] : a.n;

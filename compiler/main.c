@@ -70,6 +70,7 @@ static void
 add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 {
 	struct dirent	*de;
+	struct stat	 st;
 	DIR		*d;
 	char		**names = NULL, *p;
 	size_t		 n = 0, i;
@@ -81,6 +82,12 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".ini"))
 			continue;
+		p = path_join(path, de->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			free(p);
+			continue;
+		}
+		free(p);
 		names = xreallocarray(names, n + 1, sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}

@@ -73,6 +73,51 @@ path_join(const char *dir, const char *file)
 	    file);
 }
 
+/*
+ * dir joined with path, without "." and ".." components or doubled
+ * slashes.  Lexical: the image need not exist on this machine.
+ */
+char *
+path_clean(const char *dir, const char *path)
+{
+	char	*joined, *out, *p, *q, *seg;
+	size_t	 n;
+
+	joined = path_join(dir, path);
+	out = xmalloc(strlen(joined) + 2);
+	out[0] = '\0';
+	n = 0;
+	for (p = joined; *p != '\0'; p = q) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && *q != '/'; q++)
+			continue;
+		seg = p;
+		if (q - seg == 1 && seg[0] == '.')
+			continue;
+		if (q - seg == 2 && seg[0] == '.' && seg[1] == '.' &&
+		    joined[0] == '/') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+			out[n] = '\0';
+			continue;
+		}
+		if (n > 0 || joined[0] == '/')
+			out[n++] = '/';
+		memcpy(out + n, seg, q - seg);
+		n += q - seg;
+		out[n] = '\0';
+	}
+	if (n == 0)
+		strcpy(out, joined[0] == '/' ? "/" : ".");
+	free(joined);
+	return out;
+}
+
 /* An absolute form of a path, without resolving the last component. */
 char *
 path_abs(const char *path)
@@ -361,8 +406,8 @@ handler(void *arg, const char *section, const char *key, const char *value)
 			include(r, value);
 		return 1;
 	}
-	if ((v = expand(r, key, value)) == NULL)
-		return 1;
+	/* A value that does not expand still counts as set. */
+	v = expand(r, key, value);
 	doc_add(r->doc, section, key, v, here(r));
 	return 1;
 }

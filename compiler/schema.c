@@ -488,12 +488,11 @@ apply(struct model *m, const struct setting *s)
 		unknown_key(m->ctx, kind, s);
 		return;
 	}
-	if (k->type == T_FWD) {
-		add_forward(m->ctx, obj, s);
-		return;
-	}
-	if (k->type == T_CIDR) {
-		add_cidr(m->ctx, obj, s);
+	if (k->type == T_FWD || k->type == T_CIDR) {
+		if (s->value != NULL && k->type == T_FWD)
+			add_forward(m->ctx, obj, s);
+		else if (s->value != NULL)
+			add_cidr(m->ctx, obj, s);
 		return;
 	}
 	v = (struct val *)((char *)obj + k->off);
@@ -503,7 +502,13 @@ apply(struct model *m, const struct setting *s)
 		return;
 	}
 	/* A later file wins: the including file over what it includes. */
-	parse_val(m->ctx, k, s, v);
+	if (s->value != NULL)
+		parse_val(m->ctx, k, s, v);
+	else {
+		/* It did not expand, which was reported when read. */
+		v->s = NULL;
+		v->at = s->at;
+	}
 }
 
 /* Fills in defaults and reports missing required keys. */
@@ -612,6 +617,7 @@ vm_free(struct vm *vm)
 	free(vm->dir);
 	free(vm->labelbuf);
 	free(vm->imagepath);
+	free(vm->imageid);
 	free(vm->qemupath);
 	free(vm->fwpath);
 	free(vm->logpath);

@@ -68,7 +68,7 @@ probe_image(struct ctx *ctx, struct vm *vm)
 	int		 fd;
 	char		*vis;
 
-	vis = diag_vis(vm->imagepath);
+	vis = diag_vis(vm->image.s);
 	fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK);
 	if (fd == -1 && errno == ENOENT && !ctx->host->live) {
 		if (vm->format.s == NULL)
@@ -94,6 +94,10 @@ probe_image(struct ctx *ctx, struct vm *vm)
 		free(vis);
 		return -1;
 	}
+	/* Two paths name one disk when they reach one inode. */
+	free(vm->imageid);
+	vm->imageid = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
 	n = read(fd, magic, sizeof(magic));
 	close(fd);
 	free(vis);
@@ -105,7 +109,8 @@ check_image(struct ctx *ctx, struct vm *vm)
 {
 	int	 fmt;
 
-	vm->imagepath = path_join(vm->dir, vm->image.s);
+	vm->imagepath = path_clean(vm->dir, vm->image.s);
+	vm->imageid = xstrdup(vm->imagepath);
 	if ((fmt = probe_image(ctx, vm)) == -1)
 		return;
 	if (vm->format.s == NULL) {
@@ -137,7 +142,7 @@ check_binaries(struct ctx *ctx, struct vm *vm)
 	fw = vm->firmware.s != NULL ? &vm->firmware :
 	    vm->arch.n == ARCH_AARCH64 ? &h->firmware_aarch64 : NULL;
 	if (fw != NULL && fw->s != NULL)
-		vm->fwpath = path_join(vm->dir, fw->s);
+		vm->fwpath = path_clean(vm->dir, fw->s);
 	else if (vm->arch.n == ARCH_AARCH64)
 		diag_error(ctx, vm->at, "firmware", "an aarch64 VM needs UEFI "
 		    "firmware and the host description names none; set "
@@ -382,6 +387,7 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 struct ref {
 	const char	*s;	/* compared when not NULL, else n */
 	uint64_t	 n;
+	const char	*show;	/* what the message quotes, when not s */
 	struct loc	 at;
 	size_t		 order;	/* ties keep reading order */
 };
@@ -410,8 +416,9 @@ static void
 report_dups(struct ctx *ctx, struct ref *r, size_t n, const char *key,
     const char *what)
 {
-	size_t	 i, first;
-	char	 mac[18];
+	const char	*show;
+	size_t		 i, first;
+	char		 mac[18];
 
 	qsort(r, n, sizeof(*r), cmp_ref);
 	for (i = 1, first = 0; i < n; i++) {
@@ -419,16 +426,15 @@ report_dups(struct ctx *ctx, struct ref *r, size_t n, const char *key,
 			first = i;
 			continue;
 		}
-		if (r[i].s == NULL)
-			fmt_mac(r[i].n, mac);
+		fmt_mac(r[i].n, mac);
+		show = r[i].show ? r[i].show : r[i].s ? r[i].s : mac;
 		if (r[first].at.line > 0)
 			diag_error(ctx, r[i].at, key, "%s '%s' is also used at "
-			    "%s:%d", what, r[i].s ? r[i].s : mac,
-			    r[first].at.file, r[first].at.line);
+			    "%s:%d", what, show, r[first].at.file,
+			    r[first].at.line);
 		else
 			diag_error(ctx, r[i].at, key, "%s '%s' is also used by "
-			    "%s", what, r[i].s ? r[i].s : mac,
-			    r[first].at.file);
+			    "%s", what, show, r[first].at.file);
 	}
 }
 
@@ -464,23 +470,38 @@ port_clash(struct ctx *ctx, const struct fwd *f, const struct fwd *other)
 	    f->hport, a, other->at.file, other->at.line);
 }
 
+/*
+ * Within one protocol and port, sorted by address: each forward clashes
+ * with the first-read forward on its own address, on 0.0.0.0, or (when
+ * it is 0.0.0.0 itself) on any address; the later one is reported.
+ */
 static void
 check_ports(struct ctx *ctx, struct portref *p, size_t n)
 {
-	size_t	 i, j, k, wild;
+	const struct portref	*all, *wild, *same, *c;
+	size_t			 i, j, k, a;
 
 	qsort(p, n, sizeof(*p), cmp_port);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && p[j].f->proto == p[i].f->proto &&
-		    p[j].f->hport == p[i].f->hport; j++)
-			continue;
-		/* Sorted by address, 0.0.0.0 comes first in its group. */
-		wild = p[i].f->addr == 0 ? i : n;
-		for (k = i + 1; k < j; k++) {
-			if (wild != n)
-				port_clash(ctx, p[k].f, p[wild].f);
-			else if (p[k].f->addr == p[k - 1].f->addr)
-				port_clash(ctx, p[k].f, p[k - 1].f);
+		all = wild = NULL;
+		for (j = i; j < n && p[j].f->proto == p[i].f->proto &&
+		    p[j].f->hport == p[i].f->hport; j++) {
+			if (all == NULL || p[j].order < all->order)
+				all = &p[j];
+			if (p[j].f->addr == 0 &&
+			    (wild == NULL || p[j].order < wild->order))
+				wild = &p[j];
+		}
+		for (k = i; k < j; k = a) {
+			/* The same address sorts together, first read first. */
+			same = &p[k];
+			for (a = k; a < j && p[a].f->addr == p[k].f->addr; a++) {
+				c = p[a].f->addr == 0 ? all : same;
+				if (wild != NULL && wild->order < c->order)
+					c = wild;
+				if (c->order < p[a].order)
+					port_clash(ctx, p[a].f, c->f);
+			}
 		}
 	}
 }
@@ -507,16 +528,16 @@ fleet_validate(struct ctx *ctx, struct vm **vms, size_t n)
 	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
 		const struct vm *vm = vms[i];
 
-		names[i] = (struct ref){ vm->name, 0, vm->at, i };
-		labels[i] = (struct ref){ vm->label.s, 0,
+		names[i] = (struct ref){ vm->name, 0, NULL, vm->at, i };
+		labels[i] = (struct ref){ vm->label.s, 0, NULL,
 		    val_at(vm, &vm->label), i };
-		if (vm->imagepath != NULL)
-			images[nimg++] = (struct ref){ vm->imagepath, 0,
-			    vm->image.at, i };
+		if (vm->imageid != NULL)
+			images[nimg++] = (struct ref){ vm->imageid, 0,
+			    vm->image.s, vm->image.at, i };
 		for (j = 0; j < vm->nnic; j++) {
 			if (vm->nic[j].mac.s != NULL)
 				macs[nmac++] = (struct ref){ NULL,
-				    vm->nic[j].hwaddr,
+				    vm->nic[j].hwaddr, NULL,
 				    val_at(vm, &vm->nic[j].mac), nmac };
 			for (k = 0; k < vm->nic[j].nfwd; k++, nport++)
 				ports[nport] = (struct portref){

@@ -99,6 +99,7 @@ struct vm {
 	/* resolved by validation */
 	char		*labelbuf;	/* the default label */
 	char		*imagepath;	/* absolute */
+	char		*imageid;	/* device and inode, or the path */
 	char		*qemupath;
 	char		*fwpath;
 	char		*logpath;
@@ -174,6 +175,7 @@ const char	*intern(struct ctx *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
 char		*path_abs(const char *);
+char		*path_clean(const char *, const char *);
 
 /* value.c */
 int		 parse_num(const char *, uint64_t, uint64_t, uint64_t *,

@@ -7,7 +7,7 @@
   helper.py script FILE            check a generated launch script; print
                                    the words it execs, one a line
   helper.py plistargs FILE         ProgramArguments of a plist, one a line
-  helper.py qmpname SOCKET         the VM name QEMU reports over QMP
+  helper.py qmpname SOCKET PID     the VM name QEMU (PID) reports over QMP
   helper.py example SHOWN WORKDIR  check a shown command line, print the
                                    arguments to run it here, one a line
 
@@ -158,9 +158,10 @@ def plistargs(path):
         print(a)
 
 
-def qmpname(path):
+def qmpname(path, pid):
     """QEMU greets on QMP only once its main loop runs, that is once every
-    option was accepted and the machine was built."""
+    option was accepted and the machine was built.  Gives up when process
+    PID is gone."""
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(10)
     err = None
@@ -170,6 +171,9 @@ def qmpname(path):
             break
         except OSError as e:
             err = e
+            if not os.path.exists(f"/proc/{pid}"):
+                die(f"cannot connect to {path}: {err}; process {pid} "
+                    "has exited")
             time.sleep(0.1)
     else:
         die(f"cannot connect to {path}: {err}")
@@ -334,7 +338,7 @@ def main():
         "words": (0, lambda a: words()),
         "script": (1, lambda a: script(a[0])),
         "plistargs": (1, lambda a: plistargs(a[0])),
-        "qmpname": (1, lambda a: qmpname(a[0])),
+        "qmpname": (2, lambda a: qmpname(a[0], a[1])),
         "example": (2, lambda a: example(a[0], a[1])),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \

@@ -1,0 +1,170 @@
+#!/bin/sh
+# The regression suite: each directory in tests/regress/ is a case.
+#
+#   profiles/   the input files
+#   host        host description for -H (default: default.host)
+#   cmd         vmc arguments (default: build -H @HOST@ -p /vmc -o @OUT@ profiles)
+#   status      expected exit status (default 0)
+#   stderr      expected diagnostics (default: none)
+#   stdout      expected standard output (default: none)
+#   out/        expected output files of a build that succeeds
+#   argv.NAME   expected arguments NAME.sh hands QEMU, one a line
+#
+# In expectations @CASE@ stands for the case directory and @REC@ for
+# the argument recorder.  Usage: regress.sh [-u] [case ...]; -u writes
+# the actual results as the expectations, to be reviewed.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+rec=$top/tests/argv-rec
+update=0
+if [ "${1:-}" = -u ]; then
+	update=1
+	shift
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+
+# Replaces machine-specific paths with their tokens.
+tokens() {
+	sed -e "s|$casedir|@CASE@|g" -e "s|$rec|@REC@|g" -e "s|$work|@WORK@|g" "$@"
+}
+
+bad() {
+	echo "FAIL $name: $*"
+	ok=0
+}
+
+run_case() {
+	name=$1
+	casedir=$top/tests/regress/$name
+	work=$tmp/$name
+	out=$work/out
+	mkdir -p "$work"
+	host=$casedir/host
+	[ -f "$host" ] || host=$top/tests/regress/default.host
+	sed "s|@REC@|$rec|g" "$host" > "$work/host"
+	cmd="build -H @HOST@ -p /vmc -o @OUT@ profiles"
+	[ -f "$casedir/cmd" ] && cmd=$(cat "$casedir/cmd")
+	want_status=0
+	[ -f "$casedir/status" ] && want_status=$(cat "$casedir/status")
+	# A failing build must leave what was there alone.
+	if [ "$want_status" != 0 ]; then
+		mkdir -p "$out"
+		echo sentinel > "$out/keep"
+	fi
+	cmd=$(printf '%s\n' "$cmd" | sed -e "s|@HOST@|$work/host|g" \
+	    -e "s|@OUT@|$out|g")
+	# shellcheck disable=SC2086
+	(cd "$casedir" && exec $VMC $cmd) > "$work/stdout" 2> "$work/stderr.raw"
+	status=$?
+	tokens "$work/stderr.raw" > "$work/stderr"
+	ok=1
+	if [ $update = 1 ]; then
+		echo "$status" > "$casedir/status"
+		[ "$status" = 0 ] && rm "$casedir/status"
+		if [ -s "$work/stderr" ]; then
+			cp "$work/stderr" "$casedir/stderr"
+		else
+			rm -f "$casedir/stderr"
+		fi
+		if [ "$status" = 0 ] && [ -d "$out" ]; then
+			rm -rf "$casedir/out"
+			mkdir "$casedir/out"
+			for f in "$out"/*; do
+				tokens "$f" > "$casedir/out/${f##*/}"
+			done
+		fi
+	fi
+	[ "$status" = "$want_status" ] ||
+	    bad "exit status $status, expected $want_status"
+	if [ -f "$casedir/stderr" ]; then
+		diff -u "$casedir/stderr" "$work/stderr" > "$work/diff" ||
+		    { bad "diagnostics differ"; cat "$work/diff"; }
+	elif [ -s "$work/stderr" ]; then
+		bad "unexpected diagnostics"; cat "$work/stderr"
+	fi
+	tokens "$work/stdout" > "$work/stdout.tok"
+	if [ $update = 1 ]; then
+		if [ -s "$work/stdout.tok" ]; then
+			cp "$work/stdout.tok" "$casedir/stdout"
+		else
+			rm -f "$casedir/stdout"
+		fi
+	fi
+	if [ -f "$casedir/stdout" ]; then
+		diff -u "$casedir/stdout" "$work/stdout.tok" > "$work/diff" ||
+		    { bad "output differs"; cat "$work/diff"; }
+	elif [ -s "$work/stdout" ]; then
+		bad "unexpected output"; cat "$work/stdout"
+	fi
+	if [ "$want_status" != 0 ]; then
+		if [ "$(ls -A "$out")" != keep ] ||
+		    [ "$(cat "$out/keep")" != sentinel ]; then
+			bad "the output directory was changed"
+		fi
+	elif [ -d "$casedir/out" ]; then
+		check_outputs
+	fi
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+	fi
+}
+
+check_outputs() {
+	mkdir "$work/tok"
+	for f in "$out"/*; do
+		tokens "$f" > "$work/tok/${f##*/}"
+	done
+	diff -ru "$casedir/out" "$work/tok" > "$work/diff" ||
+	    { bad "outputs differ"; cat "$work/diff"; }
+	for f in "$out"/*.sh; do
+		[ -f "$f" ] || continue
+		[ "$(stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f")" = 755 ] ||
+		    bad "${f##*/} is not mode 755"
+		sh -n "$f" || bad "${f##*/} fails sh -n"
+		shellcheck -s sh "$f" || bad "${f##*/} fails shellcheck"
+		vm=${f##*/}
+		vm=${vm%.sh}
+		# The script execs QEMU (here the recorder) with its arguments
+		# untouched by the shell, then what it was given.
+		# shellcheck disable=SC2016
+		VMC_ARGV_OUT=$work/argv.$vm "$f" 'extra arg' '$(x)' ||
+		    bad "$vm.sh failed"
+		# shellcheck disable=SC2016
+		tail -n 2 "$work/argv.$vm" | tr '\n' '|' |
+		    grep -Fqx 'extra arg|$(x)|' ||
+		    bad "$vm.sh does not pass its arguments on"
+		if [ -f "$casedir/argv.$vm" ]; then
+			sed '$d' "$work/argv.$vm" | sed '$d' | tokens > "$work/argv.tok"
+			diff -u "$casedir/argv.$vm" "$work/argv.tok" ||
+			    bad "$vm.sh hands QEMU other arguments"
+		fi
+	done
+	for f in "$out"/*.plist; do
+		[ -f "$f" ] || continue
+		[ "$(stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f")" = 644 ] ||
+		    bad "${f##*/} is not mode 644"
+		python3 "$top/tests/plistcheck.py" "$f" || bad "${f##*/} is not a valid plist"
+	done
+}
+
+if [ $# = 0 ]; then
+	for c in "$top"/tests/regress/*/; do
+		c=${c%/}
+		run_case "${c##*/}"
+	done
+else
+	for c; do
+		run_case "$c"
+	done
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
