@@ -4,8 +4,9 @@ PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
 PKG_CONFIG ?=	pkg-config
+INSTALL ?=	install
 
-# libbsd supplies vis(3) and friends on Linux; macOS has them natively.
+# libbsd supplies vis(3) on Linux; macOS has it natively.
 UNAME ?=	$(shell uname)
 PKGS_Linux =	inih libbsd-overlay
 PKGS_Darwin =	inih
@@ -22,6 +23,10 @@ SRCS =		compiler/buf.c compiler/diag.c compiler/emit_plist.c \
 		compiler/read.c compiler/schema.c compiler/validate.c \
 		compiler/value.c
 OBJS =		$(SRCS:.c=.o)
+LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
+
+# The shipped examples are built for the Intel Mac described beside them.
+EXAMPLE_FLAGS =	-H profiles/mac.host -p "/Library/Application Support/vmc"
 
 all: compiler/vmc
 
@@ -30,7 +35,27 @@ compiler/vmc: $(OBJS)
 
 $(OBJS): compiler/vmc.h
 
-clean:
-	rm -f compiler/vmc $(OBJS)
+tests/unit: tests/unit.c $(LIBOBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.c $(LIBOBJS) $(LDLIBS)
 
-.PHONY: all clean
+# The main job on the shipped examples.
+examples: compiler/vmc
+	./compiler/vmc build $(EXAMPLE_FLAGS) -o output profiles
+
+check: compiler/vmc tests/unit
+	./tests/unit
+	sh tests/regress.sh
+	sh tests/examples.sh
+	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
+
+install: compiler/vmc
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 755 compiler/vmc $(DESTDIR)$(BINDIR)/vmc
+	$(INSTALL) -m 644 man/vmc.1 $(DESTDIR)$(MANDIR)/man1/vmc.1
+	$(INSTALL) -m 644 man/vmc.5 $(DESTDIR)$(MANDIR)/man5/vmc.5
+
+clean:
+	rm -f compiler/vmc $(OBJS) tests/unit
+
+.PHONY: all check clean examples install

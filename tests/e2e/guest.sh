@@ -7,7 +7,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmc-e2e
+cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vmc-e2e
 modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
     virtio_pci failover net_failover virtio_net"
 

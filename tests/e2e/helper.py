@@ -324,6 +324,10 @@ def netdev(parts, errors):
             addr, _, hport = host.rpartition(":")
             if proto not in ("tcp", "udp") or not hport.isdigit():
                 errors.append(f"bad hostfwd rule {rule!r}")
+            # An empty address binds every interface (REFERENCE.md, "QEMU",
+            # user networking); vmc always names one.
+            if not addr:
+                errors.append(f"hostfwd {rule!r} binds every interface")
             port = free_port()
             note(f"hostfwd {proto}:{addr}:{hport} -> 127.0.0.1:{port}")
             p = f"hostfwd={proto}:127.0.0.1:{port}-{guest}"

@@ -1,0 +1,290 @@
+/*
+ * Unit tests of the value parsers and the quoting functions.  Quoted
+ * words are also checked the hard way: sh must read them back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../compiler/vmc.h"
+
+static int	passed, failed;
+
+static void
+expect(int ok, const char *what, const char *input)
+{
+	if (ok)
+		passed++;
+	else {
+		failed++;
+		printf("FAIL %s: '%s'\n", what, input);
+	}
+}
+
+static void
+test_num(void)
+{
+	static const struct {
+		const char	*s;
+		uint64_t	 min, max, want;
+		int		 ok;
+	} t[] = {
+		{ "0", 0, 10, 0, 1 }, { "10", 0, 10, 10, 1 },
+		{ "11", 0, 10, 0, 0 }, { "0", 1, 10, 0, 0 },
+		{ "", 0, 10, 0, 0 }, { "-1", 0, 10, 0, 0 },
+		{ "+1", 0, 10, 0, 0 }, { " 1", 0, 10, 0, 0 },
+		{ "1 ", 0, 10, 0, 0 }, { "1x", 0, 10, 0, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, UINT64_MAX, 1 },
+		{ "18446744073709551616", 0, UINT64_MAX, 0, 0 },
+		{ "99999999999999999999999", 0, UINT64_MAX, 0, 0 },
+		{ "0x10", 0, 100, 0, 0 }, { "010", 0, 100, 10, 1 },
+	};
+	const char	*e;
+	uint64_t	 n;
+	size_t		 i;
+	int		 ok;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ok = parse_num(t[i].s, t[i].min, t[i].max, &n, &e) == 0;
+		expect(ok == t[i].ok && (!ok || n == t[i].want), "parse_num",
+		    t[i].s);
+	}
+}
+
+static void
+test_size(void)
+{
+	static const struct {
+		const char	*s;
+		uint64_t	 want;
+		int		 ok;
+	} t[] = {
+		{ "512", 512ULL << 20, 1 }, { "512M", 512ULL << 20, 1 },
+		{ "4G", 4ULL << 30, 1 }, { "4g", 4ULL << 30, 1 },
+		{ "1T", 1ULL << 40, 1 }, { "1536K", 1536ULL << 10, 1 },
+		{ "-1", 0, 0 }, { "2Gxyz", 0, 0 }, { "2GB", 0, 0 },
+		{ "G", 0, 0 }, { "", 0, 0 }, { "1.5G", 0, 0 },
+		{ "16777215T", 16777215ULL << 40, 1 },
+		{ "16777216T", 0, 0 }, { "17592186044416M", 0, 0 },
+		{ "99999999999999999999", 0, 0 }, { "4 G", 0, 0 },
+		{ "1P", 0, 0 },
+	};
+	const char	*e;
+	uint64_t	 n;
+	size_t		 i;
+	int		 ok;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ok = parse_size(t[i].s, &n, &e) == 0;
+		expect(ok == t[i].ok && (!ok || n == t[i].want), "parse_size",
+		    t[i].s);
+	}
+}
+
+static void
+test_small(void)
+{
+	uint64_t	 n;
+	uint32_t	 a;
+	struct cidr	 c;
+
+	expect(parse_bool("yes", &n) == 0 && n == 1, "bool", "yes");
+	expect(parse_bool("on", &n) == 0 && n == 1, "bool", "on");
+	expect(parse_bool("false", &n) == 0 && n == 0, "bool", "false");
+	expect(parse_bool("Yes", &n) == -1, "bool", "Yes");
+	expect(parse_bool("1", &n) == -1, "bool", "1");
+	expect(parse_mac("52:54:00:AB:cd:0f", &n) == 0 &&
+	    n == 0x525400abcd0fULL, "mac", "52:54:00:AB:cd:0f");
+	expect(parse_mac("52:54:00:ab:cd", &n) == -1, "mac", "short");
+	expect(parse_mac("52:54:00:ab:cd:0f:", &n) == -1, "mac", "long");
+	expect(parse_mac("52-54-00-ab-cd-0f", &n) == -1, "mac", "dashes");
+	expect(parse_mac("5:54:00:ab:cd:0f0", &n) == -1, "mac", "shifted");
+	expect(parse_ipv4("192.168.1.1", &a) == 0 && a == 0xc0a80101,
+	    "ipv4", "192.168.1.1");
+	expect(parse_ipv4("256.1.1.1", &a) == -1, "ipv4", "256.1.1.1");
+	expect(parse_ipv4("01.1.1.1", &a) == -1, "ipv4", "01.1.1.1");
+	expect(parse_ipv4("1.1.1", &a) == -1, "ipv4", "1.1.1");
+	expect(parse_ipv4("1.1.1.1.", &a) == -1, "ipv4", "1.1.1.1.");
+	expect(parse_ipv4("1.1.1.1 ", &a) == -1, "ipv4", "trailing blank");
+	expect(parse_cidr("10.0.0.1/8", &c) == 0 && c.prefix == 8 &&
+	    c.addr[0] == 10, "cidr", "10.0.0.1/8");
+	expect(parse_cidr("fe80::1/64", &c) == 0 && c.prefix == 64,
+	    "cidr", "fe80::1/64");
+	expect(parse_cidr("10.0.0.1/33", &c) == -1, "cidr", "/33");
+	expect(parse_cidr("10.0.0.1", &c) == -1, "cidr", "no prefix");
+	expect(parse_cidr("::1/129", &c) == -1, "cidr", "/129");
+	expect(parse_uuid("6f2c1a4e-2b9d-4c1e-9a43-0c3b1e2d4f5a") == 0,
+	    "uuid", "valid");
+	expect(parse_uuid("6f2c1a4e-2b9d-4c1e-9a43-0c3b1e2d4f5") == -1,
+	    "uuid", "short");
+	expect(parse_uuid("6f2c1a4e2b9d4c1e9a430c3b1e2d4f5a") == -1,
+	    "uuid", "no dashes");
+	expect(check_vmname("k8s-w1") == 0, "vmname", "k8s-w1");
+	expect(check_vmname("-a") == -1 && check_vmname("a-") == -1 &&
+	    check_vmname("") == -1 && check_vmname("A") == -1 &&
+	    check_vmname("a_b") == -1 && check_vmname("a.b") == -1,
+	    "vmname", "bad");
+	expect(check_vmname("a23456789012345678901234567890123456789012345"
+	    "678901234567890123") == 0, "vmname", "63");
+	expect(check_vmname("a23456789012345678901234567890123456789012345"
+	    "6789012345678901234") == -1, "vmname", "64");
+	expect(utf8_valid("caf\xc3\xa9") && utf8_valid("\xf0\x9f\x98\x80"),
+	    "utf8", "valid");
+	expect(!utf8_valid("\xc3") && !utf8_valid("\xc0\xaf") &&
+	    !utf8_valid("\xed\xa0\x80") && !utf8_valid("\xf4\x90\x80\x80") &&
+	    !utf8_valid("\xff"), "utf8", "invalid");
+}
+
+static void
+test_forward(void)
+{
+	static const struct {
+		const char	*s;
+		uint32_t	 addr;
+		uint16_t	 h, g;
+		enum proto	 p;
+		int		 ok;
+	} t[] = {
+		{ "2222:22", 0x7f000001, 2222, 22, PROTO_TCP, 1 },
+		{ "0.0.0.0:80:8080/tcp", 0, 80, 8080, PROTO_TCP, 1 },
+		{ "10.0.0.1:53:53/udp", 0x0a000001, 53, 53, PROTO_UDP, 1 },
+		{ "22", 0, 0, 0, 0, 0 }, { "0:22", 0, 0, 0, 0, 0 },
+		{ "1:65536", 0, 0, 0, 0, 0 }, { "a:1:2", 0, 0, 0, 0, 0 },
+		{ "1:2/icmp", 0, 0, 0, 0, 0 }, { "1:2:3:4", 0, 0, 0, 0, 0 },
+		{ ":1:2", 0, 0, 0, 0, 0 }, { "1:2/", 0, 0, 0, 0, 0 },
+		{ "1:-2", 0, 0, 0, 0, 0 },
+	};
+	struct fwd	 f;
+	const char	*e;
+	size_t		 i;
+	int		 ok;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ok = parse_forward(t[i].s, &f, &e) == 0;
+		expect(ok == t[i].ok && (!ok || (f.addr == t[i].addr &&
+		    f.hport == t[i].h && f.gport == t[i].g &&
+		    f.proto == t[i].p)), "parse_forward", t[i].s);
+	}
+}
+
+static void
+test_url(void)
+{
+	static const char *const good[] = { "http://10.0.2.2/", "https://a/b/",
+	    "http://h:8000/x/y/", "http://[fe80::1]:80/x/",
+	    "http://h/a,b/$x/" };
+	static const char *const bad[] = { "ftp://h/", "http://h", "http:///",
+	    "http://h/a;b/", "http://h/a b/", "http://h:0/", "http://h:/",
+	    "http://h:123456/", "HTTP://h/", "http://u@h/", "http://h:x/" };
+	const char	*e;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		expect(check_url(good[i], &e) == 0, "url good", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect(check_url(bad[i], &e) == -1, "url bad", bad[i]);
+}
+
+/* What quote_sh makes of s must be read back by sh as exactly s. */
+static void
+roundtrip_sh(const char *s)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		 out[512];
+	FILE		*fp;
+	size_t		 n;
+
+	buf_puts(&b, "printf '%s' ");
+	quote_sh(&b, s);
+	fp = popen(b.p, "r");
+	n = fp ? fread(out, 1, sizeof(out) - 1, fp) : 0;
+	out[n] = '\0';
+	expect(fp != NULL && pclose(fp) == 0 && strcmp(out, s) == 0,
+	    "quote_sh round trip", s);
+	buf_free(&b);
+}
+
+static void
+test_quote(void)
+{
+	static const struct {
+		void		(*fn)(struct buf *, const char *);
+		const char	*in, *out;
+	} t[] = {
+		{ quote_sh, "plain/path-1.2_x", "plain/path-1.2_x" },
+		{ quote_sh, "", "''" },
+		{ quote_sh, "a b", "'a b'" },
+		{ quote_sh, "it's", "'it'\\''s'" },
+		{ quote_sh, "~user", "'~user'" },
+		{ quote_sh, "a;b", "'a;b'" },
+		{ quote_xml, "a<b>&\"c\"'d'", "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;" },
+		{ quote_xml, "]]>", "]]&gt;" },
+		{ quote_xml, "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ quote_qemu, "a,b,,c", "a,,b,,,,c" },
+		{ quote_qemu, ",", ",," },
+		{ quote_qemu, "no commas=here", "no commas=here" },
+	};
+	static const char *const hostile[] = { "it's", "\"$(id)\"", "`id`",
+	    "a;b&c|d<e>f*g~h", "$HOME", "\\", "'\"'\"'", "caf\xc3\xa9 \xe2\x82\xac",
+	    "-n", "a\\tb", "*", "", "!x", "{a,b}", "#c" };
+	struct buf	 b;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		buf_add(&b, "", 0);
+		t[i].fn(&b, t[i].in);
+		expect(strcmp(b.p, t[i].out) == 0, "quote", t[i].in);
+		buf_free(&b);
+	}
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		roundtrip_sh(hostile[i]);
+}
+
+static void
+test_paths(void)
+{
+	static const struct {
+		const char	*dir, *path, *want;
+	} t[] = {
+		{ "/a/b", "c.img", "/a/b/c.img" },
+		{ "/a/b", "./c.img", "/a/b/c.img" },
+		{ "/a/b", "../c.img", "/a/c.img" },
+		{ "/a/b", "/x//y/./z", "/x/y/z" },
+		{ "/", "../../c", "/c" },
+		{ "/a/", "b/", "/a/b" },
+	};
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		p = path_clean(t[i].dir, t[i].path);
+		expect(strcmp(p, t[i].want) == 0, "path_clean", t[i].path);
+		free(p);
+	}
+}
+
+static void
+test_mac(void)
+{
+	uint64_t	 a = mac_derive("web", 0), b = mac_derive("web", 1);
+
+	expect(a != b && a == mac_derive("web", 0), "mac_derive", "stable");
+	expect((a >> 40) == 0x52 && (b >> 40) == 0x52, "mac_derive",
+	    "locally administered unicast");
+}
+
+int
+main(void)
+{
+	test_num();
+	test_size();
+	test_small();
+	test_forward();
+	test_url();
+	test_quote();
+	test_paths();
+	test_mac();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
