@@ -128,20 +128,23 @@ clean_stale(int dfd)
 	closedir(d);
 }
 
-/* A name for a hard link to the file about to be replaced. */
-static char *
-backup(struct ctx *ctx, int dfd, const char *dir, const char *name, const char *tmp)
+/*
+ * Keeps the file about to be replaced under a hard link next to its
+ * temporary file, so that a failed build can put it back.
+ */
+static int
+backup(struct ctx *ctx, int dfd, const char *dir, const char *name,
+    struct pending *p)
 {
-	char	*old;
-
-	old = xasprintf("%s.old", tmp);
-	if (linkat(dfd, name, AT_FDCWD, old, 0) == -1) {
-		if (errno != ENOENT)
-			fail(ctx, dir, name, "keep the old version");
-		free(old);
-		return errno == ENOENT ? NULL : (char *)-1;
-	}
-	return old;
+	p->old = xasprintf("%s.old", p->tmp);
+	if (linkat(dfd, name, AT_FDCWD, p->old, 0) == 0)
+		return 0;
+	free(p->old);
+	p->old = NULL;
+	if (errno == ENOENT)
+		return 0;	/* a new file: nothing to keep */
+	fail(ctx, dir, name, "keep the old version");
+	return -1;
 }
 
 static void
@@ -162,7 +165,8 @@ roll_back(int dfd, struct pending *p, const struct outfile *f, size_t n)
 }
 
 int
-output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n, size_t *written)
+output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n,
+    size_t *written)
 {
 	struct pending	*p;
 	size_t		 i;
@@ -193,11 +197,8 @@ output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n, size
 	for (i = 0; i < n; i++) {
 		if (p[i].tmp == NULL)
 			continue;
-		if ((p[i].old = backup(ctx, dfd, dir, f[i].name, p[i].tmp)) ==
-		    (char *)-1) {
-			p[i].old = NULL;
+		if (backup(ctx, dfd, dir, f[i].name, &p[i]) == -1)
 			goto out;
-		}
 		if (renameat(AT_FDCWD, p[i].tmp, dfd, f[i].name) == -1) {
 			fail(ctx, dir, f[i].name, "rename into place");
 			goto out;
@@ -205,19 +206,15 @@ output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n, size
 		p[i].done = 1;
 		(*written)++;
 	}
-	for (i = 0; i < n; i++) {
-		if (p[i].old != NULL)
-			unlink(p[i].old);
-		free(p[i].old);
-		free(p[i].tmp);
-	}
-	free(p);
-	close(dfd);
-	return 0;
+	rc = 0;
 out:
-	roll_back(dfd, p, f, n);
-	*written = 0;
+	if (rc == -1) {
+		roll_back(dfd, p, f, n);
+		*written = 0;
+	}
 	for (i = 0; i < n; i++) {
+		if (rc == 0 && p[i].old != NULL)
+			unlink(p[i].old);
 		free(p[i].old);
 		free(p[i].tmp);
 	}

@@ -182,11 +182,12 @@ set -- $ports
 pa=$1 pb=$2 pc=$3
 
 qemu-img create -q -f qcow2 "$tmp/fleet/alpha.qcow2" 64M &&
-    qemu-img create -q -f qcow2 "$tmp/fleet/beta.qcow2" 64M ||
+    qemu-img create -q -f raw "$tmp/fleet/beta.img" 64M ||
     bail "qemu-img create failed"
 
 # alpha names its QEMU; beta takes it from PATH.  alpha also forwards on an
-# explicit loopback address other than the default 127.0.0.1.
+# explicit loopback address other than the default 127.0.0.1.  Neither says
+# format: vmc detects it (qcow2 for alpha, raw for beta).
 cat >"$tmp/fleet/alpha.ini" <<EOF
 ; e2e profile: boots under TCG (REFERENCE.md, "Testing": nested KVM)
 [vm]
@@ -208,15 +209,15 @@ cat >"$tmp/fleet/beta.ini" <<EOF
 arch = x86_64
 accel = tcg
 memory = 256M
-image = beta.qcow2
+image = beta.img
 seed = http://10.0.2.2:$hport/\${name}/
 
 [network]
 mode = user
 forward = $pb:80
 EOF
-echo "  profiles: alpha (forward $pa:80, 127.0.0.2:$pc:80/tcp)," \
-    "beta (forward $pb:80), seed port $hport"
+echo "  profiles: alpha (qcow2, forward $pa:80, 127.0.0.2:$pc:80/tcp)," \
+    "beta (raw, forward $pb:80), seed port $hport"
 
 # ---------------------------------------------------------------------------
 echo "# e2e: vmc build (live host, no -H)"
@@ -270,6 +271,14 @@ check "alpha.sh execs the profile's qemu = $QEMU" \
 q=$(command -v qemu-system-x86_64)
 check "beta.sh (no qemu key) execs qemu-system-x86_64 from PATH: $q" \
     test "$(head -n 1 "$tmp/beta.words")" = "$q"
+
+# Always give format= (REFERENCE.md, "QEMU": probing raw is a hole).
+check "alpha.sh: -drive file=$tmp/fleet/alpha.qcow2,format=qcow2 (detected)" \
+    grep -qxF "file=$tmp/fleet/alpha.qcow2,format=qcow2,if=virtio" \
+    "$tmp/alpha.words"
+check "beta.sh: -drive file=$tmp/fleet/beta.img,format=raw (detected)" \
+    grep -qxF "file=$tmp/fleet/beta.img,format=raw,if=virtio" \
+    "$tmp/beta.words"
 
 mac_of()
 {
