@@ -158,7 +158,7 @@ parse_ipv4(const char *s, uint32_t *out)
 	int		 over, i;
 	size_t		 n;
 
-	/* inet_pton alone: some libcs take leading zeros, which read octal elsewhere. */
+	/* Some inet_pton take leading zeros, which other tools read as octal. */
 	for (p = s, i = 0; i < 4; i++) {
 		n = digits(p, &part, &over);
 		if (n == 0 || n > 3 || (n > 1 && *p == '0') || part > 255)
