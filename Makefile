@@ -42,11 +42,19 @@ tests/unit: tests/unit.c $(LIBOBJS)
 examples: compiler/vmc
 	./compiler/vmc build $(EXAMPLE_FLAGS) -o output profiles
 
+# The end-to-end suite boots a Debian guest, so it needs a Linux host.
+E2E_Linux =	e2e
+
 check: compiler/vmc tests/unit
 	./tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
+	@$(MAKE) $(E2E_$(UNAME)) || exit 1
+	@[ "$(UNAME)" = Linux ] || echo "e2e: skipped, it boots a Linux guest on a Linux host"
+
+e2e: compiler/vmc
+	VMC=compiler/vmc sh tests/e2e/run.sh
 
 install: compiler/vmc
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -58,4 +66,4 @@ install: compiler/vmc
 clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 
-.PHONY: all check clean examples install
+.PHONY: all check clean e2e examples install

@@ -290,6 +290,11 @@ main(int argc, char *argv[])
 		free(vis);
 		return EXIT_USAGE;
 	}
+	if (rundir == NULL && hostfile != NULL && strcmp(cmd, "build") == 0)
+		diag_warn(&ctx, (struct loc){ NULL, 0 }, "-p", "no run "
+		    "directory given for the described host; the jobs will "
+		    "look for the scripts in the output directory's path on "
+		    "this machine");
 	rundir = abs_dir(rundir != NULL ? rundir : outdir);
 	if (!utf8_valid(rundir) || strpbrk(rundir, "\n\r\t") != NULL) {
 		vis = diag_vis(rundir);

@@ -18,14 +18,17 @@ Linux)
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"
 	done
-	[ -z "$missing" ] && exit 0
 	sudo=
 	[ "$(id -u)" = 0 ] || sudo=sudo
-	echo "installing:$missing"
-	$sudo apt-get update -qq
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	    --no-install-recommends $missing
+	if [ -n "$missing" ]; then
+		echo "installing:$missing"
+		$sudo apt-get update -qq
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		    --no-install-recommends $missing
+	fi
+	# The guest kernel of the end-to-end tests.
+	$sudo sh "$(dirname "$0")/e2e/deps.sh"
 	;;
 *)
 	echo "deps.sh: install inih, pkg-config, mandoc and shellcheck by hand" >&2

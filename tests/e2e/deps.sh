@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what tests/e2e/run.sh needs, as root on Debian.  The guest kernel
-# is not installed: guest.sh fetches its package with apt-get download, which
-# needs current package lists, so they are refreshed when missing.
+# is not installed: guest.sh fetches its package with apt-get download (which
+# needs package lists, refreshed here when missing) into its cache.
 
 set -eu
 
@@ -35,4 +35,6 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    --no-install-recommends $missing
 fi
-echo "deps.sh: e2e dependencies present"
+# The guest kernel: fetched into the cache now, not installed.
+sh "$(dirname "$0")/guest.sh" >/dev/null
+echo "deps.sh: e2e dependencies present, guest cached"
