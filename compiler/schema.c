@@ -548,39 +548,36 @@ build(struct model *m, struct doc *doc, const char *const *list,
 {
 	char		 kind[16];
 	const char	*label;
-	int		 errors = m->ctx->errors, seen[3] = { 0, 0, 0 };
-	size_t		 i, j;
-	void		*obj;
+	int		 errors = m->ctx->errors, seen = 0;
+	size_t		 i;
 
 	for (i = 0; i < doc->nsect; i++) {
 		if (check_section(m->ctx, doc->names[i], doc->sections[i],
 		    list, kind, sizeof(kind), &label) == -1)
 			continue;
-		for (j = 0; j < 3; j++)
-			if (strcmp(kind, list[j]) == 0 && !seen[j]++)
-				if (j == 0)
-					fileat = doc->sections[i];
+		/* Missing keys of the main section are reported at its header. */
+		if (strcmp(kind, list[0]) == 0 && seen++ == 0)
+			fileat = doc->sections[i];
 		object(m, kind, label, doc->sections[i], 1);
 	}
 	for (i = 0; i < doc->n; i++)
 		apply(m, &doc->v[i]);
-	if (!seen[0]) {
+	if (!seen) {
 		diag_error(m->ctx, fileat, NULL, "no [%s] section", list[0]);
 		return -1;
 	}
-	defaults(m->ctx, list[0], m->vm ? (void *)m->vm : (void *)m->host,
-	    fileat);
 	if (m->vm != NULL) {
+		defaults(m->ctx, "vm", m->vm, fileat);
 		defaults(m->ctx, "service", m->vm, fileat);
 		for (i = 0; i < m->vm->nnic; i++)
 			defaults(m->ctx, "network", &m->vm->nic[i],
 			    m->vm->nic[i].at);
 	} else {
+		defaults(m->ctx, "host", m->host, fileat);
 		defaults(m->ctx, "qemu", m->host, fileat);
-		for (i = 0; i < m->host->nifs; i++) {
-			obj = &m->host->ifs[i];
-			defaults(m->ctx, "interface", obj, m->host->ifs[i].at);
-		}
+		for (i = 0; i < m->host->nifs; i++)
+			defaults(m->ctx, "interface", &m->host->ifs[i],
+			    m->host->ifs[i].at);
 	}
 	return m->ctx->errors > errors ? -1 : 0;
 }
