@@ -535,10 +535,12 @@ fleet_validate(struct ctx *ctx, struct vm **vms, size_t n)
 			images[nimg++] = (struct ref){ vm->imageid, 0,
 			    vm->image.s, vm->image.at, i };
 		for (j = 0; j < vm->nnic; j++) {
-			if (vm->nic[j].mac.s != NULL)
-				macs[nmac++] = (struct ref){ NULL,
+			if (vm->nic[j].mac.s != NULL) {
+				macs[nmac] = (struct ref){ NULL,
 				    vm->nic[j].hwaddr, NULL,
 				    val_at(vm, &vm->nic[j].mac), nmac };
+				nmac++;
+			}
 			for (k = 0; k < vm->nic[j].nfwd; k++, nport++)
 				ports[nport] = (struct portref){
 				    &vm->nic[j].fwd[k], nport };
