@@ -50,6 +50,7 @@ check: compiler/vmc tests/unit
 	./tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
+	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1
 	@[ "$(UNAME)" = Linux ] || echo "e2e: not run: it boots a Linux guest on a Linux host"
@@ -59,6 +60,10 @@ e2e: compiler/vmc
 
 macos:
 	sh tests/macos/syntax.sh
+
+# Fleet-scale timings against the I/O floor: see BENCHMARKS.md.
+bench: compiler/vmc
+	sh tests/bench/bench.sh
 
 install: compiler/vmc
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -70,4 +75,4 @@ install: compiler/vmc
 clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 
-.PHONY: all check clean e2e examples install macos
+.PHONY: all bench check clean e2e examples install macos

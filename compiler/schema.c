@@ -254,6 +254,8 @@ vm_nic(struct ctx *ctx, struct vm *vm, const char *label, struct loc at,
 		    MAX_NICS);
 		return NULL;
 	}
+	vm->nic = xreallocarray(vm->nic, vm->nnic + 1, sizeof(*vm->nic));
+	memset(&vm->nic[vm->nnic], 0, sizeof(*vm->nic));
 	vm->nic[vm->nnic].label = label;
 	vm->nic[vm->nnic].at = at;
 	return &vm->nic[vm->nnic++];
@@ -293,14 +295,17 @@ static void *
 object(struct model *m, const char *kind, const char *label, struct loc at,
     int create)
 {
+	/* A label where none belongs or none where one must was reported
+	 * with the header; such a section's keys go nowhere. */
 	if (m->vm != NULL) {
 		if (strcmp(kind, "network") == 0)
 			return vm_nic(m->ctx, m->vm, label, at, create);
-		return m->vm;
+		return label == NULL ? m->vm : NULL;
 	}
 	if (strcmp(kind, "interface") == 0)
-		return host_iface_get(m->host, label, at, create);
-	return m->host;
+		return label == NULL ? NULL :
+		    host_iface_get(m->host, label, at, create);
+	return label == NULL ? m->host : NULL;
 }
 
 static void
@@ -347,7 +352,10 @@ parse_val(struct ctx *ctx, const struct key *k, const struct setting *s,
 	case T_STR:
 		break;
 	case T_WORD:
-		if (check_word(s->value, "._-") == -1 || s->value[0] == '-') {
+		/* A leading '.' would hide a plist, or name it like
+		 * output.c's temporary files. */
+		if (check_word(s->value, "._-") == -1 || s->value[0] == '-' ||
+		    s->value[0] == '.') {
 			bad_value(ctx, s, "is not a name (letters, digits, "
 			    "'.', '_' and '-')");
 			return;
@@ -608,6 +616,7 @@ vm_free(struct vm *vm)
 
 	for (i = 0; i < vm->nnic; i++)
 		free(vm->nic[i].fwd);
+	free(vm->nic);
 	doc_free(&vm->doc);
 	free(vm->name);
 	free(vm->path);

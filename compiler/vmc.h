@@ -92,7 +92,7 @@ struct vm {
 	struct val	 arch, machine, accel, cpus, memory, image, format;
 	struct val	 seed, qemu, firmware;
 	struct val	 label, autostart, restart, user, log, stoptimeout;
-	struct nic	 nic[MAX_NICS];
+	struct nic	*nic;		/* in order of first appearance */
 	size_t		 nnic;
 	struct doc	 doc;
 	int		 errors;	/* count before this profile */

@@ -1,0 +1,299 @@
+#!/bin/sh
+# Benchmark: vmc on generated fleets of N valid profiles, timed against
+# the I/O floor of the same run (two plain copies of the profiles).
+#
+#   BENCH_N     fleet sizes (default "1000 10000 100000")
+#   BENCH_REPS  repetitions of each measurement (default 5, 3 from 100000)
+#   VMC         the vmc to run (default compiler/vmc)
+#
+# Medians are reported.  The exit status is 1 when vmc is wrong (a build
+# fails or warns, a no-op rebuild writes a file, a one-profile change
+# does not write exactly two); timing targets are only reported, as
+# shared machines are noisy.
+#
+# Nothing is deleted before the end: on ext4 without a journal, creating
+# files just after deleting many is much slower for a few minutes, which
+# would be timed as vmc's.  By default the run keeps about 2 million
+# small files (8 GB) until it exits; leave a few minutes between runs.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+sizes=${BENCH_N:-"1000 10000 100000"}
+rundir=/var/lib/vmc
+failures=0
+
+tmp=$(mktemp -d)
+trap 'echo "bench: removing $tmp" >&2; rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+say() {
+	echo "bench: $*" >&2
+}
+
+wrong() {
+	echo "bench: WRONG: $*" >&2
+	failures=$((failures + 1))
+}
+
+# A clock in microseconds: GNU date, else perl or python3 (macOS).
+if date +%N 2>/dev/null | grep -q '^[0-9][0-9]*$'; then
+	now() { echo $(($(date +%s%N) / 1000)); }
+elif perl -MTime::HiRes -e 1 2>/dev/null; then
+	now() { perl -MTime::HiRes=time -e 'printf "%d\n", time * 1e6'; }
+else
+	now() { python3 -c 'import time; print(time.time_ns() // 1000)'; }
+fi
+
+# Peak RSS in KiB: GNU time (-f %M) or BSD time (-l, in bytes).
+if /usr/bin/time -f %M -o "$tmp/rss" true 2>/dev/null; then
+	rssmode=gnu
+elif /usr/bin/time -l true 2>&1 | grep -q 'maximum resident'; then
+	rssmode=bsd
+else
+	rssmode=none
+	say "no /usr/bin/time: peak RSS not measured (Debian: apt-get install time)"
+fi
+
+# The fleet: profiles lo to hi of N into dir, their images into img.
+# Every third includes common.inc.  Names, images and forwarded host
+# ports (address and port) are distinct.  Variant v > 0 changes the
+# profile's script (cpus) and its plist (stop-timeout).
+gen() {
+	awk -v lo="$1" -v hi="$2" -v v="$3" -v dir="$4" -v img="$5" 'BEGIN {
+		for (i = lo; i <= hi; i++) {
+			name = sprintf("vm%06d", i)
+			f = dir "/" name ".ini"
+			if (i % 3 == 0)
+				printf "include = common.inc\n\n[vm]\n" > f
+			else
+				printf "[vm]\ncpus = %d\nmemory = 256M\n" \
+				    "format = raw\n" \
+				    "seed = http://10.0.2.2:8000/${name}/\n",
+				    (v > 0 ? 2 + v % 2 : 1) > f
+			printf "image = ../img/%s.raw\n\n", name > f
+			printf "[network]\nmode = user\n" > f
+			printf "forward = 127.0.%d.%d:%d:22\n\n",
+			    int(i / 50000), 1 + i % 250, 10000 + i % 50000 > f
+			printf "[service]\n" > f
+			if (v > 0)
+				printf "stop-timeout = %d\n", 31 + v % 2 > f
+			close(f)
+			if (img != "") {
+				f = img "/" name ".raw"
+				printf "" > f
+				close(f)
+			}
+		}
+	}'
+}
+
+# A Linux host with room for the fleet: loopback 127/8 takes the
+# forwards beyond 65535.
+cat > "$tmp/host" <<'EOF'
+[host]
+os = linux
+arch = x86_64
+cpus = 64
+memory = 64T
+
+[interface.lo]
+address = 127.0.0.1/8
+loopback = yes
+
+[qemu]
+x86_64 = /usr/bin/qemu-system-x86_64
+EOF
+
+# Runs one timed command; sets us to its time in microseconds.  A
+# failure or any diagnostic is wrong: the fleet is meant to be clean.
+timed() {
+	what=$1
+	shift
+	t0=$(now)
+	"$@" > /dev/null 2> "$tmp/err"
+	rc=$?
+	t1=$(now)
+	us=$((t1 - t0))
+	if [ "$rc" != 0 ] || grep -q 'error:\|warning:' "$tmp/err"; then
+		wrong "$what at N=$n exited $rc"
+		sed 5q "$tmp/err" >&2
+	fi
+}
+
+vmc_build() {
+	"$VMC" build -H "$tmp/host" -p "$rundir" -o "$1" "$dir/profiles"
+}
+
+vmc_check() {
+	"$VMC" check -H "$tmp/host" "$dir/profiles"
+}
+
+# The full build under time(1), for its peak RSS; kib is set.
+vmc_build_rss() {
+	case $rssmode in
+	gnu)
+		/usr/bin/time -f %M -o "$tmp/rss" "$VMC" build \
+		    -H "$tmp/host" -p "$rundir" -o "$1" "$dir/profiles"
+		;;
+	bsd)
+		/usr/bin/time -l "$VMC" build \
+		    -H "$tmp/host" -p "$rundir" -o "$1" "$dir/profiles" \
+		    2> "$tmp/rss.bsd"
+		;;
+	*)
+		vmc_build "$1"
+		;;
+	esac
+}
+
+read_rss() {
+	case $rssmode in
+	gnu)	kib=$(cat "$tmp/rss") ;;
+	bsd)	kib=$(awk '/maximum resident/ { print int($1 / 1024) }' \
+		    "$tmp/rss.bsd") ;;
+	*)	kib= ;;
+	esac
+}
+
+floor() {
+	cp -r "$dir/profiles" "$1.a" && cp -r "$dir/profiles" "$1.b"
+}
+
+# Files in $1 modified after the stamp.
+newer() {
+	find "$1" -type f -newer "$tmp/stamp" | awk 'END { print NR }'
+}
+
+# The stamp, then a pause longer than the file system's clock tick so
+# that any file written later is newer.
+stamp() {
+	touch "$tmp/stamp"
+	sleep 0.05 2>/dev/null || sleep 1
+}
+
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+	    END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+: > "$tmp/results"
+for n in $sizes; do
+	case $n in
+	*[!0-9]* | '' | 0)
+		echo "bench: BENCH_N: '$n' is not a positive number" >&2
+		exit 2
+		;;
+	esac
+	reps=${BENCH_REPS:-$([ "$n" -ge 100000 ] && echo 3 || echo 5)}
+	case $reps in
+	*[!0-9]* | '' | 0)
+		echo "bench: BENCH_REPS: '$reps' is not a positive number" >&2
+		exit 2
+		;;
+	esac
+	dir=$tmp/n$n
+	mkdir -p "$dir/profiles" "$dir/img"
+	say "N=$n: generating"
+	# shellcheck disable=SC2016
+	printf '%s\n' '[vm]' 'cpus = 1' 'memory = 256M' 'format = raw' \
+	    'seed = http://10.0.2.2:8000/${name}/' > "$dir/profiles/common.inc"
+	gen 1 "$n" 0 "$dir/profiles" "$dir/img"
+
+	say "N=$n: warming up"
+	timed "warm-up build" vmc_build "$dir/warm"
+	timed "warm-up check" vmc_check
+	timed "warm-up copy" floor "$dir/warmcopy"
+
+	tf='' tn='' tc='' tk='' tl='' rss=0 wn=0 wc=0
+	k=1
+	while [ "$k" -le "$reps" ]; do
+		say "N=$n: repetition $k of $reps"
+		timed "copy" floor "$dir/copy$k"
+		tl="$tl $us"
+
+		out=$dir/out$k
+		mkdir "$out"
+		timed "full build" vmc_build_rss "$out"
+		tf="$tf $us"
+		read_rss
+		[ -n "$kib" ] && [ "$kib" -gt "$rss" ] && rss=$kib
+		got=$(find "$out" -type f | awk 'END { print NR }')
+		[ "$got" = $((2 * n)) ] ||
+		    wrong "full build at N=$n wrote $got files, not $((2 * n))"
+
+		stamp
+		timed "no-op rebuild" vmc_build "$out"
+		tn="$tn $us"
+		got=$(newer "$out")
+		[ "$got" -gt "$wn" ] && wn=$got
+		[ "$got" = 0 ] ||
+		    wrong "no-op rebuild at N=$n wrote $got files"
+
+		gen 1 1 "$k" "$dir/profiles" ""
+		stamp
+		timed "one-change rebuild" vmc_build "$out"
+		tc="$tc $us"
+		got=$(newer "$out")
+		[ "$got" -gt "$wc" ] && wc=$got
+		[ "$got" = 2 ] ||
+		    wrong "one-change rebuild at N=$n wrote $got files, not 2"
+
+		timed "check" vmc_check
+		tk="$tk $us"
+		k=$((k + 1))
+	done
+	# shellcheck disable=SC2086
+	echo "$n $reps $(median $tf) $(median $tn) $(median $tc)" \
+	    "$(median $tk) $(median $tl) ${rss:-0} $wn $wc" >> "$tmp/results"
+done
+
+cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+echo "vmc benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -s) $(uname -m)," \
+    "$cpus CPUs, $("$VMC" -V)"
+echo "times in ms, medians; floor: cp -r of the profiles into two directories"
+echo
+awk -v rssmode="$rssmode" '
+function ms(us) { return sprintf("%.1f", us / 1000) }
+{
+	n[NR] = $1; full[$1] = $3; noop[$1] = $4; floor[$1] = $7; rss[$1] = $8
+	row[NR] = sprintf("| %7d | %4d | %9s | %8s | %10s | %8s | %8s | %10.2f | %9.2f | %7s | %7d | %10d |",
+	    $1, $2, ms($3), ms($4), ms($5), ms($6), ms($7), $3 / $7, $4 / $3,
+	    rssmode == "none" ? "n/a" : sprintf("%.1f", $8 / 1024), $9, $10)
+}
+END {
+	print "|       N | reps |      full |    no-op | one-change |    check |    floor | full/floor | no-op/full | RSS MiB | no-op w | one-change w |"
+	print "|--------:|-----:|----------:|---------:|-----------:|---------:|---------:|-----------:|-----------:|--------:|--------:|-------------:|"
+	for (i = 1; i <= NR; i++)
+		print row[i]
+	print ""
+	print "targets:"
+	if (10000 in full)
+		verdict(sprintf("full build at 10000 <= 1.5 x floor: %.2f x",
+		    full[10000] / floor[10000]), full[10000] <= 1.5 * floor[10000])
+	else
+		print "  SKIP full build at 10000 <= 1.5 x floor (N=10000 not run)"
+	for (i = 1; i <= NR; i++)
+		verdict(sprintf("no-op <= 0.3 x full build at %d: %.2f x",
+		    n[i], noop[n[i]] / full[n[i]]), noop[n[i]] <= 0.3 * full[n[i]])
+	if ((10000 in full) && (100000 in full))
+		verdict(sprintf("full build 100000 / 10000 <= 12: %.1f",
+		    full[100000] / full[10000]),
+		    full[100000] <= 12 * full[10000])
+	else
+		print "  SKIP full build 100000 / 10000 <= 12 (needs both N)"
+	if ((100000 in full) && rssmode != "none")
+		verdict(sprintf("peak RSS at 100000 < 128 MiB: %.1f MiB",
+		    rss[100000] / 1024), rss[100000] < 128 * 1024)
+	else
+		print "  SKIP peak RSS at 100000 < 128 MiB (not measured)"
+}
+function verdict(text, ok) { printf "  %-4s %s\n", ok ? "PASS" : "MISS", text }
+' "$tmp/results"
+echo
+if [ "$failures" -gt 0 ]; then
+	echo "correctness: FAIL ($failures)"
+	exit 1
+fi
+echo "correctness: ok (builds clean, no-op writes 0 files, one change writes 2)"
