@@ -43,8 +43,10 @@ examples: compiler/vmc
 	./compiler/vmc build $(EXAMPLE_FLAGS) -o output profiles
 
 # The end-to-end suite boots a Debian guest, so it needs a Linux host;
-# on Linux the sources are also compiled against macOS's headers.
-E2E_Linux =	e2e macos
+# on Linux the sources are also compiled against macOS's headers, and
+# fuzzed, sanitized, run under valgrind, fed faults, killed and raced.
+E2E_Linux =	e2e macos harden
+FUZZ_SECONDS ?=	60
 
 check: compiler/vmc tests/unit
 	./tests/unit
@@ -61,6 +63,15 @@ e2e: compiler/vmc
 macos:
 	sh tests/macos/syntax.sh
 
+harden: compiler/vmc fuzz
+	sh tests/sanitize.sh
+	sh tests/faults/run.sh
+	sh tests/crash.sh
+
+# make fuzz FUZZ_SECONDS=1800 fuzzes longer; make check fuzzes a minute.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
 # Fleet-scale timings against the I/O floor: see BENCHMARKS.md.
 bench: compiler/vmc
 	sh tests/bench/bench.sh
@@ -74,5 +85,6 @@ install: compiler/vmc
 
 clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
+	rm -rf tests/fuzz/build
 
-.PHONY: all bench check clean e2e examples install macos
+.PHONY: all bench check clean e2e examples fuzz harden install macos

@@ -50,16 +50,21 @@ char *
 xvasprintf(const char *fmt, va_list ap)
 {
 	va_list	 copy;
+	char	 small[256];
 	char	*p;
 	int	 n;
 
+	/* Most strings fit here, and then are formatted only once. */
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(small, sizeof(small), fmt, copy);
 	va_end(copy);
 	if (n < 0)
 		err(EXIT_SYSTEM, "vsnprintf");
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(small))
+		memcpy(p, small, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
@@ -75,8 +80,9 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
-void
-buf_add(struct buf *b, const char *s, size_t n)
+/* Room for n more bytes and the NUL. */
+static void
+buf_grow(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		b->cap = b->cap ? b->cap : 256;
@@ -84,6 +90,12 @@ buf_add(struct buf *b, const char *s, size_t n)
 			b->cap *= 2;
 		b->p = xreallocarray(b->p, b->cap, 1);
 	}
+}
+
+void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	buf_grow(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -99,13 +111,22 @@ void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*p;
+	int	 n;
 
+	/* In place; a second pass only when the room left is too small. */
+	buf_grow(b, 0);
 	va_start(ap, fmt);
-	p = xvasprintf(fmt, ap);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	buf_puts(b, p);
-	free(p);
+	if (n < 0)
+		err(EXIT_SYSTEM, "vsnprintf");
+	if ((size_t)n >= b->cap - b->len) {
+		buf_grow(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
 }
 
 void

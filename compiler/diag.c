@@ -55,20 +55,39 @@ cmp_msg(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static int
+cmp_file(const void *a, const void *b)
+{
+	const struct msg	*x = *(const struct msg *const *)a;
+	const struct msg	*y = *(const struct msg *const *)b;
+	uintptr_t		 fx = (uintptr_t)x->at.file;
+	uintptr_t		 fy = (uintptr_t)y->at.file;
+
+	if (fx != fy)
+		return fx < fy ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 /* Prints what is held: files in order of first mention, lines in order. */
 void
 diag_flush(struct ctx *ctx)
 {
-	size_t	 i, j;
+	struct msg	**by;
+	size_t		 i, j;
 
-	for (i = 0; i < ctx->nmsgs; i++) {
-		ctx->msgs[i].rank = i;
-		for (j = 0; j < i; j++)
-			if (ctx->msgs[j].at.file == ctx->msgs[i].at.file) {
-				ctx->msgs[i].rank = ctx->msgs[j].rank;
-				break;
-			}
-	}
+	if (ctx->nmsgs == 0)
+		return;		/* msgs may be NULL, which qsort must not get */
+	/* A file ranks by its first message; grouped by file in n log n,
+	 * as a fleet's cross checks can report on every profile. */
+	by = xreallocarray(NULL, ctx->nmsgs, sizeof(*by));
+	for (i = 0; i < ctx->nmsgs; i++)
+		by[i] = &ctx->msgs[i];
+	qsort(by, ctx->nmsgs, sizeof(*by), cmp_file);
+	for (i = 0; i < ctx->nmsgs; i = j)
+		for (j = i; j < ctx->nmsgs && by[j]->at.file == by[i]->at.file;
+		    j++)
+			by[j]->rank = by[i]->seq;
+	free(by);
 	qsort(ctx->msgs, ctx->nmsgs, sizeof(*ctx->msgs), cmp_msg);
 	for (i = 0; i < ctx->nmsgs; i++) {
 		fprintf(stderr, "%s\n", ctx->msgs[i].text);

@@ -30,6 +30,16 @@ has_suffix(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A control character would make the plist invalid XML. */
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -95,7 +105,8 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 	if (n == 0)
 		diag_error(ctx, (struct loc){ path, 0 }, NULL,
 		    "no profiles (*.ini) in this directory");
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		p = path_join(path, names[i]);
 		add_profile(ctx, f, p);
@@ -296,7 +307,7 @@ main(int argc, char *argv[])
 		    "look for the scripts in the output directory's path on "
 		    "this machine");
 	rundir = abs_dir(rundir != NULL ? rundir : outdir);
-	if (!utf8_valid(rundir) || strpbrk(rundir, "\n\r\t") != NULL) {
+	if (!utf8_valid(rundir) || has_control(rundir)) {
 		vis = diag_vis(rundir);
 		fprintf(stderr, "vmc: error: run directory %s is not printable "
 		    "UTF-8\n", vis);

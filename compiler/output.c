@@ -108,24 +108,31 @@ fail:
 	return NULL;
 }
 
-/* Removes what a killed build left behind; the lock is held. */
-static void
+/*
+ * Removes what a killed build left behind; the lock is held.  Returns 1
+ * when nothing else is there, so no file needs comparing or keeping.
+ */
+static int
 clean_stale(int dfd)
 {
 	struct dirent	*de;
 	DIR		*d;
-	int		 fd;
+	int		 fd, empty = 1;
 
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);
-		return;
+		return 0;
 	}
 	while ((de = readdir(d)) != NULL)
 		if (strncmp(de->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) ==
 		    0)
 			unlinkat(dfd, de->d_name, 0);
+		else if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
 	closedir(d);
+	return empty;
 }
 
 /*
@@ -170,7 +177,7 @@ output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n,
 {
 	struct pending	*p;
 	size_t		 i;
-	int		 dfd, rc = -1;
+	int		 dfd, empty, rc = -1;
 
 	*written = 0;
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
@@ -186,10 +193,10 @@ output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n,
 		close(dfd);
 		return -1;
 	}
-	clean_stale(dfd);
+	empty = clean_stale(dfd);
 	p = xcalloc(n, sizeof(*p));
 	for (i = 0; i < n; i++) {
-		if (unchanged(dfd, &f[i]))
+		if (!empty && unchanged(dfd, &f[i]))
 			continue;
 		if ((p[i].tmp = write_tmp(ctx, dir, &f[i])) == NULL)
 			goto out;
@@ -197,7 +204,7 @@ output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n,
 	for (i = 0; i < n; i++) {
 		if (p[i].tmp == NULL)
 			continue;
-		if (backup(ctx, dfd, dir, f[i].name, &p[i]) == -1)
+		if (!empty && backup(ctx, dfd, dir, f[i].name, &p[i]) == -1)
 			goto out;
 		if (renameat(AT_FDCWD, p[i].tmp, dfd, f[i].name) == -1) {
 			fail(ctx, dir, f[i].name, "rename into place");

@@ -7,15 +7,25 @@
  * text, or inside a QEMU option value.
  */
 
+/* The characters sh never takes for anything but part of a word. */
+static int
+sh_safe(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("_@%+=:,./-", c) != NULL);
+}
+
 /* A word for sh: bare when it is safe, else single-quoted. */
 void
 quote_sh(struct buf *b, const char *s)
 {
 	const char	*p;
 
-	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-") == strlen(s)) {
-		buf_puts(b, s);
+	for (p = s; sh_safe((unsigned char)*p); p++)
+		continue;
+	if (*s != '\0' && *p == '\0') {
+		buf_add(b, s, p - s);
 		return;
 	}
 	buf_add(b, "'", 1);

@@ -12,6 +12,7 @@
 
 #define MAX_FILE	(16 * 1024 * 1024)
 #define MAX_KEY		48	/* inih keeps 49 bytes of names */
+#define MAX_READS	64	/* files read for one document, includes too */
 
 /* One file being read; includes nest through parent. */
 struct reader {
@@ -24,6 +25,7 @@ struct reader {
 	size_t			 len, pos;
 	int			 line;
 	int			 depth;
+	size_t			*reads;	/* files read for the document so far */
 	int			 bad;	/* this line was rejected by the reader */
 	int			 pending; /* a key line inih has not handed on */
 	dev_t			 dev;
@@ -146,7 +148,7 @@ doc_add(struct doc *doc, const char *section, const char *key, char *value,
 	struct setting	*s;
 
 	if (doc->n == doc->cap) {
-		doc->cap = doc->cap ? doc->cap * 2 : 32;
+		doc->cap = doc->cap ? doc->cap * 2 : 8;
 		doc->v = xreallocarray(doc->v, doc->cap, sizeof(*doc->v));
 	}
 	s = &doc->v[doc->n++];
@@ -206,6 +208,7 @@ static int
 check_line(struct reader *r, const char *p, size_t n, int num)
 {
 	const char	*end, *eq;
+	char		*name, *vis;
 
 	if (memchr(p, '\0', n) != NULL) {
 		diag_error(r->ctx, here(r), NULL, "line contains a NUL byte");
@@ -228,6 +231,28 @@ check_line(struct reader *r, const char *p, size_t n, int num)
 		if (end - p - 1 > MAX_KEY) {
 			diag_error(r->ctx, here(r), NULL,
 			    "section name is longer than %d bytes", MAX_KEY);
+			return 0;
+		}
+		for (eq = p + 1; eq < end && *eq >= 0x20 && *eq < 0x7f; eq++)
+			continue;
+		if (eq < end) {
+			name = xasprintf("%.*s", (int)(end - p - 1), p + 1);
+			vis = diag_vis(name);
+			diag_error(r->ctx, here(r), NULL,
+			    "section name %s is not printable ASCII", vis);
+			free(vis);
+			free(name);
+			return 0;
+		}
+		/* inih ignores the rest: "[service] autostart = no" would
+		 * vanish without a word. */
+		for (eq = end + 1; eq < p + n && (*eq == ' ' || *eq == '\t');
+		    eq++)
+			continue;
+		if (eq < p + n && *eq != ';' && *eq != '#') {
+			diag_error(r->ctx, here(r), NULL,
+			    "text after the section header; put it on a line "
+			    "of its own");
 			return 0;
 		}
 		doc_section(r->doc, p + 1, end - p - 1, here(r));
@@ -276,7 +301,9 @@ reader(char *out, int num, void *arg)
 	r->line++;
 	if (r->line == 1 && nl - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	while (p < nl && (*p == ' ' || *p == '\t'))
+	/* All that inih skips, or it takes the line for a continuation. */
+	while (p < nl && (*p == ' ' || *p == '\t' || *p == '\v' ||
+	    *p == '\f' || *p == '\r'))
 		p++;
 	n = nl - p;
 	if (n > 0 && p[n - 1] == '\r')
@@ -326,7 +353,8 @@ expand(struct reader *r, const char *key, const char *v)
 		buf_puts(&b, r->name);
 		p = end;
 	}
-	return b.p;
+	/* Kept for the whole run: only what it holds, not the buffer. */
+	return xreallocarray(b.p, b.len + 1, 1);
 }
 
 static int
@@ -359,6 +387,14 @@ include(struct reader *r, const char *value)
 		    "includes nest deeper than %d files", MAX_INCLUDE);
 		return;
 	}
+	/* Files that include one file many times each would be read
+	 * exponentially often; say so once. */
+	if (++*r->reads > MAX_READS) {
+		if (*r->reads == MAX_READS + 1)
+			diag_error(r->ctx, here(r), "include", "more than %d "
+			    "files read for one document", MAX_READS);
+		return;
+	}
 	dir = path_dir(r->file);
 	path = path_join(dir, value);
 	free(dir);
@@ -369,6 +405,7 @@ include(struct reader *r, const char *value)
 	sub.file = intern(r->ctx, path);
 	sub.name = r->name;
 	sub.depth = r->depth + 1;
+	sub.reads = r->reads;
 	free(path);
 	if (read_file(&sub) == -1)
 		return;
@@ -386,8 +423,9 @@ include(struct reader *r, const char *value)
 static int
 handler(void *arg, const char *section, const char *key, const char *value)
 {
-	struct reader	*r = arg;
-	char		*v;
+	struct reader		*r = arg;
+	const unsigned char	*p;
+	char			*v, *vis;
 
 	r->pending = 0;
 	if (r->bad)
@@ -396,8 +434,22 @@ handler(void *arg, const char *section, const char *key, const char *value)
 		diag_error(r->ctx, here(r), NULL, "missing key before '='");
 		return 1;
 	}
-	if (!check_value(r, key, value))
+	/* Every later message names the key, so it must be printable. */
+	for (p = (const unsigned char *)key; *p >= 0x20 && *p < 0x7f; p++)
+		continue;
+	if (*p != '\0') {
+		vis = diag_vis(key);
+		diag_error(r->ctx, here(r), NULL, "key %s is not printable "
+		    "ASCII", vis);
+		free(vis);
 		return 1;
+	}
+	if (!check_value(r, key, value)) {
+		/* Reported; it still counts as set. */
+		if (strcmp(key, "include") != 0)
+			doc_add(r->doc, section, key, NULL, here(r));
+		return 1;
+	}
 	if (strcmp(key, "include") == 0) {
 		if (*section != '\0')
 			diag_error(r->ctx, here(r), key,
@@ -471,10 +523,12 @@ int
 doc_read(struct ctx *ctx, struct doc *doc, const char *path, const char *name)
 {
 	struct reader	 r;
+	size_t		 reads = 1;
 	int		 errors = ctx->errors, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
+	r.reads = &reads;
 	r.doc = doc;
 	r.file = intern(ctx, path);
 	r.name = name;

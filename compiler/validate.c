@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "vmc.h"
@@ -65,11 +66,16 @@ probe_image(struct ctx *ctx, struct vm *vm)
 	struct stat	 st;
 	unsigned char	 magic[4];
 	ssize_t		 n;
-	int		 fd;
-	char		*vis;
+	int		 fd, saved;
+	char		*vis = NULL;
 
-	vis = diag_vis(vm->image.s);
 	fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK);
+	saved = errno;
+	/* Only the diagnostics below need the name made printable. */
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		vis = diag_vis(vm->image.s);
+		errno = saved;
+	}
 	if (fd == -1 && errno == ENOENT && !ctx->host->live) {
 		if (vm->format.s == NULL)
 			diag_error(ctx, vm->image.at, "image", "%s does not "
@@ -87,7 +93,7 @@ probe_image(struct ctx *ctx, struct vm *vm)
 		free(vis);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (vis != NULL) {
 		diag_error(ctx, vm->image.at, "image", "%s is not a regular "
 		    "file", vis);
 		close(fd);
@@ -100,7 +106,6 @@ probe_image(struct ctx *ctx, struct vm *vm)
 	    (unsigned long long)st.st_ino);
 	n = read(fd, magic, sizeof(magic));
 	close(fd);
-	free(vis);
 	return n == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? FMT_QCOW2 : FMT_RAW;
 }
 
@@ -390,12 +395,15 @@ struct ref {
 	const char	*show;	/* what the message quotes, when not s */
 	struct loc	 at;
 	size_t		 order;	/* ties keep reading order */
+	int		 fold;	/* compare s ignoring case */
 };
 
 static int
 same_ref(const struct ref *x, const struct ref *y)
 {
-	return x->s != NULL ? strcmp(x->s, y->s) == 0 : x->n == y->n;
+	if (x->s == NULL)
+		return x->n == y->n;
+	return (x->fold ? strcasecmp(x->s, y->s) : strcmp(x->s, y->s)) == 0;
 }
 
 static int
@@ -404,7 +412,8 @@ cmp_ref(const void *a, const void *b)
 	const struct ref	*x = a, *y = b;
 	int			 c;
 
-	if (x->s != NULL && (c = strcmp(x->s, y->s)) != 0)
+	if (x->s != NULL && (c = x->fold ? strcasecmp(x->s, y->s) :
+	    strcmp(x->s, y->s)) != 0)
 		return c;
 	if (x->s == NULL && x->n != y->n)
 		return x->n < y->n ? -1 : 1;
@@ -528,17 +537,18 @@ fleet_validate(struct ctx *ctx, struct vm **vms, size_t n)
 	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
 		const struct vm *vm = vms[i];
 
-		names[i] = (struct ref){ vm->name, 0, NULL, vm->at, i };
+		names[i] = (struct ref){ vm->name, 0, NULL, vm->at, i, 0 };
+		/* Plists named Web and web are one file on macOS. */
 		labels[i] = (struct ref){ vm->label.s, 0, NULL,
-		    val_at(vm, &vm->label), i };
+		    val_at(vm, &vm->label), i, 1 };
 		if (vm->imageid != NULL)
 			images[nimg++] = (struct ref){ vm->imageid, 0,
-			    vm->image.s, vm->image.at, i };
+			    vm->image.s, vm->image.at, i, 0 };
 		for (j = 0; j < vm->nnic; j++) {
 			if (vm->nic[j].mac.s != NULL) {
 				macs[nmac] = (struct ref){ NULL,
 				    vm->nic[j].hwaddr, NULL,
-				    val_at(vm, &vm->nic[j].mac), nmac };
+				    val_at(vm, &vm->nic[j].mac), nmac, 0 };
 				nmac++;
 			}
 			for (k = 0; k < vm->nic[j].nfwd; k++, nport++)

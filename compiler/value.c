@@ -89,8 +89,8 @@ parse_size(const char *s, uint64_t *out, const char **errstr)
 	}
 	if (s[len] == '\0')
 		shift = 20;
-	else if (s[len + 1] == '\0' && (u = strchr(units, s[len] & ~0x20)) &&
-	    s[len] != '\0')
+	else if (s[len + 1] == '\0' &&
+	    (u = memchr(units, s[len] & ~0x20, 4)) != NULL)
 		shift = 10 * (int)(u - units + 1);
 	else {
 		*errstr = "has an unknown unit; use K, M, G or T";

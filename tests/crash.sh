@@ -1,0 +1,181 @@
+#!/bin/sh
+# Crashes and races.  A build of a few thousand profiles is killed with
+# SIGKILL at random moments, many times: the output directory must
+# always hold every file whole, each either its old or its new version,
+# and the next build must remove what the killed one left.  Then two
+# builds run into one output directory at once, many times: both must
+# succeed and the directory must equal one complete build.
+#
+#   sh tests/crash.sh		(VMC=path, CRASH_VMS=3000, CRASH_KILLS=30,
+#				 CRASH_RACES=10, CRASH_SEED=n to repeat a run)
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+vms=${CRASH_VMS:-3000}
+kills=${CRASH_KILLS:-30}
+races=${CRASH_RACES:-10}
+seed=${CRASH_SEED:-$$}
+pass=0
+fail=0
+pids=
+# Memory-backed when there is one: the test is about kills, not disks.
+base=${TMPDIR:-/tmp}
+[ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+tmp=$(mktemp -d "$base/vmc-crash.XXXXXX")
+cleanup() {
+	for p in $pids; do
+		kill -9 "$p" 2> /dev/null
+		wait "$p" 2> /dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1: $2"
+}
+
+echo "seed $seed, $vms profiles"
+sed -e "s|@REC@|$top/tests/argv-rec|" -e 's/^memory = .*/memory = 64T/' \
+    "$top/tests/regress/default.host" > "$tmp/host"
+
+# Version 1 and version 2 of every profile; every output file differs
+# between them.
+mkdir "$tmp/img" "$tmp/v1" "$tmp/v2"
+awk -v n="$vms" -v d="$tmp" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		f = d "/img/vm" i ".qcow2"
+		printf "QFI\373" > f
+		close(f)
+		f = d "/v1/vm" i ".ini"
+		printf "[vm]\nmemory = 1G\nimage = ../img/vm%d.qcow2\n", i > f
+		close(f)
+		f = d "/v2/vm" i ".ini"
+		printf "[vm]\nmemory = 2G\nimage = ../img/vm%d.qcow2\n" \
+		    "[service]\nautostart = no\n", i > f
+		close(f)
+	}
+}'
+
+build() {
+	"$VMC" build -H "$tmp/host" -p /vmc -o "$@"
+}
+
+# A listing of whole files by name, mode and checksum; hidden files
+# (the temporary ones) are counted apart.
+listing() {
+	(cd "$1" && stat -c '%n %a' -- * | sort > "$tmp/modes" &&
+	    md5sum -- * | sort -k 2 | join -1 2 -2 1 - "$tmp/modes")
+}
+
+if ! build "$tmp/want1" "$tmp/v1" || ! build "$tmp/want2" "$tmp/v2"; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+listing "$tmp/want1" > "$tmp/want1.list"
+listing "$tmp/want2" > "$tmp/want2.list"
+sort -u "$tmp/want1.list" "$tmp/want2.list" > "$tmp/either.list"
+nfiles=$(wc -l < "$tmp/want1.list")
+
+# Random delays from 0 to about two builds' time, in seconds.
+start=$(date +%s%N)
+build "$tmp/timing" "$tmp/v1"
+span=$((($(date +%s%N) - start) / 1000000))
+awk -v seed="$seed" -v n="$kills" -v ms="$span" 'BEGIN {
+	srand(seed)
+	for (i = 0; i < n; i++)
+		printf "%.3f\n", rand() * 2 * ms / 1000
+}' > "$tmp/delays"
+
+cp -a "$tmp/want1" "$tmp/out"
+n=0
+leftover=0
+mixed=0
+broken=0
+while read -r delay; do
+	n=$((n + 1))
+	# Alternate the version written so that both directions are cut.
+	v=$((n % 2 + 1))
+	# vmc itself, not a subshell, is the process killed.
+	"$VMC" build -H "$tmp/host" -p /vmc -o "$tmp/out" "$tmp/v$v" \
+	    2> /dev/null &
+	pid=$!
+	pids="$pids $pid"
+	sleep "$delay"
+	kill -9 $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	pids=
+	listing "$tmp/out" > "$tmp/now.list"
+	set -- "$tmp/out"/.vmc-tmp-*
+	[ -e "$1" ] && leftover=$((leftover + 1))
+	if [ "$(wc -l < "$tmp/now.list")" != "$nfiles" ] ||
+	    [ -n "$(sort "$tmp/now.list" | comm -23 - "$tmp/either.list")" ]
+	then
+		broken=$((broken + 1))
+		echo "after kill $n (${delay}s): $(wc -l < "$tmp/now.list") files, these not whole:"
+		sort "$tmp/now.list" | comm -23 - "$tmp/either.list" | head -n 5
+	fi
+	if ! cmp -s "$tmp/now.list" "$tmp/want1.list" &&
+	    ! cmp -s "$tmp/now.list" "$tmp/want2.list"; then
+		mixed=$((mixed + 1))
+	fi
+done < "$tmp/delays"
+echo "$kills kills: $leftover left temporary files, $mixed left old and new files mixed"
+if [ $broken = 0 ]; then
+	ok "after every kill each file is whole, its old or its new version"
+else
+	bad "kills" "$broken of $kills left files missing or not whole"
+fi
+
+# The next build finishes the job and leaves nothing behind.
+if build "$tmp/out" "$tmp/v2" 2> "$tmp/err" &&
+    listing "$tmp/out" | cmp -s - "$tmp/want2.list" &&
+    set -- "$tmp/out"/.vmc-tmp-* && [ ! -e "$1" ]; then
+	ok "the build after the kills removes temporary files"
+else
+	bad "the build after the kills" "failed, differs or left files"
+	cat "$tmp/err"
+fi
+
+# Two builds at once, of both versions, into one directory.
+r=0
+racebad=0
+while [ $r -lt "$races" ]; do
+	r=$((r + 1))
+	build "$tmp/out" "$tmp/v1" 2> "$tmp/err1" &
+	a=$!
+	build "$tmp/out" "$tmp/v2" 2> "$tmp/err2" &
+	b=$!
+	pids="$a $b"
+	wait $a
+	sa=$?
+	wait $b
+	sb=$?
+	pids=
+	listing "$tmp/out" > "$tmp/now.list"
+	set -- "$tmp/out"/.vmc-tmp-*
+	if [ $sa != 0 ] || [ $sb != 0 ] || [ -e "$1" ] ||
+	    { ! cmp -s "$tmp/now.list" "$tmp/want1.list" &&
+	    ! cmp -s "$tmp/now.list" "$tmp/want2.list"; }; then
+		racebad=$((racebad + 1))
+		echo "race $r: exit $sa and $sb"
+		cat "$tmp/err1" "$tmp/err2"
+	fi
+done
+if [ $racebad = 0 ]; then
+	ok "$races times two builds at once: both succeed, one complete build remains"
+else
+	bad "concurrent builds" "$racebad of $races went wrong"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

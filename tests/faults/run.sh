@@ -1,0 +1,351 @@
+#!/bin/sh
+# Faults: the output directory cannot be written, is a file, is full,
+# or one call on vmc's write path fails (shim.c, by LD_PRELOAD).  Each
+# must give exit status 3 and a message, and leave the output directory
+# byte for byte as it was, without temporary files.  Then special files
+# where a profile, an include or an image is expected (a FIFO, a
+# dangling symlink, a directory, an unreadable file, an empty directory,
+# a file over the size limit), and a QEMU path full of shell
+# metacharacters that the generated script must still exec.
+#
+#   sh tests/faults/run.sh		(VMC=path to test another build)
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+pass=0
+fail=0
+mounts=
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-faults.XXXXXX")
+cleanup() {
+	for m in $mounts; do
+		umount "$m" 2> /dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1: $2"
+	[ -f "$tmp/err" ] && sed 's/^/	/' "$tmp/err"
+}
+
+cc -Wall -Wextra -shared -fPIC -o "$tmp/shim.so" "$top/tests/faults/shim.c" \
+    -ldl || { echo "0 passed, 1 failed"; exit 1; }
+
+host=$tmp/host
+sed "s|@REC@|$top/tests/argv-rec|" "$top/tests/regress/default.host" > "$host"
+
+# Profiles a, b and c, then a second version: a and c changed in both
+# their files, b unchanged, d new.  The second build writes six files.
+mkdir "$tmp/v1" "$tmp/v2"
+for v in a b c d; do
+	printf 'QFI\373' > "$tmp/$v.qcow2"
+	printf '[vm]\nmemory = 1G\nimage = ../%s.qcow2\n' "$v" > "$tmp/v1/$v.ini"
+	cp "$tmp/v1/$v.ini" "$tmp/v2/$v.ini"
+done
+rm "$tmp/v1/d.ini"
+for v in a c; do
+	printf '[service]\nautostart = no\n' >> "$tmp/v2/$v.ini"
+	sed -i.bak 's/1G/2G/' "$tmp/v2/$v.ini" && rm "$tmp/v2/$v.ini.bak"
+done
+
+# The old build, with a file of the user's beside it.
+"$VMC" build -H "$host" -p /vmc -o "$tmp/old" "$tmp/v1" ||
+    { echo "0 passed, 1 failed"; exit 1; }
+echo "not vmc's" > "$tmp/old/notes.txt"
+
+# What a directory holds: names, modes and checksums, hidden files too.
+listing() {
+	(cd "$1" && for f in .[!.]* ..?* *; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		if [ -L "$f" ]; then
+			printf '%s -> %s\n' "$f" "$(readlink "$f")"
+		else
+			printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" \
+			    "$(cksum < "$f")"
+		fi
+	done)
+}
+listing "$tmp/old" > "$tmp/old.list"
+
+# expect NAME STATUS PATTERN DIR CMD...: runs CMD, wants STATUS, a
+# diagnostic matching PATTERN, and DIR as listed in $tmp/want.list.
+expect() {
+	name=$1 want=$2 pattern=$3 dir=$4
+	shift 4
+	"$@" > /dev/null 2> "$tmp/err"
+	st=$?
+	if [ "$st" != "$want" ]; then
+		bad "$name" "exit status $st, expected $want"
+	elif ! grep -Eq -- "$pattern" "$tmp/err"; then
+		bad "$name" "no diagnostic matching '$pattern'"
+	elif [ -n "$dir" ] && ! listing "$dir" | cmp -s - "$tmp/want.list"; then
+		bad "$name" "the output directory changed"
+		listing "$dir" | diff "$tmp/want.list" - | sed 's/^/	/'
+	else
+		ok "$name"
+	fi
+	rm -f "$tmp/err"
+}
+
+# fault SPEC PATTERN: the second build with one call failing.
+fault() {
+	rm -rf "$tmp/out"
+	cp -a "$tmp/old" "$tmp/out"
+	cp "$tmp/old.list" "$tmp/want.list"
+	expect "fault $1" 3 "^$tmp/out.*: error: cannot $2" "$tmp/out" \
+	    env VMC_FAULT="$1" LD_PRELOAD="$tmp/shim.so" \
+	    "$VMC" build -H "$host" -p /vmc -o "$tmp/out" "$tmp/v2"
+}
+
+fault open:1:EACCES "open the output directory: Permission denied"
+fault flock:1:EIO "lock the output directory: Input/output error"
+for n in 1 2 3 4 5 6; do
+	fault "mkstemp:$n:EMFILE" "create a temporary file: Too many open files"
+	fault "write:$n:ENOSPC" "write: No space left on device"
+	fault "linkat:$n:EIO" "keep the old version: Input/output error"
+	fault "renameat:$n:EIO" "rename into place: Input/output error"
+done
+fault write:3:ENOSPC:half "write: No space left on device"
+fault write:6:EDQUOT:half "write: Disk quota exceeded"
+fault fchmod:4:EPERM "set the mode: Operation not permitted"
+fault close:5:EIO "write: Input/output error"
+fault renameat:6:EXDEV "rename into place: Invalid cross-device link"
+
+# The output directory cannot be created: nothing appears.
+: > "$tmp/want.list"
+mkdir "$tmp/parent"
+expect "fault mkdir:1:EACCES" 3 "cannot create the output directory: \
+Permission denied" "$tmp/parent" env VMC_FAULT=mkdir:1:EACCES \
+    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+    -o "$tmp/parent/out" "$tmp/v2"
+
+# The output directory is a file, or a dangling symlink.
+echo "a file" > "$tmp/parent/file"
+listing "$tmp/parent" > "$tmp/want.list"
+expect "output directory is a file" 3 "^$tmp/parent/file: error: cannot \
+open the output directory: Not a directory" "$tmp/parent" \
+    "$VMC" build -H "$host" -p /vmc -o "$tmp/parent/file" "$tmp/v2"
+ln -s nowhere "$tmp/parent/link"
+listing "$tmp/parent" > "$tmp/want.list"
+expect "output directory is a dangling symlink" 3 "cannot open the output \
+directory: No such file or directory" "$tmp/parent" \
+    "$VMC" build -H "$host" -p /vmc -o "$tmp/parent/link" "$tmp/v2"
+
+# A read-only output directory.  Root writes through permissions, so
+# root makes a read-only bind mount, where that is allowed.
+rm -rf "$tmp/ro"
+cp -a "$tmp/old" "$tmp/ro"
+cp "$tmp/old.list" "$tmp/want.list"
+if [ "$(id -u)" != 0 ]; then
+	chmod a-w "$tmp/ro"
+	expect "output directory not writable" 3 "cannot create a temporary \
+file: Permission denied" "$tmp/ro" "$VMC" build -H "$host" -p /vmc \
+	    -o "$tmp/ro" "$tmp/v2"
+	chmod u+w "$tmp/ro"
+elif mount --bind "$tmp/ro" "$tmp/ro" 2> /dev/null; then
+	mounts="$tmp/ro $mounts"
+	if mount -o remount,bind,ro "$tmp/ro" 2> /dev/null; then
+		expect "output directory read-only" 3 "cannot create a \
+temporary file: Read-only file system" "$tmp/ro" "$VMC" build -H "$host" \
+		    -p /vmc -o "$tmp/ro" "$tmp/v2"
+	else
+		echo "skip output directory read-only: cannot remount"
+	fi
+	umount "$tmp/ro"
+else
+	echo "skip output directory read-only: mount not permitted" \
+	    "(the shim's EACCES and EROFS faults stand in)"
+fi
+
+# A full disk: a small tmpfs, filled up after the old build.
+mkdir "$tmp/full"
+if [ "$(id -u)" = 0 ] &&
+    mount -t tmpfs -o size=256k,mode=755 tmpfs "$tmp/full" 2> /dev/null; then
+	mounts="$tmp/full $mounts"
+	cp -a "$tmp/old/." "$tmp/full/"
+	dd if=/dev/zero of="$tmp/full/filler" bs=4096 2> /dev/null
+	listing "$tmp/full" > "$tmp/want.list"
+	expect "disk full" 3 "cannot write: No space left on device" \
+	    "$tmp/full" "$VMC" build -H "$host" -p /vmc -o "$tmp/full" \
+	    "$tmp/v2"
+	# With room again the same build goes through.
+	rm "$tmp/full/filler"
+	if "$VMC" build -H "$host" -p /vmc -o "$tmp/full" "$tmp/v2" &&
+	    ! listing "$tmp/full" | grep -q '^\.vmc-tmp-'; then
+		ok "disk no longer full"
+	else
+		bad "disk no longer full" "the build failed or left files"
+	fi
+	umount "$tmp/full"
+else
+	echo "skip disk full: no tmpfs (the shim's ENOSPC faults stand in)"
+fi
+
+# Special files where vmc reads.  Root reads through permissions, so
+# the unreadable cases run vmc as nobody.
+asuser=
+asnobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+	asuser=nobody
+	cp "$VMC" "$tmp/vmc"
+	chmod 755 "$tmp" "$tmp/vmc"
+	chmod 644 "$host"
+fi
+s=$tmp/special
+mkdir "$s" "$s/p" "$s/empty" "$s/out"
+echo sentinel > "$s/out/keep"
+listing "$s/out" > "$tmp/want.list"
+printf 'QFI\373' > "$s/disk.qcow2"
+good='[vm]\nmemory = 1G\nimage = ../disk.qcow2\n'
+
+# special NAME STATUS PATTERN: builds $s/p, which holds one case.
+special() {
+	expect "$1" "$2" "$3" "$s/out" "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$s/p"
+	rm -rf "$s/p"
+	mkdir "$s/p"
+}
+
+mkfifo "$s/p/fifo.ini"
+special "profile is a FIFO" 3 "^$s/p/fifo.ini: error: '$s/p/fifo.ini' is \
+not a regular file$"
+ln -s nowhere.ini "$s/p/link.ini"
+special "profile is a dangling symlink" 3 "^$s/p/link.ini: error: cannot \
+open '$s/p/link.ini': No such file or directory$"
+mkdir "$s/p/dir.ini"
+printf %b "$good" > "$s/p/dir.ini/x.ini"
+special "profile is a directory (skipped in a directory build)" 1 \
+    "^$s/p: error: no profiles \(\*.ini\) in this directory$"
+rm -rf "$s/p"
+mkdir -p "$s/p/dir.ini"
+expect "profile named on the command line is a directory" 1 "^$s/p/dir.ini: \
+error: no profiles \(\*.ini\) in this directory$" "$s/out" "$VMC" build \
+    -H "$host" -p /vmc -o "$s/out" "$s/p/dir.ini"
+rm -rf "$s/p"
+mkdir "$s/p"
+special "empty directory" 1 "^$s/p: error: no profiles \(\*.ini\) in this \
+directory$"
+truncate -s 17M "$s/p/huge.ini"
+special "profile over 16 MiB" 3 "'$s/p/huge.ini' is larger than 16 MiB$"
+printf 'include = fifo.inc\n[vm]\nmemory = 1G\nimage = ../disk.qcow2\n' \
+    > "$s/p/inc.ini"
+mkfifo "$s/p/fifo.inc"
+special "include is a FIFO" 3 "^$s/p/inc.ini:1: error: '$s/p/fifo.inc' is \
+not a regular file$"
+printf 'include = gone.inc\n[vm]\nmemory = 1G\nimage = ../disk.qcow2\n' \
+    > "$s/p/inc.ini"
+ln -s nowhere "$s/p/gone.inc"
+special "include is a dangling symlink" 3 "^$s/p/inc.ini:1: error: cannot \
+open '$s/p/gone.inc': No such file or directory$"
+for kind in FIFO directory "dangling symlink"; do
+	printf '[vm]\nmemory = 1G\nimage = img\nformat = raw\n' > "$s/p/i.ini"
+	case $kind in
+	FIFO) mkfifo "$s/p/img"; want=1
+	    msg="^$s/p/i.ini:3: error: image: 'img' is not a regular file$" ;;
+	directory) mkdir "$s/p/img"; want=1
+	    msg="^$s/p/i.ini:3: error: image: 'img' is not a regular file$" ;;
+	*) ln -s nowhere "$s/p/img"; want=0
+	    msg="^$s/p/i.ini:3: warning: image: 'img' does not exist on this \
+machine$" ;;
+	esac
+	if [ $want = 0 ]; then
+		# A build for a described host may name an image that is
+		# elsewhere: a warning, and the build is written.
+		expect "image is a $kind" 0 "$msg" "" "$VMC" check -H "$host" \
+		    "$s/p"
+		rm -rf "$s/p"
+		mkdir "$s/p"
+	else
+		special "image is a $kind" $want "$msg"
+	fi
+done
+if [ -n "$asuser" ]; then
+	chmod 755 "$s" "$s/p"
+	chmod 777 "$s/out"
+	printf %b "$good" > "$s/p/u.ini"
+	chmod 000 "$s/p/u.ini"
+	expect "profile unreadable" 3 "^$s/p/u.ini: error: cannot open \
+'$s/p/u.ini': Permission denied$" "$s/out" asnobody "$tmp/vmc" build \
+	    -H "$host" -p /vmc -o "$s/out" "$s/p"
+	rm -f "$s/p/u.ini"
+	printf '[vm]\nmemory = 1G\nimage = img\n' > "$s/p/u.ini"
+	printf 'QFI\373' > "$s/p/img"
+	chmod 000 "$s/p/img"
+	expect "image unreadable" 1 "^$s/p/u.ini:3: error: image: 'img': \
+Permission denied$" "$s/out" asnobody "$tmp/vmc" build -H "$host" \
+	    -p /vmc -o "$s/out" "$s/p"
+	rm -rf "$s/p"
+	mkdir "$s/p"
+elif [ "$(id -u)" != 0 ]; then
+	printf %b "$good" > "$s/p/u.ini"
+	chmod 000 "$s/p/u.ini"
+	special "profile unreadable" 3 "^$s/p/u.ini: error: cannot open \
+'$s/p/u.ini': Permission denied$"
+else
+	echo "skip unreadable files: root without setpriv"
+fi
+
+# A QEMU path and an output directory full of shell metacharacters:
+# the generated script must still exec QEMU (here the argument
+# recorder) with exactly the declared arguments, and run nothing else.
+# shellcheck disable=SC2016
+q=$tmp/'q $(touch pwned) `touch pwned`;&|<>~'"'"'"\!#,='
+# shellcheck disable=SC2016
+o=$tmp/'o $(touch pwned);&|<>'"'"'"'
+mkdir "$q" "$s/q"
+ln -s "$top/tests/argv-rec" "$q/qemu-system-x86_64"
+printf '[vm]\nmemory = 1G\nimage = ../disk.qcow2\nqemu = %s\n' \
+    "$q/qemu-system-x86_64" > "$s/q/hq.ini"
+if "$VMC" build -H "$host" -p /vmc -o "$o" "$s/q" 2> "$tmp/err" &&
+    (cd "$tmp" && VMC_ARGV_OUT="$tmp/argv" "$o/hq.sh") &&
+    [ ! -e "$tmp/pwned" ] && [ ! -e "$top/pwned" ]; then
+	cat > "$tmp/argv.want" <<EOF
+-name
+guest=hq
+-machine
+q35
+-accel
+hvf
+-accel
+tcg
+-cpu
+max
+-smp
+1
+-m
+1024M
+-drive
+file=$s/disk.qcow2,format=qcow2,if=virtio
+-nic
+none
+-qmp
+unix:/vmc/hq.qmp,server=on,wait=off
+-display
+none
+-serial
+stdio
+EOF
+	if cmp -s "$tmp/argv.want" "$tmp/argv"; then
+		ok "QEMU path with shell metacharacters"
+	else
+		bad "QEMU path with shell metacharacters" "other arguments"
+		diff "$tmp/argv.want" "$tmp/argv"
+	fi
+else
+	bad "QEMU path with shell metacharacters" "build or exec failed"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

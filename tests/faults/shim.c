@@ -1,0 +1,259 @@
+/*
+ * An LD_PRELOAD library that makes one call of vmc's output path fail,
+ * chosen by the environment:
+ *
+ *	VMC_FAULT=FUNC:N[:ERRNO[:half]]
+ *
+ * The Nth call of FUNC (counting from 1) fails with ERRNO (default
+ * EIO).  FUNC is one of mkdir, open (of a directory), flock, mkstemp,
+ * fchmod, write, close (of a file mkstemp made), linkat, renameat.
+ * With "half", the Nth write writes half its bytes and returns that;
+ * the write after it fails.  Later calls succeed again.
+ */
+#define _GNU_SOURCE
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char	*func;
+static long		 nth;
+static int		 err = EIO, half, armed, tmpfds[1024];
+
+static const struct {
+	const char	*name;
+	int		 value;
+} errnos[] = {
+	{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EACCES", EACCES },
+	{ "EROFS", EROFS }, { "EDQUOT", EDQUOT }, { "EPERM", EPERM },
+	{ "EXDEV", EXDEV }, { "ENOENT", ENOENT }, { "EMFILE", EMFILE },
+};
+
+static void
+setup(void)
+{
+	static char	 spec[64];
+	const char	*s;
+	char		*p, *q;
+	size_t		 i;
+
+	if (armed)
+		return;
+	armed = 1;
+	if ((s = getenv("VMC_FAULT")) == NULL || strlen(s) >= sizeof(spec))
+		return;
+	strcpy(spec, s);
+	if ((p = strchr(spec, ':')) == NULL)
+		return;
+	*p++ = '\0';
+	func = spec;
+	nth = strtol(p, &q, 10);
+	if (*q != ':')
+		return;
+	p = q + 1;
+	if ((q = strchr(p, ':')) != NULL) {
+		*q++ = '\0';
+		half = strcmp(q, "half") == 0;
+	}
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (strcmp(p, errnos[i].name) == 0)
+			err = errnos[i].value;
+}
+
+/* 1 when this call of f is the one to fail. */
+static int
+hit(const char *f)
+{
+	static long	 count;
+
+	setup();
+	if (func == NULL || strcmp(f, func) != 0)
+		return 0;
+	return ++count == nth;
+}
+
+#define REAL(fn)							\
+	static __typeof__(&fn) real;					\
+	if (real == NULL)						\
+		real = (__typeof__(&fn))dlsym(RTLD_NEXT, #fn)
+
+int
+mkdir(const char *path, mode_t mode)
+{
+	REAL(mkdir);
+	if (hit("mkdir")) {
+		errno = err;
+		return -1;
+	}
+	return real(path, mode);
+}
+
+static int
+do_open(int (*real)(const char *, int, ...), const char *path, int flags,
+    mode_t mode)
+{
+	if ((flags & O_DIRECTORY) && hit("open")) {
+		errno = err;
+		return -1;
+	}
+	return real(path, flags, mode);
+}
+
+int
+open(const char *path, int flags, ...)
+{
+	va_list	 ap;
+	mode_t	 mode = 0;
+
+	REAL(open);
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	return do_open(real, path, flags, mode);
+}
+
+int
+open64(const char *path, int flags, ...)
+{
+	va_list	 ap;
+	mode_t	 mode = 0;
+
+	REAL(open64);
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	return do_open(real, path, flags, mode);
+}
+
+int
+flock(int fd, int op)
+{
+	REAL(flock);
+	if (hit("flock")) {
+		errno = err;
+		return -1;
+	}
+	return real(fd, op);
+}
+
+static int
+do_mkstemp(int (*real)(char *), char *template)
+{
+	int	 fd;
+
+	if (hit("mkstemp")) {
+		errno = err;
+		return -1;
+	}
+	if ((fd = real(template)) >= 0 && fd < 1024)
+		tmpfds[fd] = 1;
+	return fd;
+}
+
+int
+mkstemp(char *template)
+{
+	REAL(mkstemp);
+	return do_mkstemp(real, template);
+}
+
+int
+mkstemp64(char *template)
+{
+	REAL(mkstemp64);
+	return do_mkstemp(real, template);
+}
+
+int
+fchmod(int fd, mode_t mode)
+{
+	REAL(fchmod);
+	if (hit("fchmod")) {
+		errno = err;
+		return -1;
+	}
+	return real(fd, mode);
+}
+
+ssize_t
+write(int fd, const void *p, size_t n)
+{
+	static int	 failnext;
+
+	REAL(write);
+	if (fd <= 2)
+		return real(fd, p, n);
+	if (failnext) {
+		failnext = 0;
+		errno = err;
+		return -1;
+	}
+	if (hit("write")) {
+		if (half && n > 1) {
+			failnext = 1;
+			return real(fd, p, n / 2);
+		}
+		errno = err;
+		return -1;
+	}
+	return real(fd, p, n);
+}
+
+int
+close(int fd)
+{
+	REAL(close);
+	if (fd >= 0 && fd < 1024 && tmpfds[fd]) {
+		tmpfds[fd] = 0;
+		if (hit("close")) {
+			/* The descriptor is gone either way, as on NFS. */
+			real(fd);
+			errno = err;
+			return -1;
+		}
+	}
+	return real(fd);
+}
+
+int
+linkat(int ofd, const char *old, int nfd, const char *new, int flags)
+{
+	REAL(linkat);
+	if (hit("linkat")) {
+		errno = err;
+		return -1;
+	}
+	return real(ofd, old, nfd, new, flags);
+}
+
+int
+renameat(int ofd, const char *old, int nfd, const char *new)
+{
+	REAL(renameat);
+	if (hit("renameat")) {
+		errno = err;
+		return -1;
+	}
+	return real(ofd, old, nfd, new);
+}
+
+int
+rename(const char *old, const char *new)
+{
+	REAL(rename);
+	if (hit("renameat")) {
+		errno = err;
+		return -1;
+	}
+	return real(old, new);
+}

@@ -1,0 +1,99 @@
+#!/bin/sh
+# Runs the unit tests and the regression suite against vmc built with
+# AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer,
+# and the fault tests against it, then the unit tests and the
+# regression suite with every vmc run under valgrind, which
+# must find no error and no leak of any kind.  Builds in a temporary
+# directory, never touching compiler/*.o.
+#
+#   sh tests/sanitize.sh
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+CC=${SANITIZE_CC:-clang}
+cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -DLIBBSD_NETBSD_VIS
+    $(pkg-config --cflags inih libbsd-overlay)"
+libs=$(pkg-config --libs inih libbsd-overlay)
+san="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+    -fno-sanitize-recover=all"
+pass=0
+fail=0
+b=$(mktemp -d "${TMPDIR:-/tmp}/vmc-sanitize.XXXXXX")
+mkdir "$b/asan" "$b/plain"
+trap 'rm -rf "$b"' EXIT
+trap 'exit 1' HUP INT PIPE TERM
+
+# A report makes vmc exit with a status no test expects.
+ASAN_OPTIONS=detect_leaks=1:exitcode=97:abort_on_error=0
+UBSAN_OPTIONS=halt_on_error=1:exitcode=98:print_stacktrace=1
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+# build DIR FLAGS: compiles every compiler/*.c into DIR, links DIR/vmc.
+build() {
+	bd=$1
+	shift
+	objs=
+	for src in "$top"/compiler/*.c; do
+		o=$bd/$(basename "$src" .c).o
+		# shellcheck disable=SC2086
+		$CC "$@" $cflags -c -o "$o" "$src" || return 1
+		[ "${src##*/}" = main.c ] || objs="$objs $o"
+	done
+	# shellcheck disable=SC2086
+	$CC "$@" -o "$bd/vmc" "$bd"/*.o $libs || return 1
+	# shellcheck disable=SC2086
+	$CC "$@" $cflags -o "$bd/unit" "$top/tests/unit.c" $objs $libs
+}
+
+# suite NAME COMMAND...: runs a suite that ends "N passed, N failed".
+suite() {
+	name=$1
+	shift
+	log=$b/$(echo "$name" | tr ' ' '-').log
+	if "$@" > "$log" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok   $name: $(tail -n 1 "$log")"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name"
+		grep -v '^ok ' "$log" | tail -n 60
+	fi
+}
+
+# shellcheck disable=SC2086
+if build "$b/asan" $san; then
+	suite "unit (asan, ubsan)" "$b/asan/unit"
+	suite "regress (asan, ubsan)" env VMC="$b/asan/vmc" \
+	    sh "$top/tests/regress.sh"
+	# The error paths of the output code, with the fault shim preloaded
+	# after the statically linked ASan runtime.
+	suite "faults (asan, ubsan)" env VMC="$b/asan/vmc" \
+	    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+	    sh "$top/tests/faults/run.sh"
+else
+	fail=$((fail + 1))
+	echo "FAIL building with sanitizers"
+fi
+
+if ! command -v valgrind > /dev/null; then
+	fail=$((fail + 1))
+	echo "FAIL valgrind is not installed (tests/deps-harden.sh)"
+elif CC=${VALGRIND_CC:-cc} build "$b/plain" -gdwarf-4 -O1; then
+	cat > "$b/vmc-valgrind" <<EOT
+#!/bin/sh
+exec valgrind -q --leak-check=full --show-leak-kinds=all \\
+    --errors-for-leak-kinds=all --error-exitcode=99 "$b/plain/vmc" "\$@"
+EOT
+	chmod +x "$b/vmc-valgrind"
+	suite "unit (valgrind)" valgrind -q --leak-check=full \
+	    --show-leak-kinds=all --errors-for-leak-kinds=all \
+	    --error-exitcode=99 "$b/plain/unit"
+	suite "regress (valgrind)" env VMC="$b/vmc-valgrind" \
+	    sh "$top/tests/regress.sh"
+else
+	fail=$((fail + 1))
+	echo "FAIL building for valgrind"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
