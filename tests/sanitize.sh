@@ -77,7 +77,7 @@ fi
 
 if ! command -v valgrind > /dev/null; then
 	fail=$((fail + 1))
-	echo "FAIL valgrind is not installed (tests/deps-harden.sh)"
+	echo "FAIL valgrind is not installed (tests/deps.sh)"
 elif CC=${VALGRIND_CC:-cc} build "$b/plain" -gdwarf-4 -O1; then
 	cat > "$b/vmc-valgrind" <<EOT
 #!/bin/sh
