@@ -296,9 +296,11 @@ main(int argc, char *argv[])
 	}
 	if (rundir != NULL && rundir[0] != '/') {
 		vis = diag_vis(rundir);
-		fprintf(stderr, "vmc: error: -p: %s is not an absolute path\n",
-		    vis);
+		diag_error(&ctx, (struct loc){ NULL, 0 }, "-p", "%s is not an "
+		    "absolute path", vis);
 		free(vis);
+		diag_flush(&ctx);
+		free(ctx.msgs);
 		return EXIT_USAGE;
 	}
 	if (rundir == NULL && hostfile != NULL && strcmp(cmd, "build") == 0)
@@ -309,10 +311,12 @@ main(int argc, char *argv[])
 	rundir = abs_dir(rundir != NULL ? rundir : outdir);
 	if (!utf8_valid(rundir) || has_control(rundir)) {
 		vis = diag_vis(rundir);
-		fprintf(stderr, "vmc: error: run directory %s is not printable "
-		    "UTF-8\n", vis);
+		diag_error(&ctx, (struct loc){ NULL, 0 }, "-p", "run directory "
+		    "%s is not printable UTF-8", vis);
 		free(vis);
 		free(rundir);
+		diag_flush(&ctx);
+		free(ctx.msgs);
 		return EXIT_USAGE;
 	}
 	if (hostfile != NULL)
