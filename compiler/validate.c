@@ -66,18 +66,16 @@ probe_image(struct ctx *ctx, struct vm *vm)
 	struct stat	 st;
 	unsigned char	 magic[4];
 	ssize_t		 n;
-	int		 fd, saved;
-	char		*vis = NULL;
+	int		 fd, error;
+	char		*vis;
 
-	fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK);
-	saved = errno;
-	/* Only the diagnostics below need the name made printable. */
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if ((fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK)) == -1) {
+		error = errno;
 		vis = diag_vis(vm->image.s);
-		errno = saved;
-	}
-	if (fd == -1 && errno == ENOENT && !ctx->host->live) {
-		if (vm->format.s == NULL)
+		if (error != ENOENT || ctx->host->live)
+			diag_error(ctx, vm->image.at, "image", "%s: %s", vis,
+			    strerror(error));
+		else if (vm->format.s == NULL)
 			diag_error(ctx, vm->image.at, "image", "%s does not "
 			    "exist here, so its format cannot be detected; "
 			    "set format", vis);
@@ -87,13 +85,8 @@ probe_image(struct ctx *ctx, struct vm *vm)
 		free(vis);
 		return -1;
 	}
-	if (fd == -1) {
-		diag_error(ctx, vm->image.at, "image", "%s: %s", vis,
-		    strerror(errno));
-		free(vis);
-		return -1;
-	}
-	if (vis != NULL) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		vis = diag_vis(vm->image.s);
 		diag_error(ctx, vm->image.at, "image", "%s is not a regular "
 		    "file", vis);
 		close(fd);
