@@ -182,29 +182,40 @@ status(const struct ctx *ctx)
 	return ctx->errors > 0 ? EXIT_INVALID : 0;
 }
 
+/* Emits each VM's files straight to the output and frees the VM. */
 static int
 emit(struct ctx *ctx, struct fleet *f, const char *outdir)
 {
-	struct outfile	*out;
-	size_t		 i, n = 0, written;
-	int		 rc;
+	struct output	*out;
+	struct buf	 b = { NULL, 0, 0 };
+	char		*name;
+	size_t		 i, written;
+	int		 rc = 0;
 
-	out = xcalloc(2 * f->n, sizeof(*out));
-	for (i = 0; i < f->n; i++) {
-		out[n].name = xasprintf("%s.sh", f->v[i]->name);
-		out[n].mode = 0755;
-		emit_sh(f->v[i], &out[n++].data);
-		out[n].name = xasprintf("%s.plist", f->v[i]->label.s);
-		out[n].mode = 0644;
-		emit_plist(f->v[i], &out[n++].data);
+	if ((out = output_open(ctx, outdir)) == NULL)
+		return EXIT_SYSTEM;
+	for (i = 0; i < f->n && rc == 0; i++) {
+		b.len = 0;
+		emit_sh(f->v[i], &b);
+		name = xasprintf("%s.sh", f->v[i]->name);
+		rc = output_add(out, name, &b, 0755);
+		free(name);
+		if (rc == 0) {
+			b.len = 0;
+			emit_plist(f->v[i], &b);
+			name = xasprintf("%s.plist", f->v[i]->label.s);
+			rc = output_add(out, name, &b, 0644);
+			free(name);
+		}
+		vm_free(f->v[i]);
+		f->v[i] = NULL;
 	}
-	rc = output_write(ctx, outdir, out, n, &written);
-	for (i = 0; i < n; i++) {
-		free(out[i].name);
-		buf_free(&out[i].data);
+	buf_free(&b);
+	if (rc == -1) {
+		output_abort(out);
+		return EXIT_SYSTEM;
 	}
-	free(out);
-	return rc == 0 ? 0 : EXIT_SYSTEM;
+	return output_commit(out, &written) == 0 ? 0 : EXIT_SYSTEM;
 }
 
 static void

@@ -13,19 +13,30 @@
 
 /*
  * Writes a build into the output directory, all or nothing: every
- * changed file goes to a temporary file first; only when all are
- * written are they renamed into place, and a failed rename puts the
- * old files back.  Unchanged files are not touched, so their mtime
- * tells launchd users what changed.  A lock on the directory keeps
- * concurrent builds apart.
+ * changed file goes to a temporary file as it is added, so that the
+ * build need not hold them all in memory; only when all are written
+ * are they renamed into place, and a failed rename puts the old files
+ * back.  Unchanged files are not touched, so their mtime tells launchd
+ * users what changed.  A lock on the directory keeps concurrent builds
+ * apart.
  */
 
 #define TMP_PREFIX	".vmc-tmp-"
 
 struct pending {
+	char	*name;		/* in the output directory */
 	char	*tmp;		/* new contents */
 	char	*old;		/* hard link to the replaced file, or NULL */
 	int	 done;		/* renamed into place */
+};
+
+struct output {
+	struct ctx	*ctx;
+	char		*dir;
+	int		 dfd;
+	int		 empty;		/* held nothing when opened */
+	struct pending	*p;		/* the changed files */
+	size_t		 n, cap;
 };
 
 static void
@@ -41,7 +52,7 @@ fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 
 /* 1 when dir/name already holds exactly these bytes and this mode. */
 static int
-unchanged(int dfd, const struct outfile *f)
+unchanged(int dfd, const char *name, const struct buf *data, int mode)
 {
 	struct stat	 st;
 	char		*p;
@@ -49,17 +60,17 @@ unchanged(int dfd, const struct outfile *f)
 	size_t		 got = 0;
 	int		 fd, same = 0;
 
-	if ((fd = openat(dfd, f->name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW))
+	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW))
 	    == -1)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size == f->data.len &&
-	    (st.st_mode & 07777) == (mode_t)f->mode) {
-		p = xmalloc(f->data.len);
-		while (got < f->data.len &&
-		    (n = read(fd, p + got, f->data.len - got)) > 0)
+	    (size_t)st.st_size == data->len &&
+	    (st.st_mode & 07777) == (mode_t)mode) {
+		p = xmalloc(data->len);
+		while (got < data->len &&
+		    (n = read(fd, p + got, data->len - got)) > 0)
 			got += n;
-		same = got == f->data.len && memcmp(p, f->data.p, got) == 0;
+		same = got == data->len && memcmp(p, data->p, got) == 0;
 		free(p);
 	}
 	close(fd);
@@ -67,7 +78,8 @@ unchanged(int dfd, const struct outfile *f)
 }
 
 static char *
-write_tmp(struct ctx *ctx, const char *dir, const struct outfile *f)
+write_tmp(struct ctx *ctx, const char *dir, const char *fname,
+    const struct buf *data, int mode)
 {
 	char	 name[sizeof(TMP_PREFIX) + 6] = TMP_PREFIX "XXXXXX";
 	char	*path;
@@ -77,26 +89,26 @@ write_tmp(struct ctx *ctx, const char *dir, const struct outfile *f)
 
 	path = xasprintf("%s/%s", dir, name);
 	if ((fd = mkstemp(path)) == -1) {
-		fail(ctx, dir, f->name, "create a temporary file");
+		fail(ctx, dir, fname, "create a temporary file");
 		free(path);
 		return NULL;
 	}
-	if (fchmod(fd, f->mode) == -1) {
-		fail(ctx, dir, f->name, "set the mode");
+	if (fchmod(fd, mode) == -1) {
+		fail(ctx, dir, fname, "set the mode");
 		goto fail;
 	}
-	while (off < f->data.len) {
-		if ((n = write(fd, f->data.p + off, f->data.len - off)) == -1) {
+	while (off < data->len) {
+		if ((n = write(fd, data->p + off, data->len - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fail(ctx, dir, f->name, "write");
+			fail(ctx, dir, fname, "write");
 			goto fail;
 		}
 		off += n;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		fail(ctx, dir, f->name, "write");
+		fail(ctx, dir, fname, "write");
 		goto fail;
 	}
 	return path;
@@ -155,77 +167,125 @@ backup(struct ctx *ctx, int dfd, const char *dir, const char *name,
 }
 
 static void
-roll_back(int dfd, struct pending *p, const struct outfile *f, size_t n)
+roll_back(int dfd, struct pending *p, size_t n)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
 		if (p[i].done && p[i].old != NULL)
-			renameat(AT_FDCWD, p[i].old, dfd, f[i].name);
+			renameat(AT_FDCWD, p[i].old, dfd, p[i].name);
 		else if (p[i].done)
-			unlinkat(dfd, f[i].name, 0);
+			unlinkat(dfd, p[i].name, 0);
 		if (p[i].old != NULL)
 			unlink(p[i].old);
-		if (p[i].tmp != NULL && !p[i].done)
+		if (!p[i].done)
 			unlink(p[i].tmp);
 	}
 }
 
-int
-output_write(struct ctx *ctx, const char *dir, struct outfile *f, size_t n,
-    size_t *written)
+static void
+output_free(struct output *o)
 {
-	struct pending	*p;
-	size_t		 i;
-	int		 dfd, empty, rc = -1;
+	size_t	 i;
 
-	*written = 0;
+	for (i = 0; i < o->n; i++) {
+		free(o->p[i].name);
+		free(o->p[i].tmp);
+		free(o->p[i].old);
+	}
+	free(o->p);
+	free(o->dir);
+	close(o->dfd);
+	free(o);
+}
+
+/* Creates and locks the output directory and removes stale files. */
+struct output *
+output_open(struct ctx *ctx, const char *dir)
+{
+	struct output	*o;
+	int		 dfd;
+
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
 		fail(ctx, dir, NULL, "create the output directory");
-		return -1;
+		return NULL;
 	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
 		fail(ctx, dir, NULL, "open the output directory");
-		return -1;
+		return NULL;
 	}
 	if (flock(dfd, LOCK_EX) == -1) {
 		fail(ctx, dir, NULL, "lock the output directory");
 		close(dfd);
+		return NULL;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->ctx = ctx;
+	o->dir = xstrdup(dir);
+	o->dfd = dfd;
+	o->empty = clean_stale(dfd);
+	return o;
+}
+
+/* Writes name to a temporary file unless it holds data already. */
+int
+output_add(struct output *o, const char *name, const struct buf *data,
+    int mode)
+{
+	char	*tmp;
+
+	if (!o->empty && unchanged(o->dfd, name, data, mode))
+		return 0;
+	if ((tmp = write_tmp(o->ctx, o->dir, name, data, mode)) == NULL)
+		return -1;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->p = xreallocarray(o->p, o->cap, sizeof(*o->p));
+	}
+	memset(&o->p[o->n], 0, sizeof(*o->p));
+	o->p[o->n].name = xstrdup(name);
+	o->p[o->n++].tmp = tmp;
+	return 0;
+}
+
+/* Removes every temporary file and closes the directory. */
+void
+output_abort(struct output *o)
+{
+	roll_back(o->dfd, o->p, o->n);
+	output_free(o);
+}
+
+/*
+ * Renames every temporary file into place, or, when one fails, puts
+ * back what was there.  Closes the directory either way.
+ */
+int
+output_commit(struct output *o, size_t *written)
+{
+	struct pending	*p;
+	size_t		 i;
+
+	*written = 0;
+	for (i = 0; i < o->n; i++) {
+		p = &o->p[i];
+		if (!o->empty && backup(o->ctx, o->dfd, o->dir, p->name, p) ==
+		    -1)
+			break;
+		if (renameat(AT_FDCWD, p->tmp, o->dfd, p->name) == -1) {
+			fail(o->ctx, o->dir, p->name, "rename into place");
+			break;
+		}
+		p->done = 1;
+	}
+	if (i < o->n) {
+		output_abort(o);
 		return -1;
 	}
-	empty = clean_stale(dfd);
-	p = xcalloc(n, sizeof(*p));
-	for (i = 0; i < n; i++) {
-		if (!empty && unchanged(dfd, &f[i]))
-			continue;
-		if ((p[i].tmp = write_tmp(ctx, dir, &f[i])) == NULL)
-			goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (p[i].tmp == NULL)
-			continue;
-		if (!empty && backup(ctx, dfd, dir, f[i].name, &p[i]) == -1)
-			goto out;
-		if (renameat(AT_FDCWD, p[i].tmp, dfd, f[i].name) == -1) {
-			fail(ctx, dir, f[i].name, "rename into place");
-			goto out;
-		}
-		p[i].done = 1;
-		(*written)++;
-	}
-	rc = 0;
-out:
-	if (rc == -1) {
-		roll_back(dfd, p, f, n);
-		*written = 0;
-	}
-	for (i = 0; i < n; i++) {
-		if (rc == 0 && p[i].old != NULL)
-			unlink(p[i].old);
-		free(p[i].old);
-		free(p[i].tmp);
-	}
-	free(p);
-	close(dfd);
-	return rc;
+	for (i = 0; i < o->n; i++)
+		if (o->p[i].old != NULL)
+			unlink(o->p[i].old);
+	*written = o->n;
+	output_free(o);
+	return 0;
 }

@@ -614,6 +614,8 @@ vm_free(struct vm *vm)
 {
 	size_t	 i;
 
+	if (vm == NULL)
+		return;
 	for (i = 0; i < vm->nnic; i++)
 		free(vm->nic[i].fwd);
 	free(vm->nic);

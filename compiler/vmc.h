@@ -250,12 +250,11 @@ void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_plist(const struct vm *, struct buf *);
 
 /* output.c */
-struct outfile {
-	char		*name;		/* inside the output directory */
-	struct buf	 data;
-	int		 mode;
-};
-int		 output_write(struct ctx *, const char *dir, struct outfile *, size_t,
-		    size_t *written);
+struct output;
+struct output	*output_open(struct ctx *, const char *dir);
+int		 output_add(struct output *, const char *name,
+		    const struct buf *, int mode);
+int		 output_commit(struct output *, size_t *written);
+void		 output_abort(struct output *);
 
 #endif
