@@ -46,23 +46,30 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The profiles named on the command line, in order. */
 struct fleet {
-	struct vm	**v;
+	char		**path;
 	size_t		 n, cap;
 };
 
 static void
-add_profile(struct ctx *ctx, struct fleet *f, const char *path)
+add_profile(struct fleet *f, const char *path)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->path = xreallocarray(f->path, f->cap, sizeof(*f->path));
+	}
+	f->path[f->n++] = xstrdup(path);
+}
+
+static struct vm *
+vm_new(struct ctx *ctx, const char *path)
 {
 	struct vm	*vm;
 	const char	*base;
 	char		*dir;
 
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
-		f->v = xreallocarray(f->v, f->cap, sizeof(*f->v));
-	}
-	vm = f->v[f->n++] = xcalloc(1, sizeof(*vm));
+	vm = xcalloc(1, sizeof(*vm));
 	vm->path = xstrdup(path);
 	vm->at.file = intern(ctx, path);
 	base = strrchr(path, '/');
@@ -73,6 +80,7 @@ add_profile(struct ctx *ctx, struct fleet *f, const char *path)
 	free(dir);
 	if (vm->dir == NULL)
 		vm->dir = xstrdup(".");
+	return vm;
 }
 
 /* A directory means every *.ini directly inside it, in byte order. */
@@ -109,7 +117,7 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		p = path_join(path, names[i]);
-		add_profile(ctx, f, p);
+		add_profile(f, p);
 		free(p);
 		free(names[i]);
 	}
@@ -129,7 +137,7 @@ collect(struct ctx *ctx, struct fleet *f, int argc, char **argv)
 			diag_error(ctx, (struct loc){ argv[i], 0 }, NULL,
 			    "a profile must be a directory or a .ini file");
 		else
-			add_profile(ctx, f, argv[i]);
+			add_profile(f, argv[i]);
 	}
 }
 
@@ -182,40 +190,27 @@ status(const struct ctx *ctx)
 	return ctx->errors > 0 ? EXIT_INVALID : 0;
 }
 
-/* Emits each VM's files straight to the output and frees the VM. */
+/* Writes a VM's script and plist to temporary files in the output. */
 static int
-emit(struct ctx *ctx, struct fleet *f, const char *outdir)
+emit(struct output *out, const struct vm *vm)
 {
-	struct output	*out;
 	struct buf	 b = { NULL, 0, 0 };
 	char		*name;
-	size_t		 i, written;
-	int		 rc = 0;
+	int		 rc;
 
-	if ((out = output_open(ctx, outdir)) == NULL)
-		return EXIT_SYSTEM;
-	for (i = 0; i < f->n && rc == 0; i++) {
+	emit_sh(vm, &b);
+	name = xasprintf("%s.sh", vm->name);
+	rc = output_add(out, name, &b, 0755);
+	free(name);
+	if (rc == 0) {
 		b.len = 0;
-		emit_sh(f->v[i], &b);
-		name = xasprintf("%s.sh", f->v[i]->name);
-		rc = output_add(out, name, &b, 0755);
+		emit_plist(vm, &b);
+		name = xasprintf("%s.plist", vm->label.s);
+		rc = output_add(out, name, &b, 0644);
 		free(name);
-		if (rc == 0) {
-			b.len = 0;
-			emit_plist(f->v[i], &b);
-			name = xasprintf("%s.plist", f->v[i]->label.s);
-			rc = output_add(out, name, &b, 0644);
-			free(name);
-		}
-		vm_free(f->v[i]);
-		f->v[i] = NULL;
 	}
 	buf_free(&b);
-	if (rc == -1) {
-		output_abort(out);
-		return EXIT_SYSTEM;
-	}
-	return output_commit(out, &written) == 0 ? 0 : EXIT_SYSTEM;
+	return rc;
 }
 
 static void
@@ -242,9 +237,12 @@ main(int argc, char *argv[])
 	struct ctx	 ctx;
 	struct host	 host;
 	struct fleet	 fleet = { NULL, 0, 0 };
+	struct member	*members;
+	struct output	*out = NULL;
+	struct vm	*vm;
 	const char	*cmd, *outdir = "output", *hostfile = NULL;
 	char		*rundir = NULL, *vis;
-	size_t		 i;
+	size_t		 i, nmembers = 0, written;
 	int		 ch, rc;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -346,25 +344,45 @@ main(int argc, char *argv[])
 			diag_error(&ctx, (struct loc){ argv[0], 0 }, NULL,
 			    "a profile must be a .ini file");
 		else
-			add_profile(&ctx, &fleet, argv[0]);
+			add_profile(&fleet, argv[0]);
 	} else
 		collect(&ctx, &fleet, argc, argv);
 	diag_flush(&ctx);
+	/*
+	 * One VM at a time: once it is valid, and every one before it,
+	 * its files go to temporary files and only what the checks across
+	 * profiles need is kept, so memory does not grow with the outputs.
+	 */
+	members = xcalloc(fleet.n, sizeof(*members));
 	for (i = 0; i < fleet.n; i++) {
-		load(&ctx, fleet.v[i], rundir);
+		vm = vm_new(&ctx, fleet.path[i]);
+		load(&ctx, vm, rundir);
 		diag_flush(&ctx);
+		if (ctx.errors == 0) {
+			member_init(&members[nmembers++], vm);
+			if (strcmp(cmd, "show") == 0)
+				show(vm);
+			else if (strcmp(cmd, "build") == 0 && out == NULL)
+				out = output_open(&ctx, outdir);
+			if (out != NULL && ctx.errors == 0 && emit(out, vm) == -1)
+				ctx.errors++;	/* reported by output.c */
+		}
+		vm_free(vm);
 	}
 	if (ctx.errors == 0)
-		fleet_validate(&ctx, fleet.v, fleet.n);
+		fleet_validate(&ctx, members, nmembers);
 	diag_flush(&ctx);
+	if (out != NULL && ctx.errors > 0)
+		output_abort(out);
+	else if (out != NULL)
+		output_commit(out, &written);
 	rc = status(&ctx);
-	if (rc == 0 && strcmp(cmd, "show") == 0)
-		show(fleet.v[0]);
-	else if (rc == 0 && strcmp(cmd, "build") == 0)
-		rc = emit(&ctx, &fleet, outdir);
+	for (i = 0; i < nmembers; i++)
+		member_free(&members[i]);
+	free(members);
 	for (i = 0; i < fleet.n; i++)
-		vm_free(fleet.v[i]);
-	free(fleet.v);
+		free(fleet.path[i]);
+	free(fleet.path);
 	host_free(&host);
 	free(rundir);
 done:

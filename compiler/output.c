@@ -35,6 +35,7 @@ struct output {
 	char		*dir;
 	int		 dfd;
 	int		 empty;		/* held nothing when opened */
+	int		 created;	/* by this build */
 	struct pending	*p;		/* the changed files */
 	size_t		 n, cap;
 };
@@ -204,11 +205,14 @@ struct output *
 output_open(struct ctx *ctx, const char *dir)
 {
 	struct output	*o;
-	int		 dfd;
+	int		 dfd, created = 1;
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		fail(ctx, dir, NULL, "create the output directory");
-		return NULL;
+	if (mkdir(dir, 0755) == -1) {
+		if (errno != EEXIST) {
+			fail(ctx, dir, NULL, "create the output directory");
+			return NULL;
+		}
+		created = 0;
 	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
 		fail(ctx, dir, NULL, "open the output directory");
@@ -223,6 +227,7 @@ output_open(struct ctx *ctx, const char *dir)
 	o->ctx = ctx;
 	o->dir = xstrdup(dir);
 	o->dfd = dfd;
+	o->created = created;
 	o->empty = clean_stale(dfd);
 	return o;
 }
@@ -248,11 +253,16 @@ output_add(struct output *o, const char *name, const struct buf *data,
 	return 0;
 }
 
-/* Removes every temporary file and closes the directory. */
+/*
+ * Removes every temporary file, and the directory if this build made
+ * it, so that a failed build leaves no trace.
+ */
 void
 output_abort(struct output *o)
 {
 	roll_back(o->dfd, o->p, o->n);
+	if (o->created)
+		rmdir(o->dir);
 	output_free(o);
 }
 

@@ -508,51 +508,87 @@ check_ports(struct ctx *ctx, struct portref *p, size_t n)
 	}
 }
 
+/* Keeps what the checks across profiles need of a validated VM. */
 void
-fleet_validate(struct ctx *ctx, struct vm **vms, size_t n)
+member_init(struct member *m, const struct vm *vm)
+{
+	size_t	 i, j;
+
+	memset(m, 0, sizeof(*m));
+	m->name = xstrdup(vm->name);
+	m->at = vm->at;
+	m->label = xstrdup(vm->label.s);
+	m->labelat = val_at(vm, &vm->label);
+	if (vm->imageid != NULL) {
+		m->imageid = xstrdup(vm->imageid);
+		m->image = xstrdup(vm->image.s);
+		m->imageat = vm->image.at;
+	}
+	if (vm->autostart.n && vm->memory.s != NULL) {
+		m->memory = vm->memory.n;
+		m->memat = vm->memory.at;
+	}
+	m->macs = xcalloc(vm->nnic, sizeof(*m->macs));
+	for (i = 0; i < vm->nnic; i++) {
+		m->nfwd += vm->nic[i].nfwd;
+		if (vm->nic[i].mac.s != NULL) {
+			m->macs[m->nmac].hw = vm->nic[i].hwaddr;
+			m->macs[m->nmac++].at = val_at(vm, &vm->nic[i].mac);
+		}
+	}
+	m->fwd = xcalloc(m->nfwd, sizeof(*m->fwd));
+	for (i = 0, m->nfwd = 0; i < vm->nnic; i++)
+		for (j = 0; j < vm->nic[i].nfwd; j++) {
+			m->fwd[m->nfwd] = vm->nic[i].fwd[j];
+			m->fwd[m->nfwd++].s = NULL;	/* freed with the VM */
+		}
+}
+
+void
+member_free(struct member *m)
+{
+	free(m->name);
+	free(m->label);
+	free(m->image);
+	free(m->imageid);
+	free(m->macs);
+	free(m->fwd);
+}
+
+void
+fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 {
 	struct ref	*names, *labels, *images, *macs;
 	struct portref	*ports;
-	size_t		 i, j, k, nmac = 0, nport = 0, nimg = 0;
+	size_t		 i, j, nmac = 0, nport = 0, nimg = 0;
 	uint64_t	 total = 0;
-	const struct vm	*over = NULL;
+	const struct member *over = NULL;
 
 	names = xcalloc(n, sizeof(*names));
 	labels = xcalloc(n, sizeof(*labels));
 	images = xcalloc(n, sizeof(*images));
 	for (i = 0; i < n; i++) {
-		nmac += vms[i]->nnic;
-		for (j = 0; j < vms[i]->nnic; j++)
-			nport += vms[i]->nic[j].nfwd;
+		nmac += v[i].nmac;
+		nport += v[i].nfwd;
 	}
 	macs = xcalloc(nmac, sizeof(*macs));
 	ports = xcalloc(nport, sizeof(*ports));
 	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
-		const struct vm *vm = vms[i];
-
-		names[i] = (struct ref){ vm->name, 0, NULL, vm->at, i, 0 };
+		names[i] = (struct ref){ v[i].name, 0, NULL, v[i].at, i, 0 };
 		/* Plists named Web and web are one file on macOS. */
-		labels[i] = (struct ref){ vm->label.s, 0, NULL,
-		    val_at(vm, &vm->label), i, 1 };
-		if (vm->imageid != NULL)
-			images[nimg++] = (struct ref){ vm->imageid, 0,
-			    vm->image.s, vm->image.at, i, 0 };
-		for (j = 0; j < vm->nnic; j++) {
-			if (vm->nic[j].mac.s != NULL) {
-				macs[nmac] = (struct ref){ NULL,
-				    vm->nic[j].hwaddr, NULL,
-				    val_at(vm, &vm->nic[j].mac), nmac, 0 };
-				nmac++;
-			}
-			for (k = 0; k < vm->nic[j].nfwd; k++, nport++)
-				ports[nport] = (struct portref){
-				    &vm->nic[j].fwd[k], nport };
-		}
-		if (vm->autostart.n && vm->memory.s != NULL) {
-			total += vm->memory.n;
-			if (over == NULL && total > ctx->host->memory.n)
-				over = vm;
-		}
+		labels[i] = (struct ref){ v[i].label, 0, NULL, v[i].labelat,
+		    i, 1 };
+		if (v[i].imageid != NULL)
+			images[nimg++] = (struct ref){ v[i].imageid, 0,
+			    v[i].image, v[i].imageat, i, 0 };
+		for (j = 0; j < v[i].nmac; j++, nmac++)
+			macs[nmac] = (struct ref){ NULL, v[i].macs[j].hw, NULL,
+			    v[i].macs[j].at, nmac, 0 };
+		for (j = 0; j < v[i].nfwd; j++, nport++)
+			ports[nport] = (struct portref){ &v[i].fwd[j], nport };
+		total += v[i].memory;
+		if (over == NULL && total > ctx->host->memory.n)
+			over = &v[i];
 	}
 	report_dups(ctx, names, n, NULL, "VM name");
 	report_dups(ctx, labels, n, "label", "launchd label");
@@ -560,7 +596,7 @@ fleet_validate(struct ctx *ctx, struct vm **vms, size_t n)
 	report_dups(ctx, macs, nmac, "mac", "MAC address");
 	check_ports(ctx, ports, nport);
 	if (over != NULL)
-		diag_warn(ctx, over->memory.at, "memory", "the VMs that start "
+		diag_warn(ctx, over->memat, "memory", "the VMs that start "
 		    "at boot need %lluM together, more than the host's %lluM",
 		    (unsigned long long)(total >> 20),
 		    (unsigned long long)(ctx->host->memory.n >> 20));

@@ -141,6 +141,23 @@ struct msg {
 	char		*text;
 };
 
+/* What the checks across profiles need of one VM, kept after it is freed. */
+struct member {
+	char		*name;
+	char		*label;
+	char		*image;		/* as written, for messages */
+	char		*imageid;
+	struct loc	 at, labelat, imageat, memat;
+	uint64_t	 memory;	/* counted when it starts at boot */
+	struct {
+		uint64_t	 hw;
+		struct loc	 at;
+	}		*macs;
+	size_t		 nmac;
+	struct fwd	*fwd;
+	size_t		 nfwd;
+};
+
 /* Everything one run needs; there are no mutable globals. */
 struct ctx {
 	int		 errors;
@@ -210,7 +227,9 @@ const struct iface *host_iface(const struct host *, const char *);
 
 /* validate.c */
 void		 vm_validate(struct ctx *, struct vm *, const char *rundir);
-void		 fleet_validate(struct ctx *, struct vm **, size_t);
+void		 member_init(struct member *, const struct vm *);
+void		 member_free(struct member *);
+void		 fleet_validate(struct ctx *, struct member *, size_t);
 
 /* buf.c: memory and growing buffers; allocation failure is fatal */
 void		*xmalloc(size_t);

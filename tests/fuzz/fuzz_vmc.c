@@ -266,6 +266,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctx	 ctx;
 	struct host	 host;
 	struct vm	*vms[2];
+	struct member	 members[2];
 	const char	*word, *file;
 	char		 path[4200];
 	size_t		 n, skip, i, nvm = 1;
@@ -296,8 +297,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vms[0] = load(&ctx, "vm");
 		if (nvm == 2)
 			vms[1] = load(&ctx, "vm2");
-		if (ctx.errors == 0)
-			fleet_validate(&ctx, vms, nvm);
+		if (ctx.errors == 0) {
+			for (i = 0; i < nvm; i++)
+				member_init(&members[i], vms[i]);
+			fleet_validate(&ctx, members, nvm);
+			for (i = 0; i < nvm; i++)
+				member_free(&members[i]);
+		}
 		if (ctx.errors == 0)
 			for (i = 0; i < nvm; i++)
 				check_outputs(vms[i]);
