@@ -147,7 +147,6 @@ load(struct ctx *ctx, struct vm *vm, const char *rundir)
 {
 	char	*vis;
 
-	vm->errors = ctx->errors;
 	if (check_vmname(vm->name) == -1) {
 		vis = diag_vis(vm->name);
 		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
@@ -191,7 +190,7 @@ status(const struct ctx *ctx)
 }
 
 /* Writes a VM's script and plist to temporary files in the output. */
-static int
+static void
 emit(struct output *out, const struct vm *vm)
 {
 	struct buf	 b = { NULL, 0, 0 };
@@ -206,11 +205,10 @@ emit(struct output *out, const struct vm *vm)
 		b.len = 0;
 		emit_plist(vm, &b);
 		name = xasprintf("%s.plist", vm->label.s);
-		rc = output_add(out, name, &b, 0644);
+		output_add(out, name, &b, 0644);
 		free(name);
 	}
 	buf_free(&b);
-	return rc;
 }
 
 static void
@@ -242,7 +240,7 @@ main(int argc, char *argv[])
 	struct vm	*vm;
 	const char	*cmd, *outdir = "output", *hostfile = NULL;
 	char		*rundir = NULL, *vis;
-	size_t		 i, nmembers = 0, written;
+	size_t		 i, nmembers = 0;
 	int		 ch, rc;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -364,8 +362,9 @@ main(int argc, char *argv[])
 				show(vm);
 			else if (strcmp(cmd, "build") == 0 && out == NULL)
 				out = output_open(&ctx, outdir);
-			if (out != NULL && ctx.errors == 0 && emit(out, vm) == -1)
-				ctx.errors++;	/* reported by output.c */
+			/* A failure is counted in ctx by output.c. */
+			if (out != NULL && ctx.errors == 0)
+				emit(out, vm);
 		}
 		vm_free(vm);
 	}
@@ -375,7 +374,7 @@ main(int argc, char *argv[])
 	if (out != NULL && ctx.errors > 0)
 		output_abort(out);
 	else if (out != NULL)
-		output_commit(out, &written);
+		output_commit(out);
 	rc = status(&ctx);
 	for (i = 0; i < nmembers; i++)
 		member_free(&members[i]);

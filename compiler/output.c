@@ -271,12 +271,11 @@ output_abort(struct output *o)
  * back what was there.  Closes the directory either way.
  */
 int
-output_commit(struct output *o, size_t *written)
+output_commit(struct output *o)
 {
 	struct pending	*p;
 	size_t		 i;
 
-	*written = 0;
 	for (i = 0; i < o->n; i++) {
 		p = &o->p[i];
 		if (!o->empty && backup(o->ctx, o->dfd, o->dir, p->name, p) ==
@@ -295,7 +294,6 @@ output_commit(struct output *o, size_t *written)
 	for (i = 0; i < o->n; i++)
 		if (o->p[i].old != NULL)
 			unlink(o->p[i].old);
-	*written = o->n;
 	output_free(o);
 	return 0;
 }

@@ -154,7 +154,7 @@ ipv4_mask_ok(uint32_t m)
 }
 
 static void
-check_vmnet_range(struct ctx *ctx, struct vm *vm, struct nic *nic)
+check_vmnet_range(struct ctx *ctx, struct nic *nic)
 {
 	const struct host	*h = ctx->host;
 	uint32_t		 s = nic->start.n, e = nic->end.n, m = nic->mask.n;
@@ -204,7 +204,6 @@ check_vmnet_range(struct ctx *ctx, struct vm *vm, struct nic *nic)
 					    nic->start.s, c->s, h->ifs[i].name);
 			}
 	}
-	(void)vm;
 }
 
 static void
@@ -310,7 +309,7 @@ check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 			    "start-address, end-address and subnet-mask need "
 			    "vmnet-shared or vmnet-host");
 	} else
-		check_vmnet_range(ctx, vm, nic);
+		check_vmnet_range(ctx, nic);
 	if (nic->mac.s == NULL)
 		return;
 	if (strcmp(nic->mac.s, "auto") == 0)

@@ -95,7 +95,6 @@ struct vm {
 	struct nic	*nic;		/* in order of first appearance */
 	size_t		 nnic;
 	struct doc	 doc;
-	int		 errors;	/* count before this profile */
 	/* resolved by validation */
 	char		*labelbuf;	/* the default label */
 	char		*imagepath;	/* absolute */
@@ -106,7 +105,6 @@ struct vm {
 	char		*script;	/* RUNDIR/NAME.sh */
 	char		*qmp;		/* RUNDIR/NAME.qmp */
 	int		 accels[2];	/* enum accel, -1 when absent */
-	int		 valid;
 };
 
 struct cidr {
@@ -273,7 +271,7 @@ struct output;
 struct output	*output_open(struct ctx *, const char *dir);
 int		 output_add(struct output *, const char *name,
 		    const struct buf *, int mode);
-int		 output_commit(struct output *, size_t *written);
+int		 output_commit(struct output *);
 void		 output_abort(struct output *);
 
 #endif

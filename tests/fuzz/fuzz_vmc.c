@@ -251,7 +251,6 @@ load(struct ctx *ctx, const char *name)
 	vm->at.file = intern(ctx, path);
 	vm->name = xstrdup(name);
 	vm->dir = xstrdup(dir);
-	vm->errors = ctx->errors;
 	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
 	    vm->doc.n == 0 && vm->doc.nsect == 0)
 		return vm;
