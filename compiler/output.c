@@ -19,6 +19,10 @@
  * back.  Unchanged files are not touched, so their mtime tells launchd
  * users what changed.  A lock on the directory keeps concurrent builds
  * apart.
+ *
+ * An output directory this build creates is built whole beside it, in
+ * a staging directory of the same parent, under the files' own names,
+ * and renamed over the empty directory in one step at the end.
  */
 
 #define TMP_PREFIX	".vmc-tmp-"
@@ -36,6 +40,11 @@ struct output {
 	int		 dfd;
 	int		 empty;		/* held nothing when opened */
 	int		 created;	/* by this build */
+	char		*stage;		/* the staging directory, or NULL */
+	int		 sfd;
+	int		 clash;		/* two files of one name were staged */
+	mode_t		 umask;
+	size_t		 seq;		/* names temporary files */
 	struct pending	*p;		/* the changed files */
 	size_t		 n, cap;
 };
@@ -78,55 +87,83 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode)
 	return same;
 }
 
-static char *
-write_tmp(struct ctx *ctx, const char *dir, const char *fname,
+/*
+ * Writes data to a new file of this name in the directory dfd, created
+ * with its final mode; fchmod is needed only when the umask takes bits
+ * away.  fname names the output file in diagnostics.  Returns 1,
+ * saying nothing, when the name is taken.
+ */
+static int
+write_file(struct output *o, int dfd, const char *name, const char *fname,
     const struct buf *data, int mode)
 {
-	char	 name[sizeof(TMP_PREFIX) + 6] = TMP_PREFIX "XXXXXX";
-	char	*path;
 	size_t	 off = 0;
 	ssize_t	 n;
 	int	 fd;
 
-	path = xasprintf("%s/%s", dir, name);
-	if ((fd = mkstemp(path)) == -1) {
-		fail(ctx, dir, fname, "create a temporary file");
-		free(path);
-		return NULL;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode);
+	if (fd == -1 && errno == EEXIST)
+		return 1;
+	if (fd == -1) {
+		fail(o->ctx, o->dir, fname, "create a temporary file");
+		return -1;
 	}
-	if (fchmod(fd, mode) == -1) {
-		fail(ctx, dir, fname, "set the mode");
+	if ((mode & o->umask) != 0 && fchmod(fd, mode) == -1) {
+		fail(o->ctx, o->dir, fname, "set the mode");
 		goto fail;
 	}
 	while (off < data->len) {
 		if ((n = write(fd, data->p + off, data->len - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fail(ctx, dir, fname, "write");
+			fail(o->ctx, o->dir, fname, "write");
 			goto fail;
 		}
 		off += n;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		fail(ctx, dir, fname, "write");
+		fail(o->ctx, o->dir, fname, "write");
 		goto fail;
 	}
-	return path;
+	return 0;
 fail:
 	if (fd != -1)
 		close(fd);
-	unlink(path);
-	free(path);
-	return NULL;
+	unlinkat(dfd, name, 0);
+	return -1;
 }
 
 /*
- * Removes what a killed build left behind; the lock is held.  Returns 1
- * when nothing else is there, so no file needs comparing or keeping.
+ * Writes data to a new temporary file in the output directory and
+ * returns its name there.  The lock is held and stale temporary files
+ * are gone, so a counter names it; O_EXCL makes sure.
+ */
+static char *
+write_tmp(struct output *o, const char *fname, const struct buf *data,
+    int mode)
+{
+	char	*tmp;
+	int	 rc;
+
+	for (;;) {
+		tmp = xasprintf(TMP_PREFIX "%zu", o->seq++);
+		if ((rc = write_file(o, o->dfd, tmp, fname, data, mode)) == 0)
+			return tmp;
+		free(tmp);
+		if (rc == -1)
+			return NULL;
+	}
+}
+
+/*
+ * Removes the files in directory dfd whose names start with prefix
+ * (all of them when prefix is empty).  Returns 1 when nothing else is
+ * there.
  */
 static int
-clean_stale(int dfd)
+remove_files(int dfd, const char *prefix)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -138,14 +175,52 @@ clean_stale(int dfd)
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) ==
-		    0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		else if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
 			unlinkat(dfd, de->d_name, 0);
-		else if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
+		else
 			empty = 0;
 	closedir(d);
 	return empty;
+}
+
+/*
+ * The staging directory of an output directory: beside it, so that
+ * renaming one over the other stays within one file system.
+ */
+static char *
+stage_path(const char *dir)
+{
+	char	*copy, *parent, *path;
+	size_t	 n;
+
+	copy = xstrdup(dir);
+	n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	parent = path_dir(copy);
+	path = xasprintf("%s/" TMP_PREFIX "%s", parent,
+	    strrchr(copy, '/') != NULL ? strrchr(copy, '/') + 1 : copy);
+	free(parent);
+	free(copy);
+	return path;
+}
+
+/* Removes a staging directory with what is in it. */
+static void
+remove_stage(const char *path, int fd)
+{
+	int	 sfd = fd;
+
+	if (sfd == -1 &&
+	    (sfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
+		return;
+	remove_files(sfd, "");
+	if (sfd != fd)
+		close(sfd);
+	rmdir(path);
 }
 
 /*
@@ -157,7 +232,7 @@ backup(struct ctx *ctx, int dfd, const char *dir, const char *name,
     struct pending *p)
 {
 	p->old = xasprintf("%s.old", p->tmp);
-	if (linkat(dfd, name, AT_FDCWD, p->old, 0) == 0)
+	if (linkat(dfd, name, dfd, p->old, 0) == 0)
 		return 0;
 	free(p->old);
 	p->old = NULL;
@@ -174,13 +249,13 @@ roll_back(int dfd, struct pending *p, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (p[i].done && p[i].old != NULL)
-			renameat(AT_FDCWD, p[i].old, dfd, p[i].name);
+			renameat(dfd, p[i].old, dfd, p[i].name);
 		else if (p[i].done)
 			unlinkat(dfd, p[i].name, 0);
 		if (p[i].old != NULL)
-			unlink(p[i].old);
+			unlinkat(dfd, p[i].old, 0);
 		if (!p[i].done)
-			unlink(p[i].tmp);
+			unlinkat(dfd, p[i].tmp, 0);
 	}
 }
 
@@ -196,52 +271,94 @@ output_free(struct output *o)
 	}
 	free(o->p);
 	free(o->dir);
+	free(o->stage);
+	if (o->sfd != -1)
+		close(o->sfd);
 	close(o->dfd);
 	free(o);
 }
 
-/* Creates and locks the output directory and removes stale files. */
+/*
+ * Creates and locks the output directory and removes stale files.  A
+ * concurrent build may have renamed its staging directory over the
+ * directory while this one waited for the lock: then the lock is taken
+ * again, on the directory that is there now.
+ */
 struct output *
 output_open(struct ctx *ctx, const char *dir)
 {
 	struct output	*o;
-	int		 dfd, created = 1;
+	struct stat	 locked, now;
+	char		*stage;
+	int		 dfd, created;
 
-	if (mkdir(dir, 0755) == -1) {
-		if (errno != EEXIST) {
-			fail(ctx, dir, NULL, "create the output directory");
+	for (;;) {
+		created = 1;
+		if (mkdir(dir, 0755) == -1) {
+			if (errno != EEXIST) {
+				fail(ctx, dir, NULL,
+				    "create the output directory");
+				return NULL;
+			}
+			created = 0;
+		}
+		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
+			fail(ctx, dir, NULL, "open the output directory");
 			return NULL;
 		}
-		created = 0;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
-		fail(ctx, dir, NULL, "open the output directory");
-		return NULL;
-	}
-	if (flock(dfd, LOCK_EX) == -1) {
-		fail(ctx, dir, NULL, "lock the output directory");
+		if (flock(dfd, LOCK_EX) == -1) {
+			fail(ctx, dir, NULL, "lock the output directory");
+			close(dfd);
+			return NULL;
+		}
+		if (fstat(dfd, &locked) == 0 && stat(dir, &now) == 0 &&
+		    locked.st_dev == now.st_dev && locked.st_ino == now.st_ino)
+			break;
 		close(dfd);
-		return NULL;
 	}
 	o = xcalloc(1, sizeof(*o));
 	o->ctx = ctx;
 	o->dir = xstrdup(dir);
 	o->dfd = dfd;
 	o->created = created;
-	o->empty = clean_stale(dfd);
+	o->umask = umask(0);
+	umask(o->umask);
+	o->empty = remove_files(dfd, TMP_PREFIX);
+	/* A killed build's staging directory; the lock makes it stale. */
+	stage = stage_path(dir);
+	remove_stage(stage, -1);
+	o->sfd = -1;
+	if (created && mkdir(stage, 0755) == 0 &&
+	    (o->sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) != -1)
+		o->stage = stage;
+	else {
+		/* Not staged: temporary files in the directory do. */
+		rmdir(stage);
+		free(stage);
+	}
 	return o;
 }
 
-/* Writes name to a temporary file unless it holds data already. */
+/*
+ * Writes name to a temporary file unless it holds data already.  While
+ * staging, the file is written under its own name; only names that the
+ * checks across profiles reject can clash.
+ */
 int
 output_add(struct output *o, const char *name, const struct buf *data,
     int mode)
 {
 	char	*tmp;
+	int	 rc;
 
+	if (o->stage != NULL) {
+		if ((rc = write_file(o, o->sfd, name, name, data, mode)) == 1)
+			o->clash = 1;
+		return rc == -1 ? -1 : 0;
+	}
 	if (!o->empty && unchanged(o->dfd, name, data, mode))
 		return 0;
-	if ((tmp = write_tmp(o->ctx, o->dir, name, data, mode)) == NULL)
+	if ((tmp = write_tmp(o, name, data, mode)) == NULL)
 		return -1;
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 64;
@@ -261,6 +378,8 @@ void
 output_abort(struct output *o)
 {
 	roll_back(o->dfd, o->p, o->n);
+	if (o->stage != NULL)
+		remove_stage(o->stage, o->sfd);
 	if (o->created)
 		rmdir(o->dir);
 	output_free(o);
@@ -276,12 +395,25 @@ output_commit(struct output *o)
 	struct pending	*p;
 	size_t		 i;
 
+	if (o->stage != NULL) {
+		if (o->clash) {
+			errno = EEXIST;
+			fail(o->ctx, o->stage, NULL, "stage the build");
+		} else if (rename(o->stage, o->dir) == -1)
+			fail(o->ctx, o->dir, NULL, "rename into place");
+		else {
+			output_free(o);
+			return 0;
+		}
+		output_abort(o);
+		return -1;
+	}
 	for (i = 0; i < o->n; i++) {
 		p = &o->p[i];
 		if (!o->empty && backup(o->ctx, o->dfd, o->dir, p->name, p) ==
 		    -1)
 			break;
-		if (renameat(AT_FDCWD, p->tmp, o->dfd, p->name) == -1) {
+		if (renameat(o->dfd, p->tmp, o->dfd, p->name) == -1) {
 			fail(o->ctx, o->dir, p->name, "rename into place");
 			break;
 		}
@@ -293,7 +425,7 @@ output_commit(struct output *o)
 	}
 	for (i = 0; i < o->n; i++)
 		if (o->p[i].old != NULL)
-			unlink(o->p[i].old);
+			unlinkat(o->dfd, o->p[i].old, 0);
 	output_free(o);
 	return 0;
 }

@@ -7,7 +7,8 @@
 # succeed and the directory must equal one complete build.
 #
 #   sh tests/crash.sh		(VMC=path, CRASH_VMS=3000, CRASH_KILLS=30,
-#				 CRASH_RACES=10, CRASH_SEED=n to repeat a run)
+#				 CRASH_FRESH=10, CRASH_RACES=10,
+#				 CRASH_SEED=n to repeat a run)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,7 @@ VMC=${VMC:-$top/compiler/vmc}
 case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
 vms=${CRASH_VMS:-3000}
 kills=${CRASH_KILLS:-30}
+fresh=${CRASH_FRESH:-10}
 races=${CRASH_RACES:-10}
 seed=${CRASH_SEED:-$$}
 pass=0
@@ -146,11 +148,60 @@ else
 	cat "$tmp/err"
 fi
 
+# Kills while a new output directory is staged beside it: afterwards
+# it is missing, empty or complete, and the next build removes the
+# staging directory.
+n=0
+broken=0
+missing=0
+empty=0
+whole=0
+while [ $n -lt "$fresh" ]; do
+	n=$((n + 1))
+	rm -rf "$tmp/new"
+	delay=$(sed -n "${n}p" "$tmp/delays")
+	"$VMC" build -H "$tmp/host" -p /vmc -o "$tmp/new" "$tmp/v1" \
+	    2> /dev/null &
+	pid=$!
+	pids=$pid
+	sleep "$delay"
+	kill -9 $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	pids=
+	if [ ! -d "$tmp/new" ]; then
+		missing=$((missing + 1))
+	elif [ -z "$(ls "$tmp/new")" ]; then
+		empty=$((empty + 1))
+	elif listing "$tmp/new" | cmp -s - "$tmp/want1.list"; then
+		whole=$((whole + 1))
+	else
+		broken=$((broken + 1))
+		echo "after kill $n (${delay}s) of a new build: $(ls "$tmp/new" | wc -l) files"
+	fi
+	if ! build "$tmp/new" "$tmp/v1" 2> "$tmp/err" ||
+	    ! listing "$tmp/new" | cmp -s - "$tmp/want1.list" ||
+	    [ -e "$tmp/.vmc-tmp-new" ] ||
+	    { set -- "$tmp/new"/.vmc-tmp-* && [ -e "$1" ]; }; then
+		broken=$((broken + 1))
+		echo "the build after kill $n of a new build failed, differs or left files"
+		cat "$tmp/err"
+	fi
+done
+echo "$fresh kills of a new build: $missing left no directory, $empty an empty one, $whole a complete one"
+if [ $broken = 0 ]; then
+	ok "$fresh kills of a new build: none or all of it, and the next build cleans up"
+else
+	bad "kills of a new build" "$broken went wrong"
+fi
+
 # Two builds at once, of both versions, into one directory.
 r=0
 racebad=0
 while [ $r -lt "$races" ]; do
 	r=$((r + 1))
+	# Every other race starts without the directory: both builds may
+	# try to create it, and one stages it.
+	[ $((r % 2)) = 0 ] && rm -rf "$tmp/out"
 	build "$tmp/out" "$tmp/v1" 2> "$tmp/err1" &
 	a=$!
 	build "$tmp/out" "$tmp/v2" 2> "$tmp/err2" &
@@ -162,8 +213,8 @@ while [ $r -lt "$races" ]; do
 	sb=$?
 	pids=
 	listing "$tmp/out" > "$tmp/now.list"
-	set -- "$tmp/out"/.vmc-tmp-*
-	if [ $sa != 0 ] || [ $sb != 0 ] || [ -e "$1" ] ||
+	set -- "$tmp/out"/.vmc-tmp-* "$tmp"/.vmc-tmp-*
+	if [ $sa != 0 ] || [ $sb != 0 ] || [ -e "$1" ] || [ -e "$2" ] ||
 	    { ! cmp -s "$tmp/now.list" "$tmp/want1.list" &&
 	    ! cmp -s "$tmp/now.list" "$tmp/want2.list"; }; then
 		racebad=$((racebad + 1))

@@ -110,14 +110,18 @@ fault() {
 fault open:1:EACCES "open the output directory: Permission denied"
 fault flock:1:EIO "lock the output directory: Input/output error"
 for n in 1 2 3 4 5 6; do
-	fault "mkstemp:$n:EMFILE" "create a temporary file: Too many open files"
+	fault "create:$n:EMFILE" "create a temporary file: Too many open files"
 	fault "write:$n:ENOSPC" "write: No space left on device"
 	fault "linkat:$n:EIO" "keep the old version: Input/output error"
 	fault "renameat:$n:EIO" "rename into place: Input/output error"
 done
 fault write:3:ENOSPC:half "write: No space left on device"
 fault write:6:EDQUOT:half "write: Disk quota exceeded"
+# fchmod is needed only when the umask takes bits from the modes.
+mask=$(umask)
+umask 077
 fault fchmod:4:EPERM "set the mode: Operation not permitted"
+umask "$mask"
 fault close:5:EIO "write: Input/output error"
 fault renameat:6:EXDEV "rename into place: Invalid cross-device link"
 
@@ -128,6 +132,35 @@ expect "fault mkdir:1:EACCES" 3 "cannot create the output directory: \
 Permission denied" "$tmp/parent" env VMC_FAULT=mkdir:1:EACCES \
     LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
     -o "$tmp/parent/out" "$tmp/v2"
+
+# A new output directory is staged beside it and renamed into place:
+# a failure leaves neither behind.
+for spec in create:1:EMFILE create:4:ENOSPC write:3:ENOSPC \
+    write:2:EIO:half close:4:EIO renameat:1:EXDEV; do
+	case $spec in
+	create*) msg="create a temporary file" ;;
+	renameat*) msg="rename into place" ;;
+	*) msg="write" ;;
+	esac
+	expect "new output directory, fault $spec" 3 "^$tmp/parent/out.*: \
+error: cannot $msg" "$tmp/parent" env VMC_FAULT="$spec" \
+	    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+	    -o "$tmp/parent/out" "$tmp/v2"
+done
+# Without a staging directory, temporary files in it do the job.
+rm -rf "$tmp/want"
+"$VMC" build -H "$host" -p /vmc -o "$tmp/want" "$tmp/v2"
+listing "$tmp/want" > "$tmp/want.list"
+if env VMC_FAULT=mkdir:2:EIO LD_PRELOAD="$tmp/shim.so" "$VMC" build \
+    -H "$host" -p /vmc -o "$tmp/parent/out" "$tmp/v2" &&
+    listing "$tmp/parent/out" | cmp -s - "$tmp/want.list" &&
+    [ "$(ls -A "$tmp/parent")" = out ]; then
+	ok "new output directory, staging directory not made"
+else
+	bad "new output directory, staging directory not made" \
+	    "failed, differs or left files"
+fi
+rm -rf "$tmp/parent/out"
 
 # The output directory is a file, or a dangling symlink.
 echo "a file" > "$tmp/parent/file"

@@ -5,8 +5,9 @@
  *	VMC_FAULT=FUNC:N[:ERRNO[:half]]
  *
  * The Nth call of FUNC (counting from 1) fails with ERRNO (default
- * EIO).  FUNC is one of mkdir, open (of a directory), flock, mkstemp,
- * fchmod, write, close (of a file mkstemp made), linkat, renameat.
+ * EIO).  FUNC is one of mkdir, open (of a directory), flock, create
+ * (openat with O_CREAT), fchmod, write, close (of a file create made),
+ * linkat, renameat (also rename).
  * With "half", the Nth write writes half its bytes and returns that;
  * the write after it fails.  Later calls succeed again.
  */
@@ -147,31 +148,49 @@ flock(int fd, int op)
 }
 
 static int
-do_mkstemp(int (*real)(char *), char *template)
+do_openat(int (*real)(int, const char *, int, ...), int dfd,
+    const char *path, int flags, mode_t mode)
 {
 	int	 fd;
 
-	if (hit("mkstemp")) {
+	if ((flags & O_CREAT) && hit("create")) {
 		errno = err;
 		return -1;
 	}
-	if ((fd = real(template)) >= 0 && fd < 1024)
+	fd = real(dfd, path, flags, mode);
+	if ((flags & O_CREAT) && fd >= 0 && fd < 1024)
 		tmpfds[fd] = 1;
 	return fd;
 }
 
 int
-mkstemp(char *template)
+openat(int dfd, const char *path, int flags, ...)
 {
-	REAL(mkstemp);
-	return do_mkstemp(real, template);
+	va_list	 ap;
+	mode_t	 mode = 0;
+
+	REAL(openat);
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	return do_openat(real, dfd, path, flags, mode);
 }
 
 int
-mkstemp64(char *template)
+openat64(int dfd, const char *path, int flags, ...)
 {
-	REAL(mkstemp64);
-	return do_mkstemp(real, template);
+	va_list	 ap;
+	mode_t	 mode = 0;
+
+	REAL(openat64);
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	return do_openat(real, dfd, path, flags, mode);
 }
 
 int
