@@ -20,10 +20,12 @@ LDLIBS +=	$(shell $(PKG_CONFIG) --libs $(PKGS))
 SRCS =		compiler/buf.c compiler/diag.c compiler/emit_plist.c \
 		compiler/emit_sh.c compiler/host.c compiler/main.c \
 		compiler/output.c compiler/qemu.c compiler/quote.c \
-		compiler/read.c compiler/schema.c compiler/validate.c \
-		compiler/value.c
+		compiler/read.c compiler/schema.c compiler/state.c \
+		compiler/validate.c compiler/value.c
 OBJS =		$(SRCS:.c=.o)
 LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
+# A build's state names the sources that made vmc: another vmc rebuilds.
+SOURCE_ID =	$(shell cat $(SRCS) compiler/vmc.h | cksum | cut -d ' ' -f 1)
 
 # The shipped examples are built for the Intel Mac described beside them.
 EXAMPLE_FLAGS =	-H profiles/mac.host -p "/Library/Application Support/vmc"
@@ -34,6 +36,8 @@ compiler/vmc: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS): compiler/vmc.h
+compiler/state.o: $(SRCS)
+compiler/state.o: CFLAGS += -DVMC_SOURCE_ID='"$(SOURCE_ID)"'
 
 tests/unit: tests/unit.c $(LIBOBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.c $(LIBOBJS) $(LDLIBS)
@@ -52,6 +56,7 @@ check: compiler/vmc tests/unit
 	./tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
+	sh tests/state.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1

@@ -91,7 +91,7 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 	struct stat	 st;
 	DIR		*d;
 	char		**names = NULL, *p;
-	size_t		 n = 0, i;
+	size_t		 n = 0, cap = 0, i;
 
 	if ((d = opendir(path)) == NULL) {
 		diag_sys(ctx, (struct loc){ path, 0 }, "%s", strerror(errno));
@@ -100,13 +100,21 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".ini"))
 			continue;
-		p = path_join(path, de->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			free(p);
+		/* d_type spares a stat where the file system fills it. */
+		if (de->d_type == DT_DIR)
 			continue;
+		if (de->d_type != DT_REG) {
+			p = path_join(path, de->d_name);
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+				free(p);
+				continue;
+			}
+			free(p);
 		}
-		free(p);
-		names = xreallocarray(names, n + 1, sizeof(*names));
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
@@ -189,13 +197,22 @@ status(const struct ctx *ctx)
 	return ctx->errors > 0 ? EXIT_INVALID : 0;
 }
 
-/* Writes a VM's script and plist to temporary files in the output. */
+/*
+ * Writes a VM's script and plist to temporary files in the output, and
+ * notes the files they came from.
+ */
 static void
 emit(struct output *out, const struct vm *vm)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	char		*name;
+	size_t		 i;
 	int		 rc;
+
+	for (i = 0; i < vm->doc.nin; i++)
+		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
+	if (vm->imageok)
+		output_note(out, vm->imagepath, &vm->imagest);
 
 	emit_sh(vm, &b);
 	name = xasprintf("%s.sh", vm->name);
@@ -241,8 +258,11 @@ main(int argc, char *argv[])
 	const char	*cmd, *outdir = "output", *hostfile = NULL;
 	char		*rundir = NULL, *vis;
 	size_t		 i, nmembers = 0;
-	int		 ch, rc;
+	uint64_t	 key = 0;
+	time_t		 start;
+	int		 ch, rc, warnings, fresh = 0;
 
+	start = time(NULL);
 	memset(&ctx, 0, sizeof(ctx));
 	if (argc < 2) {
 		usage(stderr);
@@ -346,13 +366,19 @@ main(int argc, char *argv[])
 	} else
 		collect(&ctx, &fleet, argc, argv);
 	diag_flush(&ctx);
+	/* Nothing changed since the last clean build: nothing to do. */
+	if (strcmp(cmd, "build") == 0 && ctx.errors == 0) {
+		key = state_key(&host, rundir, fleet.path, fleet.n);
+		fresh = state_fresh(outdir, key);
+	}
+	warnings = ctx.warnings;
 	/*
 	 * One VM at a time: once it is valid, and every one before it,
 	 * its files go to temporary files and only what the checks across
 	 * profiles need is kept, so memory does not grow with the outputs.
 	 */
 	members = xcalloc(fleet.n, sizeof(*members));
-	for (i = 0; i < fleet.n; i++) {
+	for (i = 0; !fresh && i < fleet.n; i++) {
 		vm = vm_new(&ctx, fleet.path[i]);
 		load(&ctx, vm, rundir);
 		diag_flush(&ctx);
@@ -361,7 +387,7 @@ main(int argc, char *argv[])
 			if (strcmp(cmd, "show") == 0)
 				show(vm);
 			else if (strcmp(cmd, "build") == 0 && out == NULL)
-				out = output_open(&ctx, outdir);
+				out = output_open(&ctx, outdir, key, start);
 			/* A failure is counted in ctx by output.c. */
 			if (out != NULL && ctx.errors == 0)
 				emit(out, vm);
@@ -374,7 +400,7 @@ main(int argc, char *argv[])
 	if (out != NULL && ctx.errors > 0)
 		output_abort(out);
 	else if (out != NULL)
-		output_commit(out);
+		output_commit(out, ctx.warnings == warnings);
 	rc = status(&ctx);
 	for (i = 0; i < nmembers; i++)
 		member_free(&members[i]);

@@ -47,6 +47,14 @@ struct output {
 	size_t		 seq;		/* names temporary files */
 	struct pending	*p;		/* the changed files */
 	size_t		 n, cap;
+	/* The build's state (state.c), written as it grows. */
+	uint64_t	 key;		/* 0: none kept */
+	time_t		 start;		/* of the build */
+	struct buf	 state;
+	size_t		 nstate;	/* files in it */
+	int		 statefd;
+	char		*statetmp;	/* its name in wdir() */
+	int		 nostate;	/* it cannot be kept */
 };
 
 static void
@@ -60,22 +68,32 @@ fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 	free(path);
 }
 
-/* 1 when dir/name already holds exactly these bytes and this mode. */
+/* Where new files go: the staging directory or the output directory. */
 static int
-unchanged(int dfd, const char *name, const struct buf *data, int mode)
+wdir(const struct output *o)
 {
-	struct stat	 st;
-	char		*p;
-	ssize_t		 n;
-	size_t		 got = 0;
-	int		 fd, same = 0;
+	return o->stage != NULL ? o->sfd : o->dfd;
+}
+
+/*
+ * 1 when dir/name already holds exactly these bytes and this mode; st
+ * is set to the file's status.
+ */
+static int
+unchanged(int dfd, const char *name, const struct buf *data, int mode,
+    struct stat *st)
+{
+	char	*p;
+	ssize_t	 n;
+	size_t	 got = 0;
+	int	 fd, same = 0;
 
 	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW))
 	    == -1)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size == data->len &&
-	    (st.st_mode & 07777) == (mode_t)mode) {
+	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+	    (size_t)st->st_size == data->len &&
+	    (st->st_mode & 07777) == (mode_t)mode) {
 		p = xmalloc(data->len);
 		while (got < data->len &&
 		    (n = read(fd, p + got, data->len - got)) > 0)
@@ -87,74 +105,118 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode)
 	return same;
 }
 
-/*
- * Writes data to a new file of this name in the directory dfd, created
- * with its final mode; fchmod is needed only when the umask takes bits
- * away.  fname names the output file in diagnostics.  Returns 1,
- * saying nothing, when the name is taken.
- */
 static int
-write_file(struct output *o, int dfd, const char *name, const char *fname,
-    const struct buf *data, int mode)
+write_all(int fd, const char *p, size_t n)
 {
-	size_t	 off = 0;
-	ssize_t	 n;
-	int	 fd;
+	ssize_t	 w;
 
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode);
-	if (fd == -1 && errno == EEXIST)
-		return 1;
-	if (fd == -1) {
-		fail(o->ctx, o->dir, fname, "create a temporary file");
-		return -1;
-	}
-	if ((mode & o->umask) != 0 && fchmod(fd, mode) == -1) {
-		fail(o->ctx, o->dir, fname, "set the mode");
-		goto fail;
-	}
-	while (off < data->len) {
-		if ((n = write(fd, data->p + off, data->len - off)) == -1) {
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fail(o->ctx, o->dir, fname, "write");
-			goto fail;
+			return -1;
 		}
-		off += n;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		fail(o->ctx, o->dir, fname, "write");
-		goto fail;
+		p += w;
+		n -= w;
 	}
 	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	unlinkat(dfd, name, 0);
-	return -1;
 }
 
 /*
- * Writes data to a new temporary file in the output directory and
- * returns its name there.  The lock is held and stale temporary files
- * are gone, so a counter names it; O_EXCL makes sure.
+ * Creates the file that becomes name, with its final mode (fchmod only
+ * when the umask takes bits away): under its own name when staging,
+ * else a temporary file named by a counter, as the lock is held and
+ * stale temporary files are gone (O_EXCL makes sure).  Sets *tmp to
+ * its name in wdir().  A staged name that is taken sets clash, without
+ * a diagnostic: only names the checks across profiles reject can.
  */
-static char *
-write_tmp(struct output *o, const char *fname, const struct buf *data,
-    int mode)
+static int
+create(struct output *o, const char *name, int mode, char **tmp)
 {
-	char	*tmp;
-	int	 rc;
+	int	 fd;
 
 	for (;;) {
-		tmp = xasprintf(TMP_PREFIX "%zu", o->seq++);
-		if ((rc = write_file(o, o->dfd, tmp, fname, data, mode)) == 0)
-			return tmp;
-		free(tmp);
-		if (rc == -1)
-			return NULL;
+		*tmp = o->stage != NULL ? xstrdup(name) :
+		    xasprintf(TMP_PREFIX "%zu", o->seq++);
+		fd = openat(wdir(o), *tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd != -1 || errno != EEXIST || o->stage != NULL)
+			break;
+		free(*tmp);
 	}
+	if (fd == -1 && errno == EEXIST)
+		o->clash = 1;
+	else if (fd == -1)
+		fail(o->ctx, o->dir, name, "create a temporary file");
+	else if ((mode & o->umask) != 0 && fchmod(fd, mode) == -1) {
+		fail(o->ctx, o->dir, name, "set the mode");
+		close(fd);
+		unlinkat(wdir(o), *tmp, 0);
+		fd = -1;
+	}
+	if (fd == -1) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+/* Appends the state so far to its file, which is made on first use. */
+static int
+state_flush(struct output *o)
+{
+	if (o->statefd == -1 &&
+	    (o->statefd = create(o, STATE_FILE, 0644, &o->statetmp)) == -1) {
+		o->nostate = 1;
+		return -1;
+	}
+	if (write_all(o->statefd, o->state.p, o->state.len) == -1) {
+		fail(o->ctx, o->dir, STATE_FILE, "write");
+		o->nostate = 1;
+		return -1;
+	}
+	o->state.len = 0;
+	return 0;
+}
+
+/*
+ * Records a file read ('i') or written ('o') in the state.  Times are
+ * in seconds: a file read that changed in the second the build started
+ * could change again without its times showing it, so then no state is
+ * kept.
+ */
+static void
+note(struct output *o, int kind, const char *path, const struct stat *st)
+{
+	if (o->key == 0 || o->nostate)
+		return;
+	if ((kind == 'i' && (st->st_mtime >= o->start ||
+	    st->st_ctime >= o->start)) ||
+	    !state_file(&o->state, kind, path, st)) {
+		o->nostate = 1;
+		return;
+	}
+	o->nstate++;
+	if (o->state.len >= 64 * 1024)
+		state_flush(o);
+}
+
+void
+output_note(struct output *o, const char *path, const struct stat *st)
+{
+	note(o, 'i', path, st);
+}
+
+static void
+add_pending(struct output *o, const char *name, char *tmp)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->p = xreallocarray(o->p, o->cap, sizeof(*o->p));
+	}
+	memset(&o->p[o->n], 0, sizeof(*o->p));
+	o->p[o->n].name = xstrdup(name);
+	o->p[o->n++].tmp = tmp;
 }
 
 /*
@@ -272,6 +334,8 @@ output_free(struct output *o)
 	free(o->p);
 	free(o->dir);
 	free(o->stage);
+	free(o->statetmp);
+	buf_free(&o->state);
 	if (o->sfd != -1)
 		close(o->sfd);
 	close(o->dfd);
@@ -282,10 +346,11 @@ output_free(struct output *o)
  * Creates and locks the output directory and removes stale files.  A
  * concurrent build may have renamed its staging directory over the
  * directory while this one waited for the lock: then the lock is taken
- * again, on the directory that is there now.
+ * again, on the directory that is there now.  A key other than 0 keeps
+ * the build's state.
  */
 struct output *
-output_open(struct ctx *ctx, const char *dir)
+output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 {
 	struct output	*o;
 	struct stat	 locked, now;
@@ -320,15 +385,21 @@ output_open(struct ctx *ctx, const char *dir)
 	o->ctx = ctx;
 	o->dir = xstrdup(dir);
 	o->dfd = dfd;
+	o->sfd = -1;
+	o->statefd = -1;
 	o->created = created;
+	o->key = key;
+	o->start = start;
+	if (key != 0)
+		state_begin(&o->state, key);
 	o->umask = umask(0);
 	umask(o->umask);
 	o->empty = remove_files(dfd, TMP_PREFIX);
 	/* A killed build's staging directory; the lock makes it stale. */
 	stage = stage_path(dir);
 	remove_stage(stage, -1);
-	o->sfd = -1;
-	if (created && mkdir(stage, 0755) == 0 &&
+	/* Created, and still empty now that it is locked. */
+	if (created && o->empty && mkdir(stage, 0755) == 0 &&
 	    (o->sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) != -1)
 		o->stage = stage;
 	else {
@@ -339,35 +410,52 @@ output_open(struct ctx *ctx, const char *dir)
 	return o;
 }
 
-/*
- * Writes name to a temporary file unless it holds data already.  While
- * staging, the file is written under its own name; only names that the
- * checks across profiles reject can clash.
- */
+/* Writes name to a temporary file unless it holds data already. */
 int
 output_add(struct output *o, const char *name, const struct buf *data,
     int mode)
 {
-	char	*tmp;
-	int	 rc;
+	struct stat	 st;
+	char		*tmp;
+	int		 fd;
 
-	if (o->stage != NULL) {
-		if ((rc = write_file(o, o->sfd, name, name, data, mode)) == 1)
-			o->clash = 1;
-		return rc == -1 ? -1 : 0;
-	}
-	if (!o->empty && unchanged(o->dfd, name, data, mode))
+	if (o->stage == NULL && !o->empty &&
+	    unchanged(o->dfd, name, data, mode, &st)) {
+		note(o, 'o', name, &st);
 		return 0;
-	if ((tmp = write_tmp(o, name, data, mode)) == NULL)
-		return -1;
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->p = xreallocarray(o->p, o->cap, sizeof(*o->p));
 	}
-	memset(&o->p[o->n], 0, sizeof(*o->p));
-	o->p[o->n].name = xstrdup(name);
-	o->p[o->n++].tmp = tmp;
+	if ((fd = create(o, name, mode, &tmp)) == -1)
+		return o->clash ? 0 : -1;
+	if (write_all(fd, data->p, data->len) == -1 || fstat(fd, &st) == -1) {
+		fail(o->ctx, o->dir, name, "write");
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fail(o->ctx, o->dir, name, "write");
+		goto fail;
+	}
+	note(o, 'o', name, &st);
+	if (o->stage == NULL)
+		add_pending(o, name, tmp);
+	else
+		free(tmp);
 	return 0;
+fail:
+	unlinkat(wdir(o), tmp, 0);
+	free(tmp);
+	return -1;
+}
+
+/* Removes the state's temporary file. */
+static void
+drop_state(struct output *o)
+{
+	if (o->statefd != -1)
+		close(o->statefd);
+	o->statefd = -1;
+	if (o->statetmp != NULL)
+		unlinkat(wdir(o), o->statetmp, 0);
 }
 
 /*
@@ -377,6 +465,7 @@ output_add(struct output *o, const char *name, const struct buf *data,
 void
 output_abort(struct output *o)
 {
+	drop_state(o);
 	roll_back(o->dfd, o->p, o->n);
 	if (o->stage != NULL)
 		remove_stage(o->stage, o->sfd);
@@ -387,14 +476,40 @@ output_abort(struct output *o)
 
 /*
  * Renames every temporary file into place, or, when one fails, puts
- * back what was there.  Closes the directory either way.
+ * back what was there; the state goes last, when it is kept.  Closes
+ * the directory either way.
  */
 int
-output_commit(struct output *o)
+output_commit(struct output *o, int keepstate)
 {
 	struct pending	*p;
 	size_t		 i;
+	int		 rc;
 
+	if (keepstate && o->key != 0 && !o->nostate) {
+		state_end(&o->state, o->nstate);
+		if (state_flush(o) == -1) {
+			output_abort(o);
+			return -1;
+		}
+		rc = close(o->statefd);
+		o->statefd = -1;
+		if (rc == -1) {
+			fail(o->ctx, o->dir, STATE_FILE, "write");
+			output_abort(o);
+			return -1;
+		}
+		if (o->stage == NULL)
+			add_pending(o, STATE_FILE, o->statetmp);
+		else
+			free(o->statetmp);
+		o->statetmp = NULL;
+	} else {
+		/* An old state describes other files; it goes too. */
+		drop_state(o);
+		if (o->stage == NULL)
+			unlinkat(o->dfd, STATE_FILE, 0);
+	}
 	if (o->stage != NULL) {
 		if (o->clash) {
 			errno = EEXIST;

@@ -187,6 +187,7 @@ doc_free(struct doc *doc)
 	free(doc->v);
 	free(doc->sections);
 	free(doc->names);
+	free(doc->in);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -495,6 +496,13 @@ read_file(struct reader *r)
 	}
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
+	if (r->doc->nin == r->doc->capin) {
+		r->doc->capin = r->doc->capin ? r->doc->capin * 2 : 4;
+		r->doc->in = xreallocarray(r->doc->in, r->doc->capin,
+		    sizeof(*r->doc->in));
+	}
+	r->doc->in[r->doc->nin].path = r->file;
+	r->doc->in[r->doc->nin++].st = st;
 	r->buf = xmalloc(st.st_size + 1);
 	r->len = 0;
 	while (r->len < (size_t)st.st_size) {

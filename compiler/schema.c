@@ -122,13 +122,11 @@ enum_name(const char *key, uint64_t n)
 uint64_t
 mac_derive(const char *name, size_t nic)
 {
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-	const char	*p;
+	unsigned char	 tail[2] = { 0xff, nic & 0xff };
+	uint64_t	 h;
 
-	for (p = name; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	h = (h ^ 0xff) * 0x100000001b3ULL;
-	h = (h ^ (nic & 0xff)) * 0x100000001b3ULL;
+	h = hash_add(HASH_INIT, name, strlen(name));
+	h = hash_add(h, tail, sizeof(tail));
 	return 0x520000000000ULL | (h & 0xffffffffffULL);
 }
 

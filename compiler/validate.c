@@ -93,6 +93,8 @@ probe_image(struct ctx *ctx, struct vm *vm)
 		free(vis);
 		return -1;
 	}
+	vm->imagest = st;
+	vm->imageok = 1;
 	/* Two paths name one disk when they reach one inode. */
 	free(vm->imageid);
 	vm->imageid = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,

@@ -4,15 +4,19 @@
  *
  * The pipeline: read (read.c) -> model with defaults (schema.c, value.c,
  * host.c) -> validate (validate.c) -> emit (qemu.c, emit_sh.c,
- * emit_plist.c) -> write (output.c).  Only main.c knows about argv.
+ * emit_plist.c) -> write (output.c), remembering what was read and
+ * written (state.c).  Only main.c knows about argv.
  */
 #ifndef VMC_H
 #define VMC_H
+
+#include <sys/stat.h>
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #define VMC_VERSION	"0.1.0"
 
@@ -48,6 +52,12 @@ struct setting {
 	struct loc	 at;
 };
 
+/* A file read, as it was when read. */
+struct input {
+	const char	*path;		/* interned */
+	struct stat	 st;
+};
+
 /* A profile or host file with everything it includes, flattened. */
 struct doc {
 	struct setting	*v;
@@ -55,6 +65,8 @@ struct doc {
 	struct loc	*sections;	/* every section header, for diagnostics */
 	char		**names;	/* of the sections above */
 	size_t		 nsect, capsect;
+	struct input	*in;		/* the files read */
+	size_t		 nin, capin;
 };
 
 enum proto { PROTO_TCP, PROTO_UDP };
@@ -99,6 +111,8 @@ struct vm {
 	char		*labelbuf;	/* the default label */
 	char		*imagepath;	/* absolute */
 	char		*imageid;	/* device and inode, or the path */
+	struct stat	 imagest;	/* when imageok */
+	int		 imageok;
 	char		*qemupath;
 	char		*fwpath;
 	char		*logpath;
@@ -268,10 +282,25 @@ void		 emit_plist(const struct vm *, struct buf *);
 
 /* output.c */
 struct output;
-struct output	*output_open(struct ctx *, const char *dir);
+struct output	*output_open(struct ctx *, const char *dir, uint64_t key,
+		    time_t start);
+void		 output_note(struct output *, const char *path,
+		    const struct stat *);
 int		 output_add(struct output *, const char *name,
 		    const struct buf *, int mode);
-int		 output_commit(struct output *);
+int		 output_commit(struct output *, int keepstate);
 void		 output_abort(struct output *);
+
+/* state.c */
+#define STATE_FILE	".vmc-state"
+#define HASH_INIT	0xcbf29ce484222325ULL	/* FNV-1a, 64 bits */
+uint64_t	 hash_add(uint64_t, const void *, size_t);
+uint64_t	 state_key(const struct host *, const char *rundir,
+		    char *const *paths, size_t);
+void		 state_begin(struct buf *, uint64_t key);
+int		 state_file(struct buf *, int kind, const char *path,
+		    const struct stat *);
+void		 state_end(struct buf *, size_t);
+int		 state_fresh(const char *dir, uint64_t key);
 
 #endif

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the unit tests and the regression suite against vmc built with
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer,
-# and the fault tests against it, then the unit tests and the
-# regression suite with every vmc run under valgrind, which
+# and the fault and state tests against it, then the unit tests and the
+# regression and state suites with every vmc run under valgrind, which
 # must find no error and no leak of any kind.  Builds in a temporary
 # directory, never touching compiler/*.o.
 #
@@ -11,8 +11,9 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 CC=${SANITIZE_CC:-clang}
+# A source id, as the Makefile gives, so that builds keep their state.
 cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -DLIBBSD_NETBSD_VIS
-    $(pkg-config --cflags inih libbsd-overlay)"
+    -DVMC_SOURCE_ID=\"sanitize\" $(pkg-config --cflags inih libbsd-overlay)"
 libs=$(pkg-config --libs inih libbsd-overlay)
 san="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=all"
@@ -70,6 +71,9 @@ if build "$b/asan" $san; then
 	suite "faults (asan, ubsan)" env VMC="$b/asan/vmc" \
 	    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
 	    sh "$top/tests/faults/run.sh"
+	suite "state (asan, ubsan)" env VMC="$b/asan/vmc" \
+	    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+	    sh "$top/tests/state.sh"
 else
 	fail=$((fail + 1))
 	echo "FAIL building with sanitizers"
@@ -90,6 +94,8 @@ EOT
 	    --error-exitcode=99 "$b/plain/unit"
 	suite "regress (valgrind)" env VMC="$b/vmc-valgrind" \
 	    sh "$top/tests/regress.sh"
+	suite "state (valgrind)" env VMC="$b/vmc-valgrind" \
+	    sh "$top/tests/state.sh"
 else
 	fail=$((fail + 1))
 	echo "FAIL building for valgrind"

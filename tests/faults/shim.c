@@ -10,6 +10,8 @@
  * linkat, renameat (also rename).
  * With "half", the Nth write writes half its bytes and returns that;
  * the write after it fails.  Later calls succeed again.
+ *
+ * VMC_TRACE=FILE appends the path of every file opened to FILE.
  */
 #define _GNU_SOURCE
 #include <sys/types.h>
@@ -19,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,6 +82,25 @@ hit(const char *f)
 	return ++count == nth;
 }
 
+/* Appends path to $VMC_TRACE, opened through the real open. */
+static void
+trace(int dfd, const char *path)
+{
+	static int	(*real)(const char *, int, ...);
+	const char	*file;
+	int		 fd;
+
+	if ((file = getenv("VMC_TRACE")) == NULL)
+		return;
+	if (real == NULL)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	if ((fd = real(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1)
+		return;
+	dprintf(fd, "%s%s\n", dfd == AT_FDCWD ? "" : "@/", path);
+	close(fd);
+}
+
 #define REAL(fn)							\
 	static __typeof__(&fn) real;					\
 	if (real == NULL)						\
@@ -103,6 +125,7 @@ do_open(int (*real)(const char *, int, ...), const char *path, int flags,
 		errno = err;
 		return -1;
 	}
+	trace(AT_FDCWD, path);
 	return real(path, flags, mode);
 }
 
@@ -157,6 +180,7 @@ do_openat(int (*real)(int, const char *, int, ...), int dfd,
 		errno = err;
 		return -1;
 	}
+	trace(dfd, path);
 	fd = real(dfd, path, flags, mode);
 	if ((flags & O_CREAT) && fd >= 0 && fd < 1024)
 		tmpfds[fd] = 1;

@@ -1,0 +1,260 @@
+#!/bin/sh
+# The build state (OUTDIR/.vmc-state): a build in which nothing changed
+# since the last clean build stops after a stat of each file, and any
+# change to what a build reads or wrote makes it build again.  Each case
+# changes one thing after a clean build, builds, and compares the output
+# directory with a build of the same inputs into a new directory.  On
+# Linux, the fault shim's trace shows which files each build opened.
+#
+#   sh tests/state.sh		(VMC=path to test another build)
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+pass=0
+fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-state.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT PIPE TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1: $2"
+	[ -s "$tmp/err" ] && sed 's/^/	/' "$tmp/err"
+}
+
+# The trace, where LD_PRELOAD and the shim work.
+traced=
+if cc -Wall -Wextra -shared -fPIC -o "$tmp/shim.so" \
+    "$top/tests/faults/shim.c" -ldl 2> /dev/null &&
+    VMC_TRACE="$tmp/probe" LD_PRELOAD="$tmp/shim.so" cat /dev/null \
+    2> /dev/null && [ -e "$tmp/probe" ]; then
+	traced=yes
+else
+	echo "skip traces: no LD_PRELOAD shim here"
+fi
+
+sed "s|@REC@|$top/tests/argv-rec|" "$top/tests/regress/default.host" \
+    > "$tmp/host"
+cd "$tmp" || exit 1
+mkdir p img
+printf 'QFI\373' > img/a.qcow2
+printf 'QFI\373' > img/b.qcow2
+printf 'QFI\373' > img/c.qcow2
+printf '[vm]\ncpus = 1\n' > p/common.inc
+printf '[vm]\nmemory = 1G\nimage = ../img/a.qcow2\n' > p/a.ini
+printf 'include = common.inc\n[vm]\nmemory = 1G\nimage = ../img/b.qcow2\n' \
+    > p/b.ini
+ln -s c.qcow2 img/c-link
+printf '[vm]\nmemory = 1G\nimage = ../img/c-link\n' > p/c.ini
+
+# Names, modes and checksums, without the state, which names inodes.
+listing() {
+	(cd "$1" && for f in *; do
+		printf '%s %s %s\n' "$f" "$(stat -c %a "$f" 2>/dev/null ||
+		    stat -f %Lp "$f")" "$(cksum < "$f")"
+	done)
+}
+
+# Waits for the next second: files changed in the second a build starts
+# keep it from recording a state.
+tick() {
+	s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ]; do
+		sleep 0.1 2> /dev/null || sleep 1
+	done
+}
+
+# build OUTDIR [ARGS]: builds p, tracing the files opened.
+build() {
+	o=$1
+	shift
+	rm -f "$tmp/trace"
+	VMC_TRACE="$tmp/trace" LD_PRELOAD="${traced:+$tmp/shim.so}" \
+	    "$VMC" build -H "$tmp/host" -p /vmc -o "$o" "$@" "$tmp/p" \
+	    > /dev/null 2> "$tmp/err"
+}
+
+# 0 when the last build read a profile: it built rather than stopped.
+read_profiles() {
+	[ -z "$traced" ] || grep -q '\.ini$' "$tmp/trace"
+}
+
+# 0 when out holds what a build into a new directory makes.
+same_as_new() {
+	rm -rf ref
+	"$VMC" build -H "$tmp/host" -p /vmc -o ref "$tmp/p" 2> /dev/null
+	listing ref > "$tmp/ref.list"
+	listing out > "$tmp/out.list"
+	cmp -s "$tmp/ref.list" "$tmp/out.list"
+}
+
+# A clean build that records its state.
+clean() {
+	rm -rf out
+	tick
+	build out && [ -f out/.vmc-state ]
+}
+
+# case NAME STATUS: after the change, a build gives STATUS and, when 0,
+# the files of a build into a new directory; it must have built.
+check_case() {
+	name=$1 want=$2
+	build out
+	st=$?
+	read_profiles
+	built=$?
+	if [ "$st" != "$want" ]; then
+		bad "$name" "exit status $st, expected $want"
+	elif [ "$want" = 0 ] && ! same_as_new; then
+		bad "$name" "the output differs from a new build"
+		diff "$tmp/ref.list" "$tmp/out.list" | sed 's/^/	/'
+	elif [ -n "$traced" ] && [ $built != 0 ]; then
+		bad "$name" "the profiles were not read"
+	else
+		ok "$name"
+	fi
+}
+
+# Nothing changed: nothing read but the state, nothing written.
+if clean; then
+	ok "a clean build records its state"
+else
+	bad "a clean build records its state" "no out/.vmc-state"
+fi
+touch "$tmp/stamp"
+build out
+st=$?
+if [ $st = 0 ] && [ ! -s "$tmp/err" ] &&
+    [ -z "$(find out -newer "$tmp/stamp")" ]; then
+	ok "nothing changed: exit 0, nothing said, nothing written"
+else
+	bad "nothing changed" "exit $st, or a file was written"
+fi
+if [ -n "$traced" ]; then
+	if read_profiles || grep -q -e '\.sh$' -e '\.plist$' "$tmp/trace"; then
+		bad "nothing changed: only the state is read" \
+		    "opened $(tr '\n' ' ' < "$tmp/trace")"
+	else
+		ok "nothing changed: only the state is read"
+	fi
+fi
+
+# A profile edited to the same size, its mtime put back.
+clean
+cp -p p/a.ini "$tmp/a.keep"
+sed 's/1G/2G/' "$tmp/a.keep" > p/a.ini
+touch -r "$tmp/a.keep" p/a.ini
+check_case "a profile edited, same size and mtime" 0
+
+clean
+printf '[vm]\ncpus = 2\n' > p/common.inc
+check_case "an include edited" 0
+
+clean
+printf 'RAW!' > img/a.qcow2
+check_case "an image's contents changed (qcow2 to raw)" 0
+
+clean
+ln -sf b.qcow2 img/c-link
+check_case "an image symlink pointed at another VM's disk" 1
+ln -sf c.qcow2 img/c-link
+
+clean
+rm out/a.sh
+check_case "an output removed" 0
+
+clean
+echo '# mine' >> out/b.sh
+check_case "an output edited" 0
+
+clean
+chmod 700 out/b.sh
+check_case "an output's mode changed" 0
+
+clean
+printf 'QFI\373' > img/d.qcow2
+printf '[vm]\nmemory = 1G\nimage = ../img/d.qcow2\n' > p/d.ini
+check_case "a profile added" 0
+
+# The removed profile's files stay (vmc(1)); the new build is clean.
+clean
+rm p/d.ini
+build out
+st=$?
+rm out/d.sh out/local.vmc.d.plist
+if [ $st = 0 ] && same_as_new; then
+	ok "a profile removed"
+else
+	bad "a profile removed" "exit $st, or the output differs"
+fi
+
+clean
+sed 's/^cpus = 8/cpus = 4/' "$tmp/host" > "$tmp/host.new"
+mv "$tmp/host.new" "$tmp/host"
+check_case "the host changed" 0
+
+clean
+build out -p /elsewhere
+st=$?
+if [ $st = 0 ] && grep -q /elsewhere out/a.sh; then
+	ok "another run directory"
+else
+	bad "another run directory" "exit $st, or a.sh does not use it"
+fi
+
+clean
+printf 'vmc-state 1 0000000000000000\nend 0\n' > out/.vmc-state
+check_case "a state of another build" 0
+clean
+head -c 100 out/.vmc-state > "$tmp/cut"
+mv "$tmp/cut" out/.vmc-state
+check_case "a truncated state" 0
+
+# Built from another directory, through another relative path.
+clean
+mkdir -p elsewhere
+(cd elsewhere && "$VMC" build -H "$tmp/host" -p /vmc -o ../out ../p \
+    2> "$tmp/err")
+st=$?
+if [ $st = 0 ] && same_as_new; then
+	ok "another working directory"
+else
+	bad "another working directory" "exit $st, or the output differs"
+fi
+
+# A profile changed in the second the build starts: no state is kept,
+# and a later build keeps one again.
+clean
+tick
+printf '[vm]\nmemory = 1G\nimage = ../img/a.qcow2\n[service]\nautostart = no\n' \
+    > p/a.ini
+build out
+st=$?
+if [ $st = 0 ] && [ ! -e out/.vmc-state ] && clean; then
+	ok "a profile changed as the build starts: no state until later"
+else
+	bad "a profile changed as the build starts" "exit $st, or a state"
+fi
+
+# A build with a warning keeps no state: the warning must be said again.
+clean
+printf '[vm]\nmemory = 1G\nimage = ../img/gone.raw\nformat = raw\n' > p/w.ini
+build out
+st=$?
+build out
+if [ $st = 0 ] && [ ! -e out/.vmc-state ] && grep -q warning "$tmp/err"
+then
+	ok "a build with a warning keeps no state, and warns again"
+else
+	bad "a build with a warning" "exit $st, a state, or no warning"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
