@@ -23,9 +23,13 @@
  * An output directory this build creates is built whole beside it, in
  * a staging directory of the same parent, under the files' own names,
  * and renamed over the empty directory in one step at the end.
+ *
+ * The build's state (state.c) is one more file, written as the build
+ * goes and renamed into place last.
  */
 
 #define TMP_PREFIX	".vmc-tmp-"
+#define OLD_STATE	TMP_PREFIX "state"
 
 struct pending {
 	char	*name;		/* in the output directory */
@@ -55,6 +59,7 @@ struct output {
 	int		 statefd;
 	char		*statetmp;	/* its name in wdir() */
 	int		 nostate;	/* it cannot be kept */
+	int		 oldstate;	/* the last one is kept as OLD_STATE */
 };
 
 static void
@@ -395,6 +400,12 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	o->umask = umask(0);
 	umask(o->umask);
 	o->empty = remove_files(dfd, TMP_PREFIX);
+	/*
+	 * The old state is put aside before anything is written: should
+	 * this build be killed, the next one must not stop short of
+	 * removing its temporary files.  A failed build puts it back.
+	 */
+	o->oldstate = renameat(dfd, STATE_FILE, dfd, OLD_STATE) == 0;
 	/* A killed build's staging directory; the lock makes it stale. */
 	stage = stage_path(dir);
 	remove_stage(stage, -1);
@@ -466,6 +477,8 @@ void
 output_abort(struct output *o)
 {
 	drop_state(o);
+	if (o->oldstate)
+		renameat(o->dfd, OLD_STATE, o->dfd, STATE_FILE);
 	roll_back(o->dfd, o->p, o->n);
 	if (o->stage != NULL)
 		remove_stage(o->stage, o->sfd);
@@ -504,12 +517,8 @@ output_commit(struct output *o, int keepstate)
 		else
 			free(o->statetmp);
 		o->statetmp = NULL;
-	} else {
-		/* An old state describes other files; it goes too. */
+	} else
 		drop_state(o);
-		if (o->stage == NULL)
-			unlinkat(o->dfd, STATE_FILE, 0);
-	}
 	if (o->stage != NULL) {
 		if (o->clash) {
 			errno = EEXIST;
@@ -541,6 +550,8 @@ output_commit(struct output *o, int keepstate)
 	for (i = 0; i < o->n; i++)
 		if (o->p[i].old != NULL)
 			unlinkat(o->dfd, o->p[i].old, 0);
+	if (o->oldstate)
+		unlinkat(o->dfd, OLD_STATE, 0);
 	output_free(o);
 	return 0;
 }

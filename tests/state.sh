@@ -217,6 +217,20 @@ head -c 100 out/.vmc-state > "$tmp/cut"
 mv "$tmp/cut" out/.vmc-state
 check_case "a truncated state" 0
 
+# What a build killed after it began writing leaves: its state put
+# aside and a temporary file.  The next build must clean up.
+clean
+mv out/.vmc-state out/.vmc-tmp-state
+echo partial > out/.vmc-tmp-7
+build out
+st=$?
+set -- out/.vmc-tmp-*
+if [ $st = 0 ] && [ ! -e "$1" ] && [ -f out/.vmc-state ] && same_as_new; then
+	ok "a killed build's files are removed by the next"
+else
+	bad "a killed build's files" "exit $st, left files, or no state"
+fi
+
 # Built from another directory, through another relative path.
 clean
 mkdir -p elsewhere
@@ -229,14 +243,16 @@ else
 	bad "another working directory" "exit $st, or the output differs"
 fi
 
-# A profile changed in the second the build starts: no state is kept,
-# and a later build keeps one again.
+# A profile changed in the second the build starts, or dated later (a
+# date in the future stands in for "this second" without a race with
+# the clock): no state is kept, and a later build keeps one again.
 clean
-tick
 printf '[vm]\nmemory = 1G\nimage = ../img/a.qcow2\n[service]\nautostart = no\n' \
     > p/a.ini
+touch -t 209901010000 p/a.ini
 build out
 st=$?
+cat p/a.ini > "$tmp/a.now" && cat "$tmp/a.now" > p/a.ini
 if [ $st = 0 ] && [ ! -e out/.vmc-state ] && clean; then
 	ok "a profile changed as the build starts: no state until later"
 else

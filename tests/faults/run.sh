@@ -119,13 +119,14 @@ for n in 1 2 3 4 5 6; do
 	fault "create:$n:EMFILE" "create a temporary file: Too many open files"
 	fault "write:$n:ENOSPC" "write: No space left on device"
 	fault "linkat:$n:EIO" "keep the old version: Input/output error"
-	fault "renameat:$n:EIO" "rename into place: Input/output error"
+	# The first rename puts the old state aside.
+	fault "renameat:$((n + 1)):EIO" "rename into place: Input/output error"
 done
 # The seventh file is the build's state, written and renamed last.
 fault create:7:ENOSPC "create a temporary file: No space left on device" \
     /.vmc-state
 fault write:7:EIO "write: Input/output error" /.vmc-state
-fault renameat:7:EIO "rename into place: Input/output error" \
+fault renameat:8:EIO "rename into place: Input/output error" \
     /.vmc-state
 fault write:3:ENOSPC:half "write: No space left on device"
 fault write:6:EDQUOT:half "write: Disk quota exceeded"
@@ -135,7 +136,7 @@ umask 077
 fault fchmod:4:EPERM "set the mode: Operation not permitted"
 umask "$mask"
 fault close:5:EIO "write: Input/output error"
-fault renameat:6:EXDEV "rename into place: Invalid cross-device link"
+fault renameat:7:EXDEV "rename into place: Invalid cross-device link"
 
 # The output directory cannot be created: nothing appears.
 : > "$tmp/want.list"
@@ -148,7 +149,7 @@ Permission denied" "$tmp/parent" env VMC_FAULT=mkdir:1:EACCES \
 # A new output directory is staged beside it and renamed into place:
 # a failure leaves neither behind.
 for spec in create:1:EMFILE create:4:ENOSPC write:3:ENOSPC \
-    write:2:EIO:half close:4:EIO renameat:1:EXDEV; do
+    write:2:EIO:half close:4:EIO renameat:2:EXDEV; do
 	case $spec in
 	create*) msg="create a temporary file" ;;
 	renameat*) msg="rename into place" ;;
