@@ -430,8 +430,8 @@ output_add(struct output *o, const char *name, const struct buf *data,
 	char		*tmp;
 	int		 fd;
 
-	if (o->stage == NULL && !o->empty &&
-	    unchanged(o->dfd, name, data, mode, &st)) {
+	/* A staged build is into an empty directory. */
+	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
 		note(o, 'o', name, &st);
 		return 0;
 	}

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ uint64_t
 state_key(const struct host *host, const char *rundir, char *const *paths,
     size_t n)
 {
-	char	 cwd[4096];
+	char	 cwd[PATH_MAX];
 	char	*text = NULL;
 	size_t	 len = 0, i;
 	FILE	*fp;

@@ -101,6 +101,18 @@ trace(int dfd, const char *path)
 	close(fd);
 }
 
+/* The mode argument of open(2), present with O_CREAT. */
+#define MODE(flags, mode) do {						\
+	va_list	 ap;							\
+									\
+	(mode) = 0;							\
+	if ((flags) & O_CREAT) {					\
+		va_start(ap, flags);					\
+		(mode) = va_arg(ap, int);				\
+		va_end(ap);						\
+	}								\
+} while (0)
+
 #define REAL(fn)							\
 	static __typeof__(&fn) real;					\
 	if (real == NULL)						\
@@ -132,30 +144,20 @@ do_open(int (*real)(const char *, int, ...), const char *path, int flags,
 int
 open(const char *path, int flags, ...)
 {
-	va_list	 ap;
-	mode_t	 mode = 0;
+	mode_t	 mode;
 
 	REAL(open);
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE(flags, mode);
 	return do_open(real, path, flags, mode);
 }
 
 int
 open64(const char *path, int flags, ...)
 {
-	va_list	 ap;
-	mode_t	 mode = 0;
+	mode_t	 mode;
 
 	REAL(open64);
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE(flags, mode);
 	return do_open(real, path, flags, mode);
 }
 
@@ -190,30 +192,20 @@ do_openat(int (*real)(int, const char *, int, ...), int dfd,
 int
 openat(int dfd, const char *path, int flags, ...)
 {
-	va_list	 ap;
-	mode_t	 mode = 0;
+	mode_t	 mode;
 
 	REAL(openat);
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE(flags, mode);
 	return do_openat(real, dfd, path, flags, mode);
 }
 
 int
 openat64(int dfd, const char *path, int flags, ...)
 {
-	va_list	 ap;
-	mode_t	 mode = 0;
+	mode_t	 mode;
 
 	REAL(openat64);
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE(flags, mode);
 	return do_openat(real, dfd, path, flags, mode);
 }
 
