@@ -17,11 +17,12 @@ CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra $(VIS_$(UNAME)) \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS +=	$(shell $(PKG_CONFIG) --libs $(PKGS))
 
-SRCS =		compiler/buf.c compiler/diag.c compiler/emit_plist.c \
-		compiler/emit_sh.c compiler/host.c compiler/main.c \
-		compiler/output.c compiler/qemu.c compiler/quote.c \
-		compiler/read.c compiler/schema.c compiler/state.c \
-		compiler/validate.c compiler/value.c
+SRCS =		compiler/buf.c compiler/path.c compiler/quote.c \
+		compiler/diag.c compiler/value.c compiler/parse.c \
+		compiler/model.c compiler/host.c compiler/validate.c \
+		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
+		compiler/state.c compiler/output.c compiler/compile.c \
+		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
 LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
 # A build's state names the sources that made vmc: another vmc rebuilds.

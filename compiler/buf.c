@@ -136,3 +136,54 @@ buf_free(struct buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+/* FNV-1a: small and stable, for state keys and derived MACs. */
+uint64_t
+hash_add(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Takes s into the pool, which frees it with the rest; returns s. */
+char *
+pool_add(struct pool *p, char *s)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = xreallocarray(p->v, p->cap, sizeof(*p->v));
+	}
+	return p->v[p->n++] = s;
+}
+
+char *
+pool_strdup(struct pool *p, const char *s)
+{
+	return pool_add(p, xstrdup(s));
+}
+
+char *
+pool_printf(struct pool *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return pool_add(p, s);
+}
+
+void
+pool_free(struct pool *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}

@@ -188,3 +188,42 @@ closest(const char *word, const char *const *cand, size_t n)
 	}
 	return best;
 }
+/*
+ * File names live as long as the run, so every loc can point at one.
+ * Each read of a file gets its own copy: pointer equality then means
+ * "the same file read", which is how duplicate keys are found.
+ */
+const char *
+intern(struct ctx *ctx, const char *s)
+{
+	if (ctx->nfiles == ctx->capfiles) {
+		ctx->capfiles = ctx->capfiles ? ctx->capfiles * 2 : 64;
+		ctx->files = xreallocarray(ctx->files, ctx->capfiles,
+		    sizeof(*ctx->files));
+	}
+	return ctx->files[ctx->nfiles++] = xstrdup(s);
+}
+
+
+/* The exit status of a run so far. */
+int
+ctx_status(const struct ctx *ctx)
+{
+	if (ctx->sys > 0)
+		return EXIT_SYSTEM;
+	return ctx->errors > 0 ? EXIT_INVALID : 0;
+}
+
+/* Prints what is held and frees the run's context. */
+void
+ctx_free(struct ctx *ctx)
+{
+	size_t	 i;
+
+	diag_flush(ctx);
+	free(ctx->msgs);
+	for (i = 0; i < ctx->nfiles; i++)
+		free(ctx->files[i]);
+	free(ctx->files);
+	memset(ctx, 0, sizeof(*ctx));
+}

@@ -250,7 +250,7 @@ host_probe(struct ctx *ctx, struct host *h)
 static void
 print_val(FILE *fp, const char *key, const struct val *v)
 {
-	if (v->s != NULL)
+	if (val_ok(v))
 		fprintf(fp, "%s = %s\n", key, v->s);
 }
 
@@ -291,15 +291,4 @@ host_print(const struct host *h, FILE *fp)
 	print_val(fp, "x86_64", &h->qemu_x86_64);
 	print_val(fp, "aarch64", &h->qemu_aarch64);
 	print_val(fp, "firmware-aarch64", &h->firmware_aarch64);
-}
-
-const struct iface *
-host_iface(const struct host *h, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < h->nifs; i++)
-		if (strcmp(h->ifs[i].name, name) == 0)
-			return &h->ifs[i];
-	return NULL;
 }

@@ -1,15 +1,12 @@
-#include <sys/stat.h>
-
-#include <dirent.h>
-#include <err.h>
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmc.h"
+
+/* The command line: each subcommand maps its arguments to the pipeline. */
 
 static void
 usage(FILE *fp)
@@ -22,14 +19,6 @@ usage(FILE *fp)
 	    "       vmc -h | -V\n");
 }
 
-static int
-has_suffix(const char *s, const char *suffix)
-{
-	size_t	 n = strlen(s), m = strlen(suffix);
-
-	return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* A control character would make the plist invalid XML. */
 static int
 has_control(const char *s)
@@ -40,383 +29,113 @@ has_control(const char *s)
 	return 0;
 }
 
+/* The run directory of -p, or -1 after a diagnostic. */
 static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The profiles named on the command line, in order. */
-struct fleet {
-	char		**path;
-	size_t		 n, cap;
-};
-
-static void
-add_profile(struct fleet *f, const char *path)
-{
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
-		f->path = xreallocarray(f->path, f->cap, sizeof(*f->path));
-	}
-	f->path[f->n++] = xstrdup(path);
-}
-
-static struct vm *
-vm_new(struct ctx *ctx, const char *path)
-{
-	struct vm	*vm;
-	const char	*base;
-	char		*dir;
-
-	vm = xcalloc(1, sizeof(*vm));
-	vm->path = xstrdup(path);
-	vm->at.file = intern(ctx, path);
-	base = strrchr(path, '/');
-	base = base == NULL ? path : base + 1;
-	vm->name = xasprintf("%.*s", (int)(strlen(base) - 4), base);
-	dir = path_dir(path);
-	vm->dir = path_abs(dir);
-	free(dir);
-	if (vm->dir == NULL)
-		vm->dir = xstrdup(".");
-	return vm;
-}
-
-/* A directory means every *.ini directly inside it, in byte order. */
-static void
-add_dir(struct ctx *ctx, struct fleet *f, const char *path)
-{
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-	char		**names = NULL, *p;
-	size_t		 n = 0, cap = 0, i;
-
-	if ((d = opendir(path)) == NULL) {
-		diag_sys(ctx, (struct loc){ path, 0 }, "%s", strerror(errno));
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".ini"))
-			continue;
-		/* d_type spares a stat where the file system fills it. */
-		if (de->d_type == DT_DIR)
-			continue;
-		if (de->d_type != DT_REG) {
-			p = path_join(path, de->d_name);
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				free(p);
-				continue;
-			}
-			free(p);
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n == 0)
-		diag_error(ctx, (struct loc){ path, 0 }, NULL,
-		    "no profiles (*.ini) in this directory");
-	if (n > 0)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++) {
-		p = path_join(path, names[i]);
-		add_profile(f, p);
-		free(p);
-		free(names[i]);
-	}
-	free(names);
-}
-
-static void
-collect(struct ctx *ctx, struct fleet *f, int argc, char **argv)
-{
-	struct stat	 st;
-	int		 i;
-
-	for (i = 0; i < argc; i++) {
-		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			add_dir(ctx, f, argv[i]);
-		else if (!has_suffix(argv[i], ".ini"))
-			diag_error(ctx, (struct loc){ argv[i], 0 }, NULL,
-			    "a profile must be a directory or a .ini file");
-		else
-			add_profile(f, argv[i]);
-	}
-}
-
-/* Reads, models and validates one profile. */
-static void
-load(struct ctx *ctx, struct vm *vm, const char *rundir)
+check_rundir(struct ctx *ctx, const char *rundir)
 {
 	char	*vis;
 
-	if (check_vmname(vm->name) == -1) {
-		vis = diag_vis(vm->name);
-		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
-		    "be 1 to %d of a-z, 0-9 and '-', not starting or ending "
-		    "with '-'", vis, MAX_NAME);
+	if (rundir[0] != '/' || !utf8_valid(rundir) || has_control(rundir)) {
+		vis = diag_vis(rundir);
+		diag_error(ctx, (struct loc){ NULL, 0 }, "-p", rundir[0] != '/' ?
+		    "%s is not an absolute path" : "run directory %s is not "
+		    "printable UTF-8", vis);
 		free(vis);
-		return;
+		return -1;
 	}
-	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
-	    vm->doc.n == 0 && vm->doc.nsect == 0)
-		return;
-	vm_model(ctx, vm);
-	vm_validate(ctx, vm, rundir);
-}
-
-static char *
-abs_dir(const char *dir)
-{
-	char	 cwd[PATH_MAX];
-	size_t	 n;
-	char	*p;
-
-	if (dir[0] == '/')
-		p = xstrdup(dir);
-	else if (getcwd(cwd, sizeof(cwd)) == NULL)
-		err(EXIT_SYSTEM, "getcwd");
-	else
-		p = strcmp(dir, ".") == 0 ? xstrdup(cwd) : path_join(cwd, dir);
-	n = strlen(p);
-	while (n > 1 && p[n - 1] == '/')
-		p[--n] = '\0';
-	return p;
+	return 0;
 }
 
 static int
-status(const struct ctx *ctx)
+cmd_host(struct ctx *ctx, int argc)
 {
-	if (ctx->sys > 0)
-		return EXIT_SYSTEM;
-	return ctx->errors > 0 ? EXIT_INVALID : 0;
-}
-
-/*
- * Writes a VM's script and plist to temporary files in the output, and
- * notes the files they came from.
- */
-static void
-emit(struct output *out, const struct vm *vm)
-{
-	struct buf	 b = { NULL, 0, 0 };
-	char		*name;
-	size_t		 i;
+	struct host	 host;
 	int		 rc;
 
-	for (i = 0; i < vm->doc.nin; i++)
-		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
-	if (vm->imageok)
-		output_note(out, vm->imagepath, &vm->imagest);
-
-	emit_sh(vm, &b);
-	name = xasprintf("%s.sh", vm->name);
-	rc = output_add(out, name, &b, 0755);
-	free(name);
-	if (rc == 0) {
-		b.len = 0;
-		emit_plist(vm, &b);
-		name = xasprintf("%s.plist", vm->label.s);
-		output_add(out, name, &b, 0644);
-		free(name);
+	if (argc != 0) {
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	buf_free(&b);
+	rc = host_probe(ctx, &host);
+	host_print(&host, stdout);
+	host_free(&host);
+	return rc == -1 ? ctx_status(ctx) : 0;
 }
 
-static void
-show(const struct vm *vm)
+/* vmc build, check and show. */
+static int
+cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 {
-	struct argv	 a;
-	struct buf	 b = { NULL, 0, 0 };
-	size_t		 i;
+	struct run	 run;
+	char		*rundir = NULL;
+	int		 ch, rc;
 
-	qemu_argv(vm, &a);
-	for (i = 0; i < a.n; i++) {
-		if (i > 0)
-			buf_puts(&b, " ");
-		quote_sh(&b, a.v[i]);
+	memset(&run, 0, sizeof(run));
+	run.cmd = cmd;
+	run.outdir = "output";
+	run.start = time(NULL);
+	while ((ch = getopt(argc, argv, "H:o:p:")) != -1) {
+		if (ch == 'H')
+			run.hostfile = optarg;
+		else if (ch == 'o' && cmd == CMD_BUILD)
+			run.outdir = optarg;
+		else if (ch == 'p' && cmd == CMD_BUILD)
+			run.rundir = optarg;
+		else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
 	}
-	printf("%s\n", b.p);
-	buf_free(&b);
-	argv_free(&a);
+	run.args = argv + optind;
+	run.nargs = argc - optind;
+	if (run.nargs == 0 || (cmd == CMD_SHOW && run.nargs != 1)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (run.rundir != NULL && check_rundir(ctx, run.rundir) == -1)
+		return EXIT_USAGE;
+	if (run.rundir == NULL && run.hostfile != NULL && cmd == CMD_BUILD)
+		diag_warn(ctx, (struct loc){ NULL, 0 }, "-p", "no run "
+		    "directory given for the described host; the jobs will "
+		    "look for the scripts in the output directory's path on "
+		    "this machine");
+	run.rundir = rundir = path_absdir(run.rundir != NULL ? run.rundir :
+	    run.outdir);
+	if (check_rundir(ctx, rundir) == -1)
+		rc = EXIT_USAGE;
+	else
+		rc = compile(ctx, &run);
+	free(rundir);
+	return rc;
 }
 
 int
 main(int argc, char *argv[])
 {
+	static const char *const cmds[] = { [CMD_CHECK] = "check",
+	    [CMD_SHOW] = "show", [CMD_BUILD] = "build" };
 	struct ctx	 ctx;
-	struct host	 host;
-	struct fleet	 fleet = { NULL, 0, 0 };
-	struct member	*members;
-	struct output	*out = NULL;
-	struct vm	*vm;
-	const char	*cmd, *outdir = "output", *hostfile = NULL;
-	char		*rundir = NULL, *vis;
-	size_t		 i, nmembers = 0;
-	uint64_t	 key = 0;
-	time_t		 start;
-	int		 ch, rc, warnings, fresh = 0;
+	size_t		 i;
+	int		 rc = -1;
 
-	start = time(NULL);
 	memset(&ctx, 0, sizeof(ctx));
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	cmd = argv[1];
-	if (strcmp(cmd, "-h") == 0 && argc == 2) {
+	if (argc == 2 && strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "-V") == 0 && argc == 2) {
+	if (argc == 2 && strcmp(argv[1], "-V") == 0) {
 		printf("vmc %s\n", VMC_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0 &&
-	    strcmp(cmd, "show") != 0 && strcmp(cmd, "host") != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	argc--;
-	argv++;
-	while ((ch = getopt(argc, argv, "H:o:p:")) != -1) {
-		switch (ch) {
-		case 'H':
-			hostfile = optarg;
-			break;
-		case 'o':
-		case 'p':
-			if (strcmp(cmd, "build") != 0) {
-				usage(stderr);
-				return EXIT_USAGE;
-			}
-			if (ch == 'o')
-				outdir = optarg;
-			else
-				rundir = optarg;
-			break;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (strcmp(cmd, "host") == 0) {
-		if (argc != 0 || hostfile != NULL) {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-		rc = host_probe(&ctx, &host);
-		host_print(&host, stdout);
-		host_free(&host);
-		goto done;
-	}
-	if (argc == 0 || (strcmp(cmd, "show") == 0 && argc != 1)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (rundir != NULL && rundir[0] != '/') {
-		vis = diag_vis(rundir);
-		diag_error(&ctx, (struct loc){ NULL, 0 }, "-p", "%s is not an "
-		    "absolute path", vis);
-		free(vis);
-		diag_flush(&ctx);
-		free(ctx.msgs);
-		return EXIT_USAGE;
-	}
-	if (rundir == NULL && hostfile != NULL && strcmp(cmd, "build") == 0)
-		diag_warn(&ctx, (struct loc){ NULL, 0 }, "-p", "no run "
-		    "directory given for the described host; the jobs will "
-		    "look for the scripts in the output directory's path on "
-		    "this machine");
-	rundir = abs_dir(rundir != NULL ? rundir : outdir);
-	if (!utf8_valid(rundir) || has_control(rundir)) {
-		vis = diag_vis(rundir);
-		diag_error(&ctx, (struct loc){ NULL, 0 }, "-p", "run directory "
-		    "%s is not printable UTF-8", vis);
-		free(vis);
-		free(rundir);
-		diag_flush(&ctx);
-		free(ctx.msgs);
-		return EXIT_USAGE;
-	}
-	if (hostfile != NULL)
-		rc = host_read(&ctx, &host, hostfile);
-	else
-		rc = host_probe(&ctx, &host);
+	if (argc >= 2 && strcmp(argv[1], "host") == 0)
+		rc = cmd_host(&ctx, argc - 2);
+	for (i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i]) == 0)
+			rc = cmd_compile(&ctx, i, argc - 1, argv + 1);
 	if (rc == -1) {
-		host_free(&host);
-		free(rundir);
-		rc = status(&ctx);
-		goto done;
+		usage(stderr);
+		rc = EXIT_USAGE;
 	}
-	ctx.host = &host;
-	if (strcmp(cmd, "show") == 0) {
-		if (!has_suffix(argv[0], ".ini"))
-			diag_error(&ctx, (struct loc){ argv[0], 0 }, NULL,
-			    "a profile must be a .ini file");
-		else
-			add_profile(&fleet, argv[0]);
-	} else
-		collect(&ctx, &fleet, argc, argv);
-	diag_flush(&ctx);
-	/* Nothing changed since the last clean build: nothing to do. */
-	if (strcmp(cmd, "build") == 0 && ctx.errors == 0) {
-		key = state_key(&host, rundir, fleet.path, fleet.n);
-		fresh = state_fresh(outdir, key);
-	}
-	warnings = ctx.warnings;
-	/*
-	 * One VM at a time: once it is valid, and every one before it,
-	 * its files go to temporary files and only what the checks across
-	 * profiles need is kept, so memory does not grow with the outputs.
-	 */
-	members = xcalloc(fleet.n, sizeof(*members));
-	for (i = 0; !fresh && i < fleet.n; i++) {
-		vm = vm_new(&ctx, fleet.path[i]);
-		load(&ctx, vm, rundir);
-		diag_flush(&ctx);
-		if (ctx.errors == 0) {
-			member_init(&members[nmembers++], vm);
-			if (strcmp(cmd, "show") == 0)
-				show(vm);
-			else if (strcmp(cmd, "build") == 0 && out == NULL)
-				out = output_open(&ctx, outdir, key, start);
-			/* A failure is counted in ctx by output.c. */
-			if (out != NULL && ctx.errors == 0)
-				emit(out, vm);
-		}
-		vm_free(vm);
-	}
-	if (ctx.errors == 0)
-		fleet_validate(&ctx, members, nmembers);
-	diag_flush(&ctx);
-	if (out != NULL && ctx.errors > 0)
-		output_abort(out);
-	else if (out != NULL)
-		output_commit(out, ctx.warnings == warnings);
-	rc = status(&ctx);
-	for (i = 0; i < nmembers; i++)
-		member_free(&members[i]);
-	free(members);
-	for (i = 0; i < fleet.n; i++)
-		free(fleet.path[i]);
-	free(fleet.path);
-	host_free(&host);
-	free(rundir);
-done:
-	diag_flush(&ctx);
-	free(ctx.msgs);
-	for (i = 0; i < ctx.nfiles; i++)
-		free(ctx.files[i]);
-	free(ctx.files);
-	if (rc == -1)
-		rc = status(&ctx);
+	ctx_free(&ctx);
 	return rc;
 }

@@ -8,10 +8,6 @@
  * groups (an option and its value) for readable output.
  */
 
-static const char *const accel_names[] = { "auto", "hvf", "kvm", "tcg" };
-static const char *const netdevs[] = { "user", "vmnet-shared", "vmnet-host",
-    "vmnet-bridged" };
-
 static void
 add(struct argv *a, char *s)
 {
@@ -46,16 +42,16 @@ netdev(struct argv *a, const struct nic *nic, size_t idx)
 	char		 mac[18], ip[16];
 	size_t		 i;
 
-	buf_printf(&b, "%s,id=net%zu", netdevs[nic->mode.n], idx);
+	buf_printf(&b, "%s,id=net%zu", netmode_names[nic->mode.n], idx);
 	if (nic->mode.n == NET_BRIDGED) {
 		buf_puts(&b, ",ifname=");
 		quote_qemu(&b, nic->interface.s);
 	}
-	if (nic->isolated.s != NULL)
+	if (val_ok(&nic->isolated))
 		buf_printf(&b, ",isolated=%s", nic->isolated.n ? "on" : "off");
-	if (nic->uuid.s != NULL)
+	if (val_ok(&nic->uuid))
 		buf_printf(&b, ",net-uuid=%s", nic->uuid.s);
-	if (nic->start.s != NULL) {
+	if (val_ok(&nic->start)) {
 		fmt_ipv4(nic->start.n, ip);
 		buf_printf(&b, ",start-address=%s", ip);
 		fmt_ipv4(nic->end.n, ip);
@@ -109,7 +105,7 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	quote_qemu(&b, vm->imagepath);
 	buf_printf(&b, ",format=%s,if=virtio", vm->format.s);
 	opt(a, "-drive", &b);
-	if (vm->seed.s != NULL) {
+	if (val_ok(&vm->seed)) {
 		buf_puts(&b, "type=1,serial=ds=nocloud;s=");
 		quote_qemu(&b, vm->seed.s);
 		opt(a, "-smbios", &b);

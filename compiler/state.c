@@ -34,16 +34,6 @@
 
 #define STATE_MAGIC	"vmc-state 1"
 
-uint64_t
-hash_add(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char	*s = p;
-
-	while (n-- > 0)
-		h = (h ^ *s++) * 0x100000001b3ULL;
-	return h;
-}
-
 static uint64_t
 hash_str(uint64_t h, const char *s)
 {

@@ -2,10 +2,14 @@
  * vmc: compile INI virtual machine profiles into QEMU launch scripts
  * and launchd property lists.
  *
- * The pipeline: read (read.c) -> model with defaults (schema.c, value.c,
- * host.c) -> validate (validate.c) -> emit (qemu.c, emit_sh.c,
- * emit_plist.c) -> write (output.c), remembering what was read and
- * written (state.c).  Only main.c knows about argv.
+ * The layers, each calling only those before it: helpers (buf.c,
+ * path.c, quote.c, diag.c, value.c) -> parse (parse.c: files into
+ * documents) -> model (model.c: the schema and the objects it fills;
+ * host.c: the host, from a file or probed) -> validate (validate.c:
+ * each VM, then the fleet) -> emit (qemu.c, emit_sh.c, emit_plist.c)
+ * -> write (state.c, output.c) -> the pipeline (compile.c) -> the
+ * command line (main.c, the only file that knows argv).  This header
+ * lists each file's functions in that order; tests/layers.sh checks it.
  */
 #ifndef VMC_H
 #define VMC_H
@@ -34,14 +38,31 @@ struct loc {
 	int		 line;
 };
 
+/* How a setting of the model came to be. */
+enum vstate {
+	V_UNSET,	/* not in the profile, and no default */
+	V_BAD,		/* set to a value that did not parse: reported */
+	V_DEFAULT,	/* the schema's default, or derived by validation */
+	V_SET		/* set, and parsed */
+};
+
 /*
- * One setting of the model.  s is NULL while unset; then a line other
- * than 0 means it was set to a value that did not parse.
+ * One setting of the model.  Its text is owned by the pool of the
+ * object holding it, or is a constant of the schema.
  */
 struct val {
-	const char	*s;	/* the text as read, ${name} expanded */
+	enum vstate	 state;
+	const char	*key;	/* its name in the schema */
+	const char	*s;	/* the text, ${name} expanded */
 	uint64_t	 n;	/* number, size in bytes, enum index, bool, MAC, IPv4 */
-	struct loc	 at;
+	struct loc	 at;	/* line 0: a default */
+};
+#define val_ok(v)	((v)->state >= V_DEFAULT)
+
+/* Strings that live as long as the object owning the pool. */
+struct pool {
+	char		**v;
+	size_t		 n, cap;
 };
 
 /* One "key = value" line as read, in reading order. */
@@ -73,18 +94,22 @@ enum proto { PROTO_TCP, PROTO_UDP };
 
 struct fwd {
 	struct loc	 at;
-	const char	*s;
+	const char	*key;
 	uint32_t	 addr;		/* host address, host byte order */
 	uint16_t	 hport, gport;
 	enum proto	 proto;
 };
 
+/* Enumerated values; model.c spells each in one table of names. */
 enum netmode { NET_USER, NET_SHARED, NET_HOST, NET_BRIDGED };
 enum arch { ARCH_X86_64, ARCH_AARCH64 };
 enum accel { ACCEL_AUTO, ACCEL_HVF, ACCEL_KVM, ACCEL_TCG };
 enum format { FMT_QCOW2, FMT_RAW };
 enum restart { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER };
 enum os { OS_MACOS, OS_LINUX };
+extern const char *const netmode_names[], *const arch_names[];
+extern const char *const accel_names[], *const format_names[];
+extern const char *const restart_names[], *const os_names[];
 
 struct nic {
 	const char	*label;		/* NULL for plain [network] */
@@ -107,17 +132,17 @@ struct vm {
 	struct nic	*nic;		/* in order of first appearance */
 	size_t		 nnic;
 	struct doc	 doc;
-	/* resolved by validation */
-	char		*labelbuf;	/* the default label */
-	char		*imagepath;	/* absolute */
-	char		*imageid;	/* device and inode, or the path */
+	struct pool	 pool;		/* every string of the VM's */
+	/* resolved by validation, in the pool */
+	const char	*imagepath;	/* absolute */
+	const char	*imageid;	/* device and inode, or the path */
 	struct stat	 imagest;	/* when imageok */
 	int		 imageok;
-	char		*qemupath;
-	char		*fwpath;
-	char		*logpath;
-	char		*script;	/* RUNDIR/NAME.sh */
-	char		*qmp;		/* RUNDIR/NAME.qmp */
+	const char	*qemupath;
+	const char	*fwpath;
+	const char	*logpath;
+	const char	*script;	/* RUNDIR/NAME.sh */
+	const char	*qmp;		/* RUNDIR/NAME.qmp */
 	int		 accels[2];	/* enum accel, -1 when absent */
 };
 
@@ -130,7 +155,7 @@ struct cidr {
 };
 
 struct iface {
-	char		*name;
+	const char	*name;		/* in the host's pool */
 	struct loc	 at;
 	struct val	 up, loopback;
 	struct cidr	*addr;
@@ -143,6 +168,7 @@ struct host {
 	struct iface	*ifs;
 	size_t		 nifs;
 	struct doc	 doc;
+	struct pool	 pool;
 	int		 live;		/* probed, not read from a file */
 };
 
@@ -155,19 +181,16 @@ struct msg {
 
 /* What the checks across profiles need of one VM, kept after it is freed. */
 struct member {
-	char		*name;
-	char		*label;
-	char		*image;		/* as written, for messages */
-	char		*imageid;
-	struct loc	 at, labelat, imageat, memat;
-	uint64_t	 memory;	/* counted when it starts at boot */
-	struct {
-		uint64_t	 hw;
-		struct loc	 at;
-	}		*macs;
+	const char	*name;
+	const char	*imageid;
+	struct loc	 at;
+	struct val	 label, image;
+	struct val	 memory;	/* set when it starts at boot */
+	struct val	*macs;		/* n: the MAC in use */
 	size_t		 nmac;
 	struct fwd	*fwd;
 	size_t		 nfwd;
+	struct pool	 pool;
 };
 
 /* Everything one run needs; there are no mutable globals. */
@@ -182,6 +205,44 @@ struct ctx {
 	size_t		 nmsgs, capmsgs;
 };
 
+/* buf.c: memory, growing buffers, pools; allocation failure is fatal */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xasprintf(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+char		*xvasprintf(const char *, va_list);
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+void		 buf_add(struct buf *, const char *, size_t);
+void		 buf_puts(struct buf *, const char *);
+void		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_free(struct buf *);
+char		*pool_add(struct pool *, char *);
+char		*pool_strdup(struct pool *, const char *);
+char		*pool_printf(struct pool *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 pool_free(struct pool *);
+#define HASH_INIT	0xcbf29ce484222325ULL	/* FNV-1a, 64 bits */
+uint64_t	 hash_add(uint64_t, const void *, size_t);
+
+/* path.c */
+int		 path_has_suffix(const char *, const char *);
+char		*path_dir(const char *);
+char		*path_join(const char *, const char *);
+char		*path_clean(const char *, const char *);
+char		*path_abs(const char *);
+char		*path_absdir(const char *);
+
+/* quote.c: the only ways user data reaches output */
+void		 quote_sh(struct buf *, const char *);
+void		 quote_xml(struct buf *, const char *);
+void		 quote_qemu(struct buf *, const char *);
+
 /* diag.c */
 void		 diag_error(struct ctx *, struct loc, const char *key,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
@@ -192,19 +253,9 @@ void		 diag_sys(struct ctx *, struct loc, const char *, ...)
 void		 diag_flush(struct ctx *);
 char		*diag_vis(const char *);
 const char	*closest(const char *, const char *const *, size_t);
-
-/* read.c */
-int		 doc_read(struct ctx *, struct doc *, const char *path,
-		    const char *name);
-void		 doc_add(struct doc *, const char *section, const char *key,
-		    char *value, struct loc);
-void		 doc_section(struct doc *, const char *, size_t, struct loc);
-void		 doc_free(struct doc *);
 const char	*intern(struct ctx *, const char *);
-char		*path_dir(const char *);
-char		*path_join(const char *, const char *);
-char		*path_abs(const char *);
-char		*path_clean(const char *, const char *);
+int		 ctx_status(const struct ctx *);
+void		 ctx_free(struct ctx *);
 
 /* value.c */
 int		 parse_num(const char *, uint64_t, uint64_t, uint64_t *,
@@ -223,48 +274,32 @@ int		 utf8_valid(const char *);
 void		 fmt_mac(uint64_t, char[18]);
 void		 fmt_ipv4(uint32_t, char[16]);
 
-/* schema.c */
+/* parse.c */
+int		 doc_read(struct ctx *, struct doc *, const char *path,
+		    const char *name);
+void		 doc_add(struct doc *, const char *section, const char *key,
+		    char *value, struct loc);
+void		 doc_section(struct doc *, const char *, size_t, struct loc);
+void		 doc_free(struct doc *);
+
+/* model.c */
 int		 vm_model(struct ctx *, struct vm *);
 int		 host_model(struct ctx *, struct host *);
 void		 vm_free(struct vm *);
 void		 host_free(struct host *);
-const char	*enum_name(const char *key, uint64_t);
-uint64_t	 mac_derive(const char *name, size_t nic);
+const struct iface *host_iface(const struct host *, const char *);
 
 /* host.c */
 int		 host_read(struct ctx *, struct host *, const char *path);
 int		 host_probe(struct ctx *, struct host *);
 void		 host_print(const struct host *, FILE *);
-const struct iface *host_iface(const struct host *, const char *);
 
 /* validate.c */
 void		 vm_validate(struct ctx *, struct vm *, const char *rundir);
 void		 member_init(struct member *, const struct vm *);
 void		 member_free(struct member *);
 void		 fleet_validate(struct ctx *, struct member *, size_t);
-
-/* buf.c: memory and growing buffers; allocation failure is fatal */
-void		*xmalloc(size_t);
-void		*xcalloc(size_t, size_t);
-void		*xreallocarray(void *, size_t, size_t);
-char		*xstrdup(const char *);
-char		*xasprintf(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
-char		*xvasprintf(const char *, va_list);
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-};
-void		 buf_add(struct buf *, const char *, size_t);
-void		 buf_puts(struct buf *, const char *);
-void		 buf_printf(struct buf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 buf_free(struct buf *);
-
-/* quote.c: the only ways user data reaches output */
-void		 quote_sh(struct buf *, const char *);
-void		 quote_xml(struct buf *, const char *);
-void		 quote_qemu(struct buf *, const char *);
+uint64_t	 mac_derive(const char *name, size_t nic);
 
 /* qemu.c */
 struct argv {
@@ -280,6 +315,16 @@ void		 argv_free(struct argv *);
 void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_plist(const struct vm *, struct buf *);
 
+/* state.c */
+#define STATE_FILE	".vmc-state"
+uint64_t	 state_key(const struct host *, const char *rundir,
+		    char *const *paths, size_t);
+void		 state_begin(struct buf *, uint64_t key);
+int		 state_file(struct buf *, int kind, const char *path,
+		    const struct stat *);
+void		 state_end(struct buf *, size_t);
+int		 state_fresh(const char *dir, uint64_t key);
+
 /* output.c */
 struct output;
 struct output	*output_open(struct ctx *, const char *dir, uint64_t key,
@@ -291,16 +336,21 @@ int		 output_add(struct output *, const char *name,
 int		 output_commit(struct output *, int keepstate);
 void		 output_abort(struct output *);
 
-/* state.c */
-#define STATE_FILE	".vmc-state"
-#define HASH_INIT	0xcbf29ce484222325ULL	/* FNV-1a, 64 bits */
-uint64_t	 hash_add(uint64_t, const void *, size_t);
-uint64_t	 state_key(const struct host *, const char *rundir,
-		    char *const *paths, size_t);
-void		 state_begin(struct buf *, uint64_t key);
-int		 state_file(struct buf *, int kind, const char *path,
-		    const struct stat *);
-void		 state_end(struct buf *, size_t);
-int		 state_fresh(const char *dir, uint64_t key);
+/* compile.c: the pipeline */
+enum cmd { CMD_CHECK, CMD_SHOW, CMD_BUILD };
+struct run {
+	enum cmd	 cmd;
+	const char	*hostfile;	/* NULL: probe this machine */
+	const char	*outdir;	/* CMD_BUILD */
+	const char	*rundir;	/* absolute */
+	char *const	*args;		/* profiles and directories of them */
+	size_t		 nargs;
+	time_t		 start;
+	/* Called with each valid VM, before it is emitted. */
+	void		(*each)(const struct vm *, void *);
+	void		*arg;
+};
+struct vm	*vm_load(struct ctx *, const char *path, const char *rundir);
+int		 compile(struct ctx *, const struct run *);
 
 #endif

@@ -1,0 +1,278 @@
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * The pipeline behind vmc check, show and build, shared by main.c and
+ * the fuzzer: the host, then each profile named read, modelled and
+ * validated in turn, then the set checked as a whole.  A build writes
+ * each valid VM's files as it goes and commits them all at the end.
+ */
+
+/* The profiles named on the command line, in order. */
+struct fleet {
+	char		**path;
+	size_t		 n, cap;
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+add_profile(struct fleet *f, const char *path)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->path = xreallocarray(f->path, f->cap, sizeof(*f->path));
+	}
+	f->path[f->n++] = xstrdup(path);
+}
+
+/* A directory means every *.ini directly inside it, in byte order. */
+static void
+add_dir(struct ctx *ctx, struct fleet *f, const char *path)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		**names = NULL, *p;
+	size_t		 n = 0, cap = 0, i;
+
+	if ((d = opendir(path)) == NULL) {
+		diag_sys(ctx, (struct loc){ path, 0 }, "%s", strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    !path_has_suffix(de->d_name, ".ini"))
+			continue;
+		/* d_type spares a stat where the file system fills it. */
+		if (de->d_type == DT_DIR)
+			continue;
+		if (de->d_type != DT_REG) {
+			p = path_join(path, de->d_name);
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+				free(p);
+				continue;
+			}
+			free(p);
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n == 0)
+		diag_error(ctx, (struct loc){ path, 0 }, NULL,
+		    "no profiles (*.ini) in this directory");
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		p = path_join(path, names[i]);
+		add_profile(f, p);
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+collect(struct ctx *ctx, struct fleet *f, const struct run *run)
+{
+	struct stat	 st;
+	const char	*arg;
+	size_t		 i;
+
+	for (i = 0; i < run->nargs; i++) {
+		arg = run->args[i];
+		if (run->cmd == CMD_SHOW && !path_has_suffix(arg, ".ini"))
+			diag_error(ctx, (struct loc){ arg, 0 }, NULL,
+			    "a profile must be a .ini file");
+		else if (run->cmd == CMD_SHOW)
+			add_profile(f, arg);
+		else if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+			add_dir(ctx, f, arg);
+		else if (!path_has_suffix(arg, ".ini"))
+			diag_error(ctx, (struct loc){ arg, 0 }, NULL,
+			    "a profile must be a directory or a .ini file");
+		else
+			add_profile(f, arg);
+	}
+}
+
+/*
+ * Reads, models and validates the profile at path (NAME.ini) against
+ * ctx->host.  The VM is returned even when invalid: ctx counts errors.
+ */
+struct vm *
+vm_load(struct ctx *ctx, const char *path, const char *rundir)
+{
+	struct vm	*vm;
+	const char	*base;
+	char		*dir, *vis;
+
+	vm = xcalloc(1, sizeof(*vm));
+	vm->path = xstrdup(path);
+	vm->at.file = intern(ctx, path);
+	base = strrchr(path, '/');
+	base = base == NULL ? path : base + 1;
+	vm->name = xasprintf("%.*s", (int)(strlen(base) - 4), base);
+	dir = path_dir(path);
+	if ((vm->dir = path_abs(dir)) == NULL)
+		vm->dir = xstrdup(".");
+	free(dir);
+	if (check_vmname(vm->name) == -1) {
+		vis = diag_vis(vm->name);
+		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
+		    "be 1 to %d of a-z, 0-9 and '-', not starting or ending "
+		    "with '-'", vis, MAX_NAME);
+		free(vis);
+		return vm;
+	}
+	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
+	    vm->doc.n == 0 && vm->doc.nsect == 0)
+		return vm;
+	vm_model(ctx, vm);
+	vm_validate(ctx, vm, rundir);
+	return vm;
+}
+
+/* The QEMU command line of a VM, as a shell would take it. */
+static void
+show(const struct vm *vm)
+{
+	struct argv	 a;
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	qemu_argv(vm, &a);
+	for (i = 0; i < a.n; i++) {
+		if (i > 0)
+			buf_puts(&b, " ");
+		quote_sh(&b, a.v[i]);
+	}
+	printf("%s\n", b.p);
+	buf_free(&b);
+	argv_free(&a);
+}
+
+/*
+ * Writes a VM's script and plist to temporary files in the output, and
+ * notes the files they came from.
+ */
+static void
+emit(struct output *out, const struct vm *vm)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		*name;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < vm->doc.nin; i++)
+		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
+	if (vm->imageok)
+		output_note(out, vm->imagepath, &vm->imagest);
+
+	emit_sh(vm, &b);
+	name = xasprintf("%s.sh", vm->name);
+	rc = output_add(out, name, &b, 0755);
+	free(name);
+	if (rc == 0) {
+		b.len = 0;
+		emit_plist(vm, &b);
+		name = xasprintf("%s.plist", vm->label.s);
+		output_add(out, name, &b, 0644);
+		free(name);
+	}
+	buf_free(&b);
+}
+
+/*
+ * One VM at a time: once it is valid, and every one before it, its
+ * files go to temporary files and only what the checks across profiles
+ * need is kept, so memory does not grow with the outputs.
+ */
+static void
+compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
+    uint64_t key)
+{
+	struct member	*members;
+	struct output	*out = NULL;
+	struct vm	*vm;
+	size_t		 i, n = 0;
+	int		 warnings = ctx->warnings;
+
+	members = xcalloc(f->n, sizeof(*members));
+	for (i = 0; i < f->n; i++) {
+		vm = vm_load(ctx, f->path[i], run->rundir);
+		diag_flush(ctx);
+		if (ctx->errors == 0) {
+			member_init(&members[n++], vm);
+			if (run->each != NULL)
+				run->each(vm, run->arg);
+			if (run->cmd == CMD_SHOW)
+				show(vm);
+			else if (run->cmd == CMD_BUILD && out == NULL)
+				out = output_open(ctx, run->outdir, key,
+				    run->start);
+			/* A failure is counted in ctx by output.c. */
+			if (out != NULL && ctx->errors == 0)
+				emit(out, vm);
+		}
+		vm_free(vm);
+	}
+	if (ctx->errors == 0)
+		fleet_validate(ctx, members, n);
+	diag_flush(ctx);
+	if (out != NULL && ctx->errors > 0)
+		output_abort(out);
+	else if (out != NULL)
+		output_commit(out, ctx->warnings == warnings);
+	for (i = 0; i < n; i++)
+		member_free(&members[i]);
+	free(members);
+}
+
+int
+compile(struct ctx *ctx, const struct run *run)
+{
+	struct host	 host;
+	struct fleet	 fleet = { NULL, 0, 0 };
+	uint64_t	 key = 0;
+	size_t		 i;
+	int		 rc;
+
+	if (run->hostfile != NULL)
+		rc = host_read(ctx, &host, run->hostfile);
+	else
+		rc = host_probe(ctx, &host);
+	if (rc == 0) {
+		ctx->host = &host;
+		collect(ctx, &fleet, run);
+		diag_flush(ctx);
+		/* Nothing changed since the last clean build: nothing to do. */
+		if (run->cmd == CMD_BUILD && ctx->errors == 0)
+			key = state_key(&host, run->rundir, fleet.path,
+			    fleet.n);
+		if (key == 0 || !state_fresh(run->outdir, key))
+			compile_fleet(ctx, run, &fleet, key);
+		ctx->host = NULL;
+	}
+	for (i = 0; i < fleet.n; i++)
+		free(fleet.path[i]);
+	free(fleet.path);
+	host_free(&host);
+	diag_flush(ctx);
+	return ctx_status(ctx);
+}

@@ -1,0 +1,731 @@
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * The schema: every section and key of profiles and host files, with
+ * its type, default and bounds, and the model built from a document
+ * by it.  Adding a key is one row in keys[], one entry in vmc.5 and its
+ * tests; adding a section, one row in sections[].
+ */
+
+const char *const arch_names[] = { [ARCH_X86_64] = "x86_64",
+    [ARCH_AARCH64] = "aarch64", NULL };
+const char *const accel_names[] = { [ACCEL_AUTO] = "auto",
+    [ACCEL_HVF] = "hvf", [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg", NULL };
+const char *const format_names[] = { [FMT_QCOW2] = "qcow2",
+    [FMT_RAW] = "raw", NULL };
+const char *const netmode_names[] = { [NET_USER] = "user",
+    [NET_SHARED] = "vmnet-shared", [NET_HOST] = "vmnet-host",
+    [NET_BRIDGED] = "vmnet-bridged", NULL };
+const char *const restart_names[] = { [RESTART_ON_FAILURE] = "on-failure",
+    [RESTART_ALWAYS] = "always", [RESTART_NEVER] = "never", NULL };
+const char *const os_names[] = { [OS_MACOS] = "macos", [OS_LINUX] = "linux",
+    NULL };
+
+enum type {
+	T_STR,		/* any printable UTF-8 */
+	T_WORD,		/* letters, digits, '.', '_', '-' */
+	T_PATH,
+	T_ABSPATH,
+	T_ENUM,
+	T_NUM,
+	T_SIZE,
+	T_BOOL,
+	T_MAC,		/* "auto" or a MAC */
+	T_IPV4,
+	T_UUID,
+	T_URL,
+	T_FWD,		/* repeatable, into nic->fwd */
+	T_CIDR		/* repeatable, into iface->addr */
+};
+
+/* The objects sections fill. */
+enum obj { O_VM, O_NIC, O_HOST, O_IFACE };
+
+enum doctype { D_PROFILE, D_HOST };
+
+enum label {
+	L_NONE,		/* [service] */
+	L_OPTIONAL,	/* [network] or [network.LABEL]: one object each */
+	L_REQUIRED	/* [interface.NAME] */
+};
+
+enum sect { S_VM, S_NETWORK, S_SERVICE, S_HOST, S_INTERFACE, S_QEMU };
+
+struct section {
+	const char	*name;
+	enum doctype	 doc;
+	enum obj	 obj;
+	enum label	 label;
+	size_t		 max;	/* objects of this kind; 0: no limit */
+	int		 main;	/* the section every such file has */
+};
+
+/* In the order diagnostics list them. */
+static const struct section sections[] = {
+	[S_VM] = { "vm", D_PROFILE, O_VM, L_NONE, 1, 1 },
+	[S_NETWORK] = { "network", D_PROFILE, O_NIC, L_OPTIONAL, MAX_NICS, 0 },
+	[S_SERVICE] = { "service", D_PROFILE, O_VM, L_NONE, 1, 0 },
+	[S_HOST] = { "host", D_HOST, O_HOST, L_NONE, 1, 1 },
+	[S_INTERFACE] = { "interface", D_HOST, O_IFACE, L_REQUIRED, 0, 0 },
+	[S_QEMU] = { "qemu", D_HOST, O_HOST, L_NONE, 1, 0 },
+};
+#define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
+
+#define REQUIRED	0x1
+
+struct key {
+	enum sect		 sect;
+	const char		*key;
+	enum type		 type;
+	int			 flags;
+	const char		*def;
+	size_t			 off;	/* of the struct val in the object */
+	const char *const	*words;	/* T_ENUM */
+	uint64_t		 min, max; /* T_NUM */
+};
+
+#define VM(f)	offsetof(struct vm, f)
+#define NIC(f)	offsetof(struct nic, f)
+#define HOST(f)	offsetof(struct host, f)
+#define IF(f)	offsetof(struct iface, f)
+#define NONE	0, 0
+
+static const struct key keys[] = {
+	{ S_VM, "arch", T_ENUM, 0, NULL, VM(arch), arch_names, NONE },
+	{ S_VM, "machine", T_WORD, 0, NULL, VM(machine), NULL, NONE },
+	{ S_VM, "accel", T_ENUM, 0, "auto", VM(accel), accel_names, NONE },
+	{ S_VM, "cpus", T_NUM, 0, "1", VM(cpus), NULL, 1, 255 },
+	{ S_VM, "memory", T_SIZE, REQUIRED, NULL, VM(memory), NULL, NONE },
+	{ S_VM, "image", T_PATH, REQUIRED, NULL, VM(image), NULL, NONE },
+	{ S_VM, "format", T_ENUM, 0, NULL, VM(format), format_names, NONE },
+	{ S_VM, "seed", T_URL, 0, NULL, VM(seed), NULL, NONE },
+	{ S_VM, "qemu", T_ABSPATH, 0, NULL, VM(qemu), NULL, NONE },
+	{ S_VM, "firmware", T_PATH, 0, NULL, VM(firmware), NULL, NONE },
+	{ S_NETWORK, "mode", T_ENUM, REQUIRED, NULL, NIC(mode), netmode_names,
+	    NONE },
+	{ S_NETWORK, "interface", T_WORD, 0, NULL, NIC(interface), NULL, NONE },
+	{ S_NETWORK, "model", T_WORD, 0, "virtio-net-pci", NIC(model), NULL,
+	    NONE },
+	{ S_NETWORK, "mac", T_MAC, 0, "auto", NIC(mac), NULL, NONE },
+	{ S_NETWORK, "forward", T_FWD, 0, NULL, 0, NULL, NONE },
+	{ S_NETWORK, "start-address", T_IPV4, 0, NULL, NIC(start), NULL, NONE },
+	{ S_NETWORK, "end-address", T_IPV4, 0, NULL, NIC(end), NULL, NONE },
+	{ S_NETWORK, "subnet-mask", T_IPV4, 0, NULL, NIC(mask), NULL, NONE },
+	{ S_NETWORK, "isolated", T_BOOL, 0, NULL, NIC(isolated), NULL, NONE },
+	{ S_NETWORK, "net-uuid", T_UUID, 0, NULL, NIC(uuid), NULL, NONE },
+	{ S_SERVICE, "label", T_WORD, 0, NULL, VM(label), NULL, NONE },
+	{ S_SERVICE, "autostart", T_BOOL, 0, "yes", VM(autostart), NULL, NONE },
+	{ S_SERVICE, "restart", T_ENUM, 0, "on-failure", VM(restart),
+	    restart_names, NONE },
+	{ S_SERVICE, "user", T_WORD, 0, "root", VM(user), NULL, NONE },
+	{ S_SERVICE, "log", T_ABSPATH, 0, NULL, VM(log), NULL, NONE },
+	{ S_SERVICE, "stop-timeout", T_NUM, 0, "30", VM(stoptimeout), NULL,
+	    0, 3600 },
+	{ S_HOST, "os", T_ENUM, REQUIRED, NULL, HOST(os), os_names, NONE },
+	{ S_HOST, "arch", T_ENUM, REQUIRED, NULL, HOST(arch), arch_names, NONE },
+	{ S_HOST, "cpus", T_NUM, REQUIRED, NULL, HOST(cpus), NULL, 1, 65535 },
+	{ S_HOST, "memory", T_SIZE, REQUIRED, NULL, HOST(memory), NULL, NONE },
+	{ S_INTERFACE, "address", T_CIDR, 0, NULL, 0, NULL, NONE },
+	{ S_INTERFACE, "up", T_BOOL, 0, "yes", IF(up), NULL, NONE },
+	{ S_INTERFACE, "loopback", T_BOOL, 0, "no", IF(loopback), NULL, NONE },
+	{ S_QEMU, "x86_64", T_ABSPATH, 0, NULL, HOST(qemu_x86_64), NULL, NONE },
+	{ S_QEMU, "aarch64", T_ABSPATH, 0, NULL, HOST(qemu_aarch64), NULL,
+	    NONE },
+	{ S_QEMU, "firmware-aarch64", T_ABSPATH, 0, NULL,
+	    HOST(firmware_aarch64), NULL, NONE },
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+/* One document being modelled: a profile into vm, or a host file. */
+struct model {
+	struct ctx	*ctx;
+	enum doctype	 doc;
+	struct vm	*vm;
+	struct host	*host;
+	struct pool	*pool;
+};
+
+static int
+repeated(const struct key *k)
+{
+	return k->type == T_FWD || k->type == T_CIDR;
+}
+
+static struct val *
+val_of(const struct key *k, void *obj)
+{
+	return (struct val *)(void *)((char *)obj + k->off);
+}
+
+/* Names every setting of a new object of that kind after its key. */
+static void
+name_vals(enum obj kind, void *obj)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (sections[keys[i].sect].obj == kind && !repeated(&keys[i]))
+			val_of(&keys[i], obj)->key = keys[i].key;
+}
+
+static const struct key *
+find_key(enum sect sect, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].sect == sect && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static void
+unknown_key(struct ctx *ctx, enum sect sect, const struct setting *s)
+{
+	const char	*cand[NKEYS], *hint;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].sect == sect)
+			cand[n++] = keys[i].key;
+	if ((hint = closest(s->key, cand, n)) != NULL)
+		diag_error(ctx, s->at, s->key, "unknown key in [%s]; did you "
+		    "mean '%s'?", s->section, hint);
+	else
+		diag_error(ctx, s->at, s->key, "unknown key in [%s]",
+		    s->section);
+}
+
+/*
+ * Finds the section of a header such as "network.lan" and its label,
+ * or -1 when the document has no such section.
+ */
+static int
+find_section(enum doctype doc, const char *name, const char **label)
+{
+	const char	*dot;
+	size_t		 i, n;
+
+	if ((dot = strchr(name, '.')) == NULL) {
+		*label = NULL;
+		n = strlen(name);
+	} else {
+		*label = dot + 1;
+		n = dot - name;
+	}
+	for (i = 0; i < NSECTIONS; i++)
+		if (sections[i].doc == doc &&
+		    strncmp(sections[i].name, name, n) == 0 &&
+		    sections[i].name[n] == '\0')
+			return (int)i;
+	return -1;
+}
+
+static void
+unknown_section(struct ctx *ctx, enum doctype doc, const char *name,
+    struct loc at)
+{
+	const char	*cand[NSECTIONS], *hint;
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i, n = 0;
+	char		*vis;
+
+	for (i = 0; i < NSECTIONS; i++)
+		if (sections[i].doc == doc)
+			cand[n++] = sections[i].name;
+	vis = diag_vis(name);
+	if ((hint = closest(name, cand, n)) != NULL)
+		diag_error(ctx, at, NULL, "unknown section %s; did you mean "
+		    "[%s]?", vis, hint);
+	else {
+		for (i = 0; i < n; i++)
+			buf_printf(&b, "%s[%s]", i == 0 ? "" : i == n - 1 ?
+			    " or " : ", ", cand[i]);
+		diag_error(ctx, at, NULL, "unknown section %s; expected %s",
+		    vis, b.p);
+		buf_free(&b);
+	}
+	free(vis);
+}
+
+/*
+ * Checks a section header.  Returns its section, or -1 after a
+ * diagnostic; its keys then go nowhere.
+ */
+static int
+check_section(struct ctx *ctx, enum doctype doc, const char *name,
+    struct loc at, const char **label)
+{
+	const struct section	*sec;
+	int			 i;
+	char			*vis;
+
+	if ((i = find_section(doc, name, label)) == -1) {
+		unknown_section(ctx, doc, name, at);
+		return -1;
+	}
+	sec = &sections[i];
+	if (*label != NULL && sec->label == L_NONE) {
+		diag_error(ctx, at, NULL, "section [%s] takes no label",
+		    sec->name);
+		return -1;
+	}
+	if (*label != NULL && sec->label == L_OPTIONAL &&
+	    check_word(*label, "._-") == -1) {
+		vis = diag_vis(*label);
+		diag_error(ctx, at, NULL, "section label %s: use letters, "
+		    "digits, '.', '_' and '-'", vis);
+		free(vis);
+		return -1;
+	}
+	if (*label == NULL && sec->label == L_REQUIRED) {
+		diag_error(ctx, at, NULL, "[%s] needs a name: [%s.NAME]",
+		    sec->name, sec->name);
+		return -1;
+	}
+	return i;
+}
+
+static struct nic *
+vm_nic(struct vm *vm, const char *label)
+{
+	size_t	 i;
+
+	for (i = 0; i < vm->nnic; i++)
+		if (label == NULL ? vm->nic[i].label == NULL :
+		    vm->nic[i].label != NULL &&
+		    strcmp(vm->nic[i].label, label) == 0)
+			return &vm->nic[i];
+	return NULL;
+}
+
+const struct iface *
+host_iface(const struct host *h, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->nifs; i++)
+		if (strcmp(h->ifs[i].name, name) == 0)
+			return &h->ifs[i];
+	return NULL;
+}
+
+static struct nic *
+add_nic(struct model *m, const struct section *sec, const char *label,
+    struct loc at)
+{
+	struct vm	*vm = m->vm;
+	struct nic	*nic;
+
+	if (vm->nnic == sec->max) {
+		diag_error(m->ctx, at, NULL, "more than %zu %s sections",
+		    sec->max, sec->name);
+		return NULL;
+	}
+	vm->nic = xreallocarray(vm->nic, vm->nnic + 1, sizeof(*vm->nic));
+	nic = memset(&vm->nic[vm->nnic++], 0, sizeof(*nic));
+	nic->label = label == NULL ? NULL : pool_strdup(m->pool, label);
+	nic->at = at;
+	name_vals(O_NIC, nic);
+	return nic;
+}
+
+static struct iface *
+add_iface(struct model *m, const char *name, struct loc at)
+{
+	struct host	*h = m->host;
+	struct iface	*ifp;
+
+	h->ifs = xreallocarray(h->ifs, h->nifs + 1, sizeof(*h->ifs));
+	ifp = memset(&h->ifs[h->nifs++], 0, sizeof(*ifp));
+	ifp->name = pool_strdup(m->pool, name);
+	ifp->at = at;
+	name_vals(O_IFACE, ifp);
+	return ifp;
+}
+
+/*
+ * The object the keys of a section fill, created when asked.  A label
+ * where none belongs, or none where one must be, was reported with the
+ * header: such a section fills nothing.
+ */
+static void *
+object(struct model *m, const struct section *sec, const char *label,
+    struct loc at, int create)
+{
+	void	*obj;
+
+	if ((label != NULL && sec->label == L_NONE) ||
+	    (label == NULL && sec->label == L_REQUIRED))
+		return NULL;
+	switch (sec->obj) {
+	case O_VM:
+		return m->vm;
+	case O_HOST:
+		return m->host;
+	case O_NIC:
+		if ((obj = vm_nic(m->vm, label)) == NULL && create)
+			obj = add_nic(m, sec, label, at);
+		return obj;
+	case O_IFACE:
+		if ((obj = (void *)host_iface(m->host, label)) == NULL &&
+		    create)
+			obj = add_iface(m, label, at);
+		return obj;
+	}
+	return NULL;
+}
+
+static void
+bad_value(struct ctx *ctx, const struct setting *s, const char *why)
+{
+	char	*vis;
+
+	vis = diag_vis(s->value);
+	diag_error(ctx, s->at, s->key, "%s %s", vis, why);
+	free(vis);
+}
+
+static void
+bad_enum(struct ctx *ctx, const struct key *k, const struct setting *s)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*hint;
+	size_t		 i, n;
+
+	for (n = 0; k->words[n] != NULL; n++)
+		continue;
+	buf_puts(&b, "is not ");
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+		    k->words[i]);
+	if ((hint = closest(s->value, k->words, n)) != NULL)
+		buf_printf(&b, "; did you mean '%s'?", hint);
+	bad_value(ctx, s, b.p);
+	buf_free(&b);
+}
+
+/* Parses one value into v: V_SET, or V_BAD after a diagnostic. */
+static void
+parse_val(struct model *m, const struct key *k, const struct setting *s,
+    struct val *v)
+{
+	struct ctx	*ctx = m->ctx;
+	const char	*errstr;
+	uint32_t	 a;
+	size_t		 i;
+
+	v->at = s->at;
+	v->s = NULL;
+	v->state = V_BAD;
+	switch (k->type) {
+	case T_STR:
+		break;
+	case T_WORD:
+		/* A leading '.' would hide a plist, or name it like
+		 * output.c's temporary files. */
+		if (check_word(s->value, "._-") == -1 || s->value[0] == '-' ||
+		    s->value[0] == '.') {
+			bad_value(ctx, s, "is not a name (letters, digits, "
+			    "'.', '_' and '-')");
+			return;
+		}
+		break;
+	case T_PATH:
+		if (s->value[0] == '\0') {
+			diag_error(ctx, s->at, s->key, "empty path");
+			return;
+		}
+		break;
+	case T_ABSPATH:
+		if (s->value[0] != '/') {
+			bad_value(ctx, s, "is not an absolute path");
+			return;
+		}
+		break;
+	case T_ENUM:
+		for (i = 0; k->words[i] != NULL; i++)
+			if (strcmp(s->value, k->words[i]) == 0)
+				break;
+		if (k->words[i] == NULL) {
+			bad_enum(ctx, k, s);
+			return;
+		}
+		v->n = i;
+		v->s = k->words[i];
+		v->state = V_SET;
+		return;
+	case T_NUM:
+		if (parse_num(s->value, k->min, k->max, &v->n, &errstr) == -1) {
+			char	 why[96];
+
+			snprintf(why, sizeof(why), "%s (from %llu to %llu)",
+			    errstr, (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			bad_value(ctx, s, why);
+			return;
+		}
+		break;
+	case T_SIZE:
+		if (parse_size(s->value, &v->n, &errstr) == -1) {
+			bad_value(ctx, s, errstr);
+			return;
+		}
+		break;
+	case T_BOOL:
+		if (parse_bool(s->value, &v->n) == -1) {
+			bad_value(ctx, s, "is not yes or no");
+			return;
+		}
+		break;
+	case T_MAC:
+		if (strcmp(s->value, "auto") != 0 &&
+		    parse_mac(s->value, &v->n) == -1) {
+			bad_value(ctx, s, "is not 'auto' or a MAC address "
+			    "like 52:54:00:ab:cd:ef");
+			return;
+		}
+		break;
+	case T_IPV4:
+		if (parse_ipv4(s->value, &a) == -1) {
+			bad_value(ctx, s, "is not an IPv4 address");
+			return;
+		}
+		v->n = a;
+		break;
+	case T_UUID:
+		if (parse_uuid(s->value) == -1) {
+			bad_value(ctx, s, "is not a UUID");
+			return;
+		}
+		break;
+	case T_URL:
+		if (check_url(s->value, &errstr) == -1) {
+			bad_value(ctx, s, errstr);
+			return;
+		}
+		break;
+	case T_FWD:
+	case T_CIDR:
+		abort();
+	}
+	v->s = pool_strdup(m->pool, s->value);
+	v->state = V_SET;
+}
+
+static void
+add_forward(struct model *m, const struct key *k, struct nic *nic,
+    const struct setting *s)
+{
+	struct fwd	 f;
+	const char	*errstr;
+
+	if (parse_forward(s->value, &f, &errstr) == -1) {
+		bad_value(m->ctx, s, errstr);
+		return;
+	}
+	f.at = s->at;
+	f.key = k->key;
+	nic->fwd = xreallocarray(nic->fwd, nic->nfwd + 1, sizeof(*nic->fwd));
+	nic->fwd[nic->nfwd++] = f;
+}
+
+static void
+add_cidr(struct model *m, struct iface *ifp, const struct setting *s)
+{
+	struct cidr	 c;
+
+	if (parse_cidr(s->value, &c) == -1) {
+		bad_value(m->ctx, s, "is not an address with a prefix length, "
+		    "like 192.168.1.10/24");
+		return;
+	}
+	c.at = s->at;
+	c.s = pool_strdup(m->pool, s->value);
+	ifp->addr = xreallocarray(ifp->addr, ifp->naddr + 1,
+	    sizeof(*ifp->addr));
+	ifp->addr[ifp->naddr++] = c;
+}
+
+static void
+apply(struct model *m, const struct setting *s)
+{
+	const char	*label;
+	const struct key *k;
+	struct val	*v;
+	void		*obj;
+	int		 sect;
+
+	if (*s->section == '\0') {
+		diag_error(m->ctx, s->at, s->key, "only include may come "
+		    "before the first section");
+		return;
+	}
+	/* Keys of a section found wrong were reported with its header. */
+	if ((sect = find_section(m->doc, s->section, &label)) == -1 ||
+	    (obj = object(m, &sections[sect], label, s->at, 0)) == NULL)
+		return;
+	if ((k = find_key(sect, s->key)) == NULL) {
+		unknown_key(m->ctx, sect, s);
+		return;
+	}
+	if (repeated(k)) {
+		if (s->value != NULL && k->type == T_FWD)
+			add_forward(m, k, obj, s);
+		else if (s->value != NULL)
+			add_cidr(m, obj, s);
+		return;
+	}
+	v = val_of(k, obj);
+	if (v->at.line > 0 && v->at.file == s->at.file) {
+		diag_error(m->ctx, s->at, s->key, "set more than once; "
+		    "first at line %d", v->at.line);
+		return;
+	}
+	/* A later file wins: the including file over what it includes. */
+	if (s->value != NULL)
+		parse_val(m, k, s, v);
+	else {
+		/* Reported when read: it did not expand, or is not text. */
+		v->state = V_BAD;
+		v->s = NULL;
+		v->at = s->at;
+	}
+}
+
+/* Fills in the defaults of a section's keys; reports missing ones. */
+static void
+defaults(struct model *m, enum sect sect, void *obj, struct loc at)
+{
+	struct setting	 s;
+	struct val	*v;
+	size_t		 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].sect != sect || repeated(&keys[i]))
+			continue;
+		v = val_of(&keys[i], obj);
+		if (v->state != V_UNSET)
+			continue;
+		if (keys[i].flags & REQUIRED) {
+			diag_error(m->ctx, at, keys[i].key, "required in [%s] "
+			    "but not set", sections[sect].name);
+			continue;
+		}
+		if (keys[i].def == NULL)
+			continue;
+		s.section = (char *)sections[sect].name;
+		s.key = (char *)keys[i].key;
+		s.value = (char *)keys[i].def;
+		s.at.file = at.file;
+		s.at.line = 0;
+		parse_val(m, &keys[i], &s, v);
+		v->state = V_DEFAULT;
+	}
+}
+
+static int
+build(struct model *m, struct doc *doc, struct loc fileat)
+{
+	const struct section *sec;
+	const char	*label;
+	int		 errors = m->ctx->errors, seen = 0, sect;
+	size_t		 i, j;
+
+	for (i = 0; i < doc->nsect; i++) {
+		if ((sect = check_section(m->ctx, m->doc, doc->names[i],
+		    doc->sections[i], &label)) == -1)
+			continue;
+		/* Missing keys of the main section are reported at its header. */
+		if (sections[sect].main && seen++ == 0)
+			fileat = doc->sections[i];
+		object(m, &sections[sect], label, doc->sections[i], 1);
+	}
+	for (i = 0; i < doc->n; i++)
+		apply(m, &doc->v[i]);
+	for (i = 0; !seen && i < NSECTIONS; i++)
+		if (sections[i].doc == m->doc && sections[i].main) {
+			diag_error(m->ctx, fileat, NULL, "no [%s] section",
+			    sections[i].name);
+			return -1;
+		}
+	for (i = 0; i < NSECTIONS; i++) {
+		sec = &sections[i];
+		if (sec->doc != m->doc)
+			continue;
+		switch (sec->obj) {
+		case O_VM:
+			defaults(m, i, m->vm, fileat);
+			break;
+		case O_HOST:
+			defaults(m, i, m->host, fileat);
+			break;
+		case O_NIC:
+			for (j = 0; j < m->vm->nnic; j++)
+				defaults(m, i, &m->vm->nic[j],
+				    m->vm->nic[j].at);
+			break;
+		case O_IFACE:
+			for (j = 0; j < m->host->nifs; j++)
+				defaults(m, i, &m->host->ifs[j],
+				    m->host->ifs[j].at);
+			break;
+		}
+	}
+	return m->ctx->errors > errors ? -1 : 0;
+}
+
+int
+vm_model(struct ctx *ctx, struct vm *vm)
+{
+	struct model	 m = { ctx, D_PROFILE, vm, NULL, &vm->pool };
+
+	name_vals(O_VM, vm);
+	return build(&m, &vm->doc, vm->at);
+}
+
+int
+host_model(struct ctx *ctx, struct host *h)
+{
+	struct model	 m = { ctx, D_HOST, NULL, h, &h->pool };
+	struct loc	 at = { NULL, 0 };
+
+	name_vals(O_HOST, h);
+	if (h->doc.nsect > 0)
+		at.file = h->doc.sections[0].file;
+	return build(&m, &h->doc, at);
+}
+
+void
+vm_free(struct vm *vm)
+{
+	size_t	 i;
+
+	if (vm == NULL)
+		return;
+	for (i = 0; i < vm->nnic; i++)
+		free(vm->nic[i].fwd);
+	free(vm->nic);
+	doc_free(&vm->doc);
+	pool_free(&vm->pool);
+	free(vm->name);
+	free(vm->path);
+	free(vm->dir);
+	free(vm);
+}
+
+void
+host_free(struct host *h)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->nifs; i++)
+		free(h->ifs[i].addr);
+	free(h->ifs);
+	doc_free(&h->doc);
+	pool_free(&h->pool);
+}
