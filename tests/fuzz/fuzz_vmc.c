@@ -8,7 +8,8 @@
  *
  * The files are written to a directory of this process (the reader
  * reads files) that also holds disk.qcow2 and disk.img, then go
- * through read, model, validate and both emitters as in "vmc build".
+ * through the pipeline of "vmc check" (compile.c), and each valid VM
+ * through both emitters.
  * The host description is also printed as "vmc host" would.
  * Besides the sanitizers, the harness checks that every argument
  * survives shell quoting, every option value QEMU quoting and every
@@ -218,7 +219,7 @@ check_outputs(const struct vm *vm)
 	check_qemu(vm->name);
 	check_qemu(vm->imagepath);
 	check_qemu(vm->qmp);
-	if (vm->seed.s != NULL)
+	if (val_ok(&vm->seed))
 		check_qemu(vm->seed.s);
 	if (vm->fwpath != NULL)
 		check_qemu(vm->fwpath);
@@ -239,24 +240,11 @@ check_outputs(const struct vm *vm)
 	buf_free(&pl);
 }
 
-static struct vm *
-load(struct ctx *ctx, const char *name)
+static void
+each(const struct vm *vm, void *arg)
 {
-	struct vm	*vm;
-	char		*path;
-
-	vm = xcalloc(1, sizeof(*vm));
-	path = xasprintf("%s/%s.ini", dir, name);
-	vm->path = path;
-	vm->at.file = intern(ctx, path);
-	vm->name = xstrdup(name);
-	vm->dir = xstrdup(dir);
-	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
-	    vm->doc.n == 0 && vm->doc.nsect == 0)
-		return vm;
-	vm_model(ctx, vm);
-	vm_validate(ctx, vm, RUNDIR);
-	return vm;
+	(void)arg;
+	check_outputs(vm);
 }
 
 int
@@ -264,10 +252,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctx	 ctx;
 	struct host	 host;
-	struct vm	*vms[2];
-	struct member	 members[2];
+	struct run	 run;
 	const char	*word, *file;
-	char		 path[4200];
+	char		*args[2];
+	char		 path[4200], hostpath[4200];
 	size_t		 n, skip, i, nvm = 1;
 	int		 havehost = 0;
 
@@ -288,33 +276,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!havehost)
 		put("host", default_host, sizeof(default_host) - 1);
 
+	/* As "vmc host" prints it. */
 	memset(&ctx, 0, sizeof(ctx));
-	snprintf(path, sizeof(path), "%s/host", dir);
-	if (host_read(&ctx, &host, path) == 0) {
-		ctx.host = &host;
+	snprintf(hostpath, sizeof(hostpath), "%s/host", dir);
+	if (host_read(&ctx, &host, hostpath) == 0)
 		host_print(&host, devnull);
-		vms[0] = load(&ctx, "vm");
-		if (nvm == 2)
-			vms[1] = load(&ctx, "vm2");
-		if (ctx.errors == 0) {
-			for (i = 0; i < nvm; i++)
-				member_init(&members[i], vms[i]);
-			fleet_validate(&ctx, members, nvm);
-			for (i = 0; i < nvm; i++)
-				member_free(&members[i]);
-		}
-		if (ctx.errors == 0)
-			for (i = 0; i < nvm; i++)
-				check_outputs(vms[i]);
-		for (i = 0; i < nvm; i++)
-			vm_free(vms[i]);
-	}
 	host_free(&host);
-	diag_flush(&ctx);
-	free(ctx.msgs);
-	for (i = 0; i < ctx.nfiles; i++)
-		free(ctx.files[i]);
-	free(ctx.files);
+	ctx_free(&ctx);
+
+	/* As "vmc check" runs it, with every valid VM's outputs checked. */
+	for (i = 0; i < nvm; i++)
+		args[i] = xasprintf("%s/%s.ini", dir, i == 0 ? "vm" : "vm2");
+	memset(&run, 0, sizeof(run));
+	run.cmd = CMD_CHECK;
+	run.hostfile = hostpath;
+	run.rundir = RUNDIR;
+	run.args = args;
+	run.nargs = nvm;
+	run.each = each;
+	compile(&ctx, &run);
+	ctx_free(&ctx);
+	for (i = 0; i < nvm; i++)
+		free(args[i]);
 	if (nvm == 2) {
 		snprintf(path, sizeof(path), "%s/vm2.ini", dir);
 		unlink(path);
