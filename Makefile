@@ -18,7 +18,8 @@ CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra $(VIS_$(UNAME)) \
 LDLIBS +=	$(shell $(PKG_CONFIG) --libs $(PKGS))
 
 SRCS =		compiler/buf.c compiler/diag.c compiler/emit_plist.c \
-		compiler/emit_sh.c compiler/host.c compiler/main.c \
+		compiler/emit_sh.c compiler/host.c compiler/index.c \
+		compiler/install.c compiler/main.c compiler/status.c \
 		compiler/output.c compiler/qemu.c compiler/quote.c \
 		compiler/read.c compiler/schema.c compiler/state.c \
 		compiler/validate.c compiler/value.c

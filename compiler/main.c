@@ -19,6 +19,9 @@ usage(FILE *fp)
 	    "       vmc check [-H hostfile] profile ...\n"
 	    "       vmc show [-H hostfile] file.ini\n"
 	    "       vmc host\n"
+	    "       vmc install [-n] [-r] [-R root] outdir\n"
+	    "       vmc uninstall [-n] [-R root] [name ...]\n"
+	    "       vmc status [-R root] [name ...]\n"
 	    "       vmc -h | -V\n");
 }
 
@@ -209,6 +212,7 @@ emit(struct output *out, const struct vm *vm)
 	size_t		 i;
 	int		 rc;
 
+	output_vm(out, vm);
 	for (i = 0; i < vm->doc.nin; i++)
 		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
 	if (vm->imageok)
@@ -246,6 +250,90 @@ show(const struct vm *vm)
 	argv_free(&a);
 }
 
+/* The options install, uninstall and status share; -1 on a bad one. */
+static int
+install_opts(int argc, char *argv[], const char *opts, struct install *o,
+    char **rootbuf)
+{
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->root = "";
+	o->launchctl = getenv("VMC_LAUNCHCTL") != NULL &&
+	    *getenv("VMC_LAUNCHCTL") != '\0' ? getenv("VMC_LAUNCHCTL") :
+	    LAUNCHCTL;
+	o->arp = getenv("VMC_ARP") != NULL && *getenv("VMC_ARP") != '\0' ?
+	    getenv("VMC_ARP") : ARP;
+	while ((ch = getopt(argc, argv, opts)) != -1) {
+		switch (ch) {
+		case 'n':
+			o->dryrun = 1;
+			break;
+		case 'r':
+			o->restart = 1;
+			break;
+		case 'R':
+			free(*rootbuf);
+			*rootbuf = abs_dir(optarg);
+			/* Paths are ROOT followed by an absolute path. */
+			o->root = strcmp(*rootbuf, "/") == 0 ? "" : *rootbuf;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* vmc install [-n] [-r] [-R root] outdir */
+static int
+cmd_install(struct ctx *ctx, int argc, char *argv[])
+{
+	struct install	 o;
+	char		*root = NULL;
+	int		 rc = EXIT_USAGE;
+
+	if (install_opts(argc, argv, "nrR:", &o, &root) == 0 &&
+	    argc - optind == 1)
+		rc = install_run(ctx, &o, argv[optind]);
+	else
+		usage(stderr);
+	free(root);
+	return rc;
+}
+
+/* vmc uninstall [-n] [-R root] [name ...] */
+static int
+cmd_uninstall(struct ctx *ctx, int argc, char *argv[])
+{
+	struct install	 o;
+	char		*root = NULL;
+	int		 rc = EXIT_USAGE;
+
+	if (install_opts(argc, argv, "nR:", &o, &root) == 0)
+		rc = uninstall_run(ctx, &o, argv + optind, argc - optind);
+	else
+		usage(stderr);
+	free(root);
+	return rc;
+}
+
+/* vmc status [-R root] [name ...] */
+static int
+cmd_status(struct ctx *ctx, int argc, char *argv[])
+{
+	struct install	 o;
+	char		*root = NULL;
+	int		 rc = EXIT_USAGE;
+
+	if (install_opts(argc, argv, "R:", &o, &root) == 0)
+		rc = status_run(ctx, &o, argv + optind, argc - optind);
+	else
+		usage(stderr);
+	free(root);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -277,6 +365,15 @@ main(int argc, char *argv[])
 		printf("vmc %s\n", VMC_VERSION);
 		return 0;
 	}
+	rc = -1;
+	if (strcmp(cmd, "install") == 0)
+		rc = cmd_install(&ctx, argc - 1, argv + 1);
+	else if (strcmp(cmd, "uninstall") == 0)
+		rc = cmd_uninstall(&ctx, argc - 1, argv + 1);
+	else if (strcmp(cmd, "status") == 0)
+		rc = cmd_status(&ctx, argc - 1, argv + 1);
+	if (rc != -1)
+		goto done;
 	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0 &&
 	    strcmp(cmd, "show") != 0 && strcmp(cmd, "host") != 0) {
 		usage(stderr);
