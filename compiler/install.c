@@ -136,14 +136,30 @@ run(char *const argv[], struct buf *out)
 	return WEXITSTATUS(st);
 }
 
-/* launchctl VERB A [B]; an exit status other than 0, ok and ok2 is reported. */
+static void
+report(struct inst *in, const char *verb, const char *a, const char *b,
+    char *msg, int rc)
+{
+	size_t	 n;
+
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	diag_sys(in->ctx, at(in, in->opt->launchctl), "%s %s%s%s: %s%s(exit "
+	    "status %d)", verb, a, b != NULL ? " " : "", b != NULL ? b : "",
+	    msg, n > 0 ? " " : "", rc);
+}
+
+/*
+ * launchctl VERB A [B]; an exit status other than 0, ok and ok2 is
+ * reported.  What it printed is kept in out, when given.
+ */
 static int
 lctl(struct inst *in, int ok, int ok2, const char *verb, const char *a,
-    const char *b)
+    const char *b, char **out)
 {
-	struct buf	 out = { NULL, 0, 0 };
-	char		*argv[5], *msg;
-	size_t		 n;
+	struct buf	 buf = { NULL, 0, 0 };
+	char		*argv[5];
 	int		 rc;
 
 	argv[0] = (char *)in->opt->launchctl;
@@ -151,17 +167,14 @@ lctl(struct inst *in, int ok, int ok2, const char *verb, const char *a,
 	argv[2] = (char *)a;
 	argv[3] = (char *)b;
 	argv[4] = NULL;
-	rc = run(argv, &out);
-	if (rc != 0 && rc != ok && rc != ok2) {
-		msg = out.p != NULL ? out.p : "";
-		n = strlen(msg);
-		while (n > 0 && msg[n - 1] == '\n')
-			msg[--n] = '\0';
-		diag_sys(in->ctx, at(in, in->opt->launchctl), "%s %s%s%s: "
-		    "%s%s(exit status %d)", verb, a, b != NULL ? " " : "",
-		    b != NULL ? b : "", msg, n > 0 ? " " : "", rc);
-	}
-	buf_free(&out);
+	rc = run(argv, &buf);
+	if (buf.p == NULL)
+		buf_add(&buf, "", 1);
+	if (rc != 0 && rc != ok && rc != ok2)
+		report(in, verb, a, b, buf.p, rc);
+	if (out != NULL)
+		*out = xstrdup(buf.p);
+	buf_free(&buf);
 	return rc;
 }
 
@@ -174,7 +187,7 @@ bootout(struct inst *in, const char *label)
 
 	target = xasprintf("system/%s", label);
 	/* "3: No such process" or "113: Could not find service". */
-	rc = lctl(in, 3, 113, "bootout", target, NULL);
+	rc = lctl(in, 3, 113, "bootout", target, NULL, NULL);
 	free(target);
 	return rc == 3 || rc == 113 ? 0 : rc;
 }
@@ -672,7 +685,7 @@ do_vm(struct inst *in, struct plan *p)
 {
 	const struct recvm	*old = p->old;
 	struct dest		*plist = NULL;
-	char			*dirfull, *target;
+	char			*dirfull, *target, *msg = NULL;
 	size_t			 i, j;
 	int			 rc = 0;
 
@@ -730,25 +743,28 @@ do_vm(struct inst *in, struct plan *p)
 	    (p->dir == NULL || strcmp(old->dir, p->dir) != 0))
 		remove_dir(in, old->dir);
 	if (p->status == ST_ADDED || p->status == ST_CHANGED) {
-		rc = lctl(in, 5, 0, "bootstrap", "system", plist->full);
-		/* Loaded by hand or by a run that was stopped: reload. */
-		if (rc == 5) {
+		rc = lctl(in, p->status == ST_ADDED ? 5 : 0, 0, "bootstrap",
+		    "system", plist->full, &msg);
+		/*
+		 * "5: Input/output error": a new VM's job may have been
+		 * loaded by hand before vmc managed it; then reload it.
+		 */
+		if (rc == 5 && p->status == ST_ADDED) {
 			target = xasprintf("system/%s", p->new->label);
-			rc = lctl(in, 3, 113, "bootout", target, NULL);
+			rc = lctl(in, 3, 113, "bootout", target, NULL, NULL);
 			free(target);
 			if (rc == 3 || rc == 113) {
-				diag_sys(in->ctx, at(in, in->opt->launchctl),
-				    "bootstrap system %s: exit status 5",
-				    plist->full);
-				return -1;
-			}
-			if (rc == 0)
+				report(in, "bootstrap", "system", plist->full,
+				    msg, 5);
+				rc = 5;
+			} else if (rc == 0)
 				rc = lctl(in, 0, 0, "bootstrap", "system",
-				    plist->full);
+				    plist->full, NULL);
 		}
+		free(msg);
 	} else if (p->status == ST_RESTARTED) {
 		target = xasprintf("system/%s", p->new->label);
-		rc = lctl(in, 0, 0, "kickstart", "-k", target);
+		rc = lctl(in, 0, 0, "kickstart", "-k", target, NULL);
 		free(target);
 	}
 	if (rc != 0)
