@@ -58,7 +58,9 @@ check: compiler/vmc tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
 	sh tests/state.sh
+	sh tests/install.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
+	BENCH_INSTALL_N=200 sh tests/bench/install.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1
 	@[ "$(UNAME)" = Linux ] || echo "e2e: not run: it boots a Linux guest on a Linux host"
@@ -81,6 +83,7 @@ fuzz:
 # Fleet-scale timings against the I/O floor: see BENCHMARKS.md.
 bench: compiler/vmc
 	sh tests/bench/bench.sh
+	sh tests/bench/install.sh
 
 install: compiler/vmc
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
