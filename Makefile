@@ -21,7 +21,8 @@ SRCS =		compiler/buf.c compiler/path.c compiler/quote.c \
 		compiler/diag.c compiler/value.c compiler/parse.c \
 		compiler/model.c compiler/host.c compiler/validate.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
-		compiler/state.c compiler/output.c compiler/compile.c \
+		compiler/state.c compiler/index.c compiler/output.c \
+		compiler/compile.c compiler/install.c compiler/status.c \
 		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
 LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
@@ -58,7 +59,9 @@ check: compiler/vmc tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
 	sh tests/state.sh
+	sh tests/install.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
+	BENCH_INSTALL_N=200 sh tests/bench/install.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1
 	@[ "$(UNAME)" = Linux ] || echo "e2e: not run: it boots a Linux guest on a Linux host"
@@ -81,6 +84,7 @@ fuzz:
 # Fleet-scale timings against the I/O floor: see BENCHMARKS.md.
 bench: compiler/vmc
 	sh tests/bench/bench.sh
+	sh tests/bench/install.sh
 
 install: compiler/vmc
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

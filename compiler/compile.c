@@ -179,6 +179,7 @@ emit(struct output *out, const struct vm *vm)
 	size_t		 i;
 	int		 rc;
 
+	output_vm(out, vm);
 	for (i = 0; i < vm->doc.nin; i++)
 		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
 	if (vm->imageok)

@@ -133,6 +133,17 @@ diag_sys(struct ctx *ctx, struct loc at, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What was done that the user should know of: neither error nor warning. */
+void
+diag_note(struct ctx *ctx, struct loc at, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	diag(ctx, at, "note", NULL, fmt, ap);
+	va_end(ap);
+}
+
 /* A value made printable for a diagnostic, in single quotes. */
 char *
 diag_vis(const char *s)

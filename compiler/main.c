@@ -16,6 +16,9 @@ usage(FILE *fp)
 	    "       vmc check [-H hostfile] profile ...\n"
 	    "       vmc show [-H hostfile] file.ini\n"
 	    "       vmc host\n"
+	    "       vmc install [-n] [-r] [-R root] outdir\n"
+	    "       vmc uninstall [-n] [-R root] [name ...]\n"
+	    "       vmc status [-R root] [name ...]\n"
 	    "       vmc -h | -V\n");
 }
 
@@ -109,6 +112,70 @@ cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 	return rc;
 }
 
+/* A program named by the environment, else the system's. */
+static const char *
+program(const char *env, const char *path)
+{
+	const char	*p = getenv(env);
+
+	return p != NULL && *p != '\0' ? p : path;
+}
+
+/* The options install, uninstall and status share; -1 on a bad one. */
+static int
+install_opts(int argc, char *argv[], const char *opts, struct install *o,
+    char **rootbuf)
+{
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->root = "";
+	o->launchctl = program("VMC_LAUNCHCTL", LAUNCHCTL);
+	o->arp = program("VMC_ARP", ARP);
+	while ((ch = getopt(argc, argv, opts)) != -1) {
+		switch (ch) {
+		case 'n':
+			o->dryrun = 1;
+			break;
+		case 'r':
+			o->restart = 1;
+			break;
+		case 'R':
+			free(*rootbuf);
+			*rootbuf = path_absdir(optarg);
+			/* Paths are ROOT followed by an absolute path. */
+			o->root = strcmp(*rootbuf, "/") == 0 ? "" : *rootbuf;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* vmc install, uninstall and status. */
+static int
+cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
+{
+	struct install	 o;
+	char		*root = NULL;
+	int		 rc = EXIT_USAGE, inst = strcmp(cmd, "install") == 0;
+	const char	*opts = inst ? "nrR:" : strcmp(cmd, "uninstall") == 0 ?
+			    "nR:" : "R:";
+
+	if (install_opts(argc, argv, opts, &o, &root) == -1 ||
+	    (inst && argc - optind != 1))
+		usage(stderr);
+	else if (inst)
+		rc = install_run(ctx, &o, argv[optind]);
+	else if (strcmp(cmd, "uninstall") == 0)
+		rc = uninstall_run(ctx, &o, argv + optind, argc - optind);
+	else
+		rc = status_run(ctx, &o, argv + optind, argc - optind);
+	free(root);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -129,6 +196,10 @@ main(int argc, char *argv[])
 	}
 	if (argc >= 2 && strcmp(argv[1], "host") == 0)
 		rc = cmd_host(&ctx, argc - 2);
+	if (argc >= 2 && (strcmp(argv[1], "install") == 0 ||
+	    strcmp(argv[1], "uninstall") == 0 ||
+	    strcmp(argv[1], "status") == 0))
+		rc = cmd_install(&ctx, argv[1], argc - 1, argv + 1);
 	for (i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i]) == 0)
 			rc = cmd_compile(&ctx, i, argc - 1, argv + 1);

@@ -26,6 +26,11 @@
  *
  * The build's state (state.c) is one more file, written as the build
  * goes and renamed into place last.
+ *
+ * The build's index (index.c) names every VM and the files made for
+ * it.  The index of the last build tells which files belong to VMs
+ * that are gone: those are removed with the rest of the commit, unless
+ * someone changed them since.
  */
 
 #define TMP_PREFIX	".vmc-tmp-"
@@ -35,7 +40,8 @@ struct pending {
 	char	*name;		/* in the output directory */
 	char	*tmp;		/* new contents */
 	char	*old;		/* hard link to the replaced file, or NULL */
-	int	 done;		/* renamed into place */
+	int	 done;		/* renamed into place, or removed */
+	int	 remove;	/* a file of a VM that is gone */
 };
 
 struct output {
@@ -60,6 +66,12 @@ struct output {
 	char		*statetmp;	/* its name in wdir() */
 	int		 nostate;	/* it cannot be kept */
 	int		 oldstate;	/* the last one is kept as OLD_STATE */
+	/* The index (index.c): this build's, and the last one's. */
+	struct buf	 index;
+	size_t		 nvm;
+	char		**names;	/* every file of this build */
+	size_t		 nnames, capnames;
+	struct record	 old;
 };
 
 static void
@@ -108,6 +120,23 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 	}
 	close(fd);
 	return same;
+}
+
+/* Reads dir/name whole into b. */
+static int
+slurp(int dfd, const char *name, struct buf *b)
+{
+	char	 chunk[8192];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(b, chunk, n);
+	close(fd);
+	return n == 0 ? 0 : -1;
 }
 
 static int
@@ -321,7 +350,7 @@ roll_back(int dfd, struct pending *p, size_t n)
 			unlinkat(dfd, p[i].name, 0);
 		if (p[i].old != NULL)
 			unlinkat(dfd, p[i].old, 0);
-		if (!p[i].done)
+		if (!p[i].done && !p[i].remove)
 			unlinkat(dfd, p[i].tmp, 0);
 	}
 }
@@ -341,6 +370,11 @@ output_free(struct output *o)
 	free(o->stage);
 	free(o->statetmp);
 	buf_free(&o->state);
+	buf_free(&o->index);
+	for (i = 0; i < o->nnames; i++)
+		free(o->names[i]);
+	free(o->names);
+	record_free(&o->old);
 	if (o->sfd != -1)
 		close(o->sfd);
 	close(o->dfd);
@@ -359,7 +393,7 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 {
 	struct output	*o;
 	struct stat	 locked, now;
-	char		*stage;
+	char		*stage, *path;
 	int		 dfd, created;
 
 	for (;;) {
@@ -397,6 +431,13 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	o->start = start;
 	if (key != 0)
 		state_begin(&o->state, key);
+	/* An index that is missing or not vmc's removes nothing. */
+	path = path_join(dir, INDEX_FILE);
+	if (record_read(NULL, path, REC_INDEX, &o->old) == -2)
+		diag_warn(ctx, (struct loc){ intern(ctx, path), 0 }, NULL,
+		    "not an index this vmc wrote: the files of VMs that are "
+		    "gone are not removed");
+	free(path);
 	o->umask = umask(0);
 	umask(o->umask);
 	o->empty = remove_files(dfd, TMP_PREFIX);
@@ -422,8 +463,8 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 }
 
 /* Writes name to a temporary file unless it holds data already. */
-int
-output_add(struct output *o, const char *name, const struct buf *data,
+static int
+add_file(struct output *o, const char *name, const struct buf *data,
     int mode)
 {
 	struct stat	 st;
@@ -456,6 +497,87 @@ fail:
 	unlinkat(wdir(o), tmp, 0);
 	free(tmp);
 	return -1;
+}
+
+/* Starts a VM in the index: the files added next are its own. */
+void
+output_vm(struct output *o, const struct vm *vm)
+{
+	char	*dir;
+
+	if (o->nvm++ == 0) {
+		dir = path_dir(vm->script);
+		buf_printf(&o->index, "vmc-index 1\nrundir %s\n", dir);
+		free(dir);
+	}
+	index_vm(&o->index, vm);
+}
+
+/* A file of the VM last started. */
+int
+output_add(struct output *o, const char *name, const struct buf *data,
+    int mode)
+{
+	index_file(&o->index, name, mode, hash_buf(data->p, data->len));
+	if (o->nnames == o->capnames) {
+		o->capnames = o->capnames ? o->capnames * 2 : 64;
+		o->names = xreallocarray(o->names, o->capnames,
+		    sizeof(*o->names));
+	}
+	o->names[o->nnames++] = xstrdup(name);
+	return add_file(o, name, data, mode);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Writes the index, and plans the removal of the files the last build
+ * made for VMs that are gone: only those still as it wrote them.
+ */
+static int
+add_index(struct output *o)
+{
+	const struct recfile	*f;
+	struct stat		 st;
+	struct buf		 b = { NULL, 0, 0 };
+	char			*tmp, *vis;
+	const char		*name;
+	size_t			 i, j;
+	int			 rc;
+
+	buf_printf(&o->index, "end %zu\n", o->nvm);
+	rc = add_file(o, INDEX_FILE, &o->index, 0644);
+	qsort(o->names, o->nnames, sizeof(*o->names), cmp_name);
+	for (i = 0; rc == 0 && i < o->old.n; i++)
+		for (j = 0; j < o->old.vm[i].nf; j++) {
+			f = &o->old.vm[i].f[j];
+			name = f->path;
+			if (bsearch(&name, o->names, o->nnames,
+			    sizeof(*o->names), cmp_name) != NULL)
+				continue;
+			b.len = 0;
+			if (fstatat(o->dfd, name, &st, AT_SYMLINK_NOFOLLOW)
+			    == -1)
+				continue;
+			if (S_ISREG(st.st_mode) && slurp(o->dfd, name, &b) ==
+			    0 && hash_buf(b.p, b.len) == f->hash) {
+				tmp = xasprintf(TMP_PREFIX "%zu", o->seq++);
+				add_pending(o, name, tmp);
+				o->p[o->n - 1].remove = 1;
+				continue;
+			}
+			vis = path_join(o->dir, name);
+			diag_warn(o->ctx, (struct loc){ intern(o->ctx, vis),
+			    0 }, NULL, "left alone: made for VM %s, which is "
+			    "gone, but changed since", o->old.vm[i].name);
+			free(vis);
+		}
+	buf_free(&b);
+	return rc;
 }
 
 /* Removes the state's temporary file. */
@@ -498,7 +620,12 @@ output_commit(struct output *o, int keepstate)
 	struct pending	*p;
 	size_t		 i;
 	int		 rc;
+	char		*path;
 
+	if (o->nvm > 0 && add_index(o) == -1) {
+		output_abort(o);
+		return -1;
+	}
 	if (keepstate && o->key != 0 && !o->nostate) {
 		state_end(&o->state, o->nstate);
 		if (state_flush(o) == -1) {
@@ -537,6 +664,15 @@ output_commit(struct output *o, int keepstate)
 		if (!o->empty && backup(o->ctx, o->dfd, o->dir, p->name, p) ==
 		    -1)
 			break;
+		if (p->remove) {
+			if (unlinkat(o->dfd, p->name, 0) == -1 &&
+			    errno != ENOENT) {
+				fail(o->ctx, o->dir, p->name, "remove");
+				break;
+			}
+			p->done = 1;
+			continue;
+		}
 		if (renameat(o->dfd, p->tmp, o->dfd, p->name) == -1) {
 			fail(o->ctx, o->dir, p->name, "rename into place");
 			break;
@@ -547,9 +683,16 @@ output_commit(struct output *o, int keepstate)
 		output_abort(o);
 		return -1;
 	}
-	for (i = 0; i < o->n; i++)
+	for (i = 0; i < o->n; i++) {
 		if (o->p[i].old != NULL)
 			unlinkat(o->dfd, o->p[i].old, 0);
+		if (o->p[i].remove) {
+			path = path_join(o->dir, o->p[i].name);
+			diag_note(o->ctx, (struct loc){ intern(o->ctx, path),
+			    0 }, "removed: its VM is gone");
+			free(path);
+		}
+	}
 	if (o->oldstate)
 		unlinkat(o->dfd, OLD_STATE, 0);
 	output_free(o);

@@ -222,6 +222,7 @@ void		 buf_puts(struct buf *, const char *);
 void		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 buf_free(struct buf *);
+int		 buf_read(const char *, struct buf *);
 char		*pool_add(struct pool *, char *);
 char		*pool_strdup(struct pool *, const char *);
 char		*pool_printf(struct pool *, const char *, ...)
@@ -249,6 +250,8 @@ void		 diag_error(struct ctx *, struct loc, const char *key,
 void		 diag_warn(struct ctx *, struct loc, const char *key,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 void		 diag_sys(struct ctx *, struct loc, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 diag_note(struct ctx *, struct loc, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 diag_flush(struct ctx *);
 char		*diag_vis(const char *);
@@ -325,12 +328,47 @@ int		 state_file(struct buf *, int kind, const char *path,
 void		 state_end(struct buf *, size_t);
 int		 state_fresh(const char *dir, uint64_t key);
 
+/* index.c: which files are whose, as built and as installed */
+#define INDEX_FILE	".vmc-index"
+#define MANIFEST	"/var/db/vmc/manifest"
+enum { REC_INDEX, REC_MANIFEST };
+struct recfile {
+	char		*path;		/* index: in OUTDIR; manifest: absolute */
+	int		 mode;
+	uint64_t	 hash;
+};
+struct recvm {
+	char		*name, *label, *user;
+	struct recfile	*f;
+	size_t		 nf;
+	char		*dir;		/* manifest: the run-time directory */
+	char		**reach;	/* "fwd ..." and "mac ..." lines */
+	size_t		 nreach;
+};
+struct record {
+	char		*rundir;	/* index only */
+	struct recvm	*vm;
+	size_t		 n, cap;
+};
+uint64_t	 hash_buf(const char *, size_t);
+void		 index_vm(struct buf *, const struct vm *);
+void		 index_file(struct buf *, const char *, int mode, uint64_t);
+int		 record_read(struct ctx *, const char *, int kind,
+		    struct record *);
+void		 record_write(struct buf *, const struct record *);
+struct recvm	*record_find(const struct record *, const char *name);
+void		 recvm_addfile(struct recvm *, const char *, int, uint64_t);
+struct recvm	*recvm_dup(const struct recvm *);
+void		 recvm_free(struct recvm *);
+void		 record_free(struct record *);
+
 /* output.c */
 struct output;
 struct output	*output_open(struct ctx *, const char *dir, uint64_t key,
 		    time_t start);
 void		 output_note(struct output *, const char *path,
 		    const struct stat *);
+void		 output_vm(struct output *, const struct vm *);
 int		 output_add(struct output *, const char *name,
 		    const struct buf *, int mode);
 int		 output_commit(struct output *, int keepstate);
@@ -352,5 +390,24 @@ struct run {
 };
 struct vm	*vm_load(struct ctx *, const char *path, const char *rundir);
 int		 compile(struct ctx *, const struct run *);
+
+/* install.c, status.c: make the system match a build, and report */
+#define EXIT_REFUSED	1	/* nothing was changed */
+#define LAUNCHCTL	"/bin/launchctl"
+#define ARP		"/usr/sbin/arp"
+struct install {
+	const char	*root;		/* "" for / */
+	const char	*launchctl;
+	const char	*arp;		/* status: "arp -an" */
+	int		 dryrun;	/* -n */
+	int		 restart;	/* -r */
+};
+int		 install_run(struct ctx *, const struct install *,
+		    const char *outdir);
+int		 uninstall_run(struct ctx *, const struct install *,
+		    char **names, int);
+int		 status_run(struct ctx *, const struct install *,
+		    char **names, int);
+int		 run(char *const argv[], struct buf *out);
 
 #endif

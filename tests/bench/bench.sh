@@ -166,10 +166,11 @@ floor() {
 	cp -r "$dir/profiles" "$1.a" && cp -r "$dir/profiles" "$1.b"
 }
 
-# Output files in $1 modified after the stamp; the build's own state
-# (.vmc-state) is not an output.
+# Output files in $1 modified after the stamp; the build's own records,
+# its state (.vmc-state) and index (.vmc-index), are not outputs.
 newer() {
-	find "$1" -type f ! -name .vmc-state -newer "$tmp/stamp" |
+	find "$1" -type f ! -name .vmc-state ! -name .vmc-index \
+	    -newer "$tmp/stamp" |
 	    awk 'END { print NR }'
 }
 
@@ -241,7 +242,7 @@ for n in $sizes; do
 		tf="$tf $us"
 		read_rss
 		[ -n "$kib" ] && [ "$kib" -gt "$rss" ] && rss=$kib
-		got=$(find "$out" -type f ! -name .vmc-state |
+		got=$(find "$out" -type f ! -name .vmc-state ! -name .vmc-index |
 		    awk 'END { print NR }')
 		[ "$got" = $((2 * n)) ] ||
 		    wrong "full build at N=$n wrote $got files, not $((2 * n))"

@@ -45,7 +45,8 @@ host=$tmp/host
 sed "s|@REC@|$top/tests/argv-rec|" "$top/tests/regress/default.host" > "$host"
 
 # Profiles a, b and c, then a second version: a and c changed in both
-# their files, b unchanged, d new.  The second build writes six files.
+# their files, b unchanged, d new.  The second build writes six files
+# and its index.
 mkdir "$tmp/v1" "$tmp/v2"
 for v in a b c d; do
 	printf 'QFI\373' > "$tmp/$v.qcow2"
@@ -122,11 +123,18 @@ for n in 1 2 3 4 5 6; do
 	# The first rename puts the old state aside.
 	fault "renameat:$((n + 1)):EIO" "rename into place: Input/output error"
 done
-# The seventh file is the build's state, written and renamed last.
+# The seventh file is the build's index, the eighth its state,
+# written and renamed last.
 fault create:7:ENOSPC "create a temporary file: No space left on device" \
-    /.vmc-state
-fault write:7:EIO "write: Input/output error" /.vmc-state
+    /.vmc-index
+fault write:7:EIO "write: Input/output error" /.vmc-index
+fault linkat:7:EIO "keep the old version: Input/output error" /.vmc-index
 fault renameat:8:EIO "rename into place: Input/output error" \
+    /.vmc-index
+fault create:8:ENOSPC "create a temporary file: No space left on device" \
+    /.vmc-state
+fault write:8:EIO "write: Input/output error" /.vmc-state
+fault renameat:9:EIO "rename into place: Input/output error" \
     /.vmc-state
 fault write:3:ENOSPC:half "write: No space left on device"
 fault write:6:EDQUOT:half "write: Disk quota exceeded"

@@ -1,0 +1,369 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+/*
+ * Two records of which files belong to which virtual machine, in one
+ * line format:
+ *
+ *	vmc-index 1			or: vmc-manifest 1
+ *	rundir PATH			the index only: the build's -p
+ *	vm NAME LABEL USER		then, for this VM:
+ *	f MODE HASH FILE		a file and the checksum of its bytes
+ *	d MODE PATH			the manifest only: a run-time directory
+ *	fwd PROTO ADDR HPORT GPORT	a user-network forward
+ *	mac MODE MAC			a vmnet NIC and its MAC
+ *	end COUNT			the number of VMs
+ *
+ * The index, OUTDIR/.vmc-index, is what a build wrote: FILE is a name
+ * in OUTDIR.  The manifest is what an install put in place: FILE is an
+ * absolute path on the target.  install.c runs as root on what these
+ * say, so the reader accepts exactly what the writers write and
+ * nothing else.  The checksum (FNV-1a, 64 bits) tells apart versions
+ * of a file; it is no defence against someone who can write OUTDIR,
+ * who decides what is installed anyway.
+ */
+
+uint64_t
+hash_buf(const char *p, size_t n)
+{
+	uint64_t	 h;
+
+	h = hash_add(HASH_INIT, p, n);
+	return h == 0 ? 1 : h;
+}
+
+/* Appends the lines that say what a VM is and how to reach it. */
+void
+index_vm(struct buf *b, const struct vm *vm)
+{
+	const struct nic	*nic;
+	char			 mac[18], addr[16];
+	size_t			 i, j;
+
+	buf_printf(b, "vm %s %s %s\n", vm->name, vm->label.s, vm->user.s);
+	for (i = 0; i < vm->nnic; i++) {
+		nic = &vm->nic[i];
+		for (j = 0; j < nic->nfwd; j++) {
+			fmt_ipv4(nic->fwd[j].addr, addr);
+			buf_printf(b, "fwd %s %s %u %u\n",
+			    nic->fwd[j].proto == PROTO_UDP ? "udp" : "tcp",
+			    addr, nic->fwd[j].hport, nic->fwd[j].gport);
+		}
+		if (nic->mode.n != NET_USER) {
+			fmt_mac(nic->hwaddr, mac);
+			buf_printf(b, "mac %s %s\n",
+			    netmode_names[nic->mode.n], mac);
+		}
+	}
+}
+
+void
+index_file(struct buf *b, const char *name, int mode, uint64_t hash)
+{
+	buf_printf(b, "f %o %016" PRIx64 " %s\n", mode, hash, name);
+}
+
+/* A label, a user or a file name in OUTDIR: no path, nothing hidden. */
+static int
+good_word(const char *s)
+{
+	return check_word(s, "._-") == 0 && s[0] != '.' && s[0] != '-';
+}
+
+/* An absolute path without "." or ".." components or empty ones. */
+static int
+good_path(const char *s)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (s[0] != '/' || !utf8_valid(s))
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	if (strcmp(s, "/") == 0)
+		return 1;
+	for (p = s + 1;; p += n + 1) {
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (p[n] == '\0')
+			return 1;
+	}
+}
+
+static int
+good_mac(const char *s)
+{
+	uint64_t	 mac;
+
+	return strlen(s) == 17 && parse_mac(s, &mac) == 0;
+}
+
+static int
+good_num(const char *s, uint64_t max)
+{
+	uint64_t	 n;
+	const char	*errstr;
+
+	return parse_num(s, 0, max, &n, &errstr) == 0;
+}
+
+/* Splits line into at most max words at single spaces. */
+static size_t
+split(char *line, char **w, size_t max)
+{
+	size_t	 n = 0;
+
+	while (n < max) {
+		w[n++] = line;
+		if (n == max || (line = strchr(line, ' ')) == NULL)
+			break;
+		*line++ = '\0';
+	}
+	return n;
+}
+
+static struct recvm *
+add_vm(struct record *r)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->vm = xreallocarray(r->vm, r->cap, sizeof(*r->vm));
+	}
+	memset(&r->vm[r->n], 0, sizeof(*r->vm));
+	return &r->vm[r->n++];
+}
+
+void
+recvm_addfile(struct recvm *v, const char *path, int mode, uint64_t hash)
+{
+	v->f = xreallocarray(v->f, v->nf + 1, sizeof(*v->f));
+	v->f[v->nf].path = xstrdup(path);
+	v->f[v->nf].mode = mode;
+	v->f[v->nf++].hash = hash;
+}
+
+static void
+add_reach(struct recvm *v, const char *line)
+{
+	v->reach = xreallocarray(v->reach, v->nreach + 1, sizeof(*v->reach));
+	v->reach[v->nreach++] = xstrdup(line);
+}
+
+/* One line of a record; 0 when it is not one vmc writes. */
+static int
+parse_line(struct record *r, int kind, char *line)
+{
+	struct recvm	*v = r->n > 0 ? &r->vm[r->n - 1] : NULL;
+	char		*w[5], *copy, *end;
+	unsigned long	 mode;
+	uint64_t	 hash;
+	size_t		 n;
+
+	copy = xstrdup(line);
+	n = split(line, w, 5);
+	if (strcmp(w[0], "vm") == 0 && n == 4 && check_vmname(w[1]) == 0 &&
+	    good_word(w[2]) && good_word(w[3])) {
+		v = add_vm(r);
+		v->name = xstrdup(w[1]);
+		v->label = xstrdup(w[2]);
+		v->user = xstrdup(w[3]);
+	} else if (v == NULL) {
+		n = 0;
+	} else if (strcmp(w[0], "f") == 0 && n >= 4) {
+		/* A file name may hold spaces only in the manifest. */
+		if ((line = strchr(copy + 2, ' ')) == NULL ||
+		    (line = strchr(line + 1, ' ')) == NULL)
+			n = 0;
+		else
+			w[3] = line + 1;
+		mode = strtoul(w[1], &end, 8);
+		hash = strlen(w[2]) == 16 ? strtoull(w[2], &end, 16) : 0;
+		if (n == 0 || (mode != 0755 && mode != 0644) || *end != '\0' ||
+		    hash == 0 || (kind == REC_INDEX ? !good_word(w[3]) :
+		    !good_path(w[3])))
+			n = 0;
+		else
+			recvm_addfile(v, w[3], mode, hash);
+	} else if (strcmp(w[0], "d") == 0 && kind == REC_MANIFEST &&
+	    n >= 3 && strcmp(w[1], "700") == 0 &&
+	    good_path(copy + 6) && v->dir == NULL) {
+		v->dir = xstrdup(copy + 6);
+	} else if (strcmp(w[0], "fwd") == 0 && n == 5 &&
+	    (strcmp(w[1], "tcp") == 0 || strcmp(w[1], "udp") == 0) &&
+	    parse_ipv4(w[2], &(uint32_t){ 0 }) == 0 &&
+	    good_num(w[3], 65535) && good_num(w[4], 65535)) {
+		add_reach(v, copy);
+	} else if (strcmp(w[0], "mac") == 0 && n == 3 &&
+	    (strcmp(w[1], "vmnet-shared") == 0 ||
+	    strcmp(w[1], "vmnet-host") == 0 ||
+	    strcmp(w[1], "vmnet-bridged") == 0) && good_mac(w[2])) {
+		add_reach(v, copy);
+	} else
+		n = 0;
+	free(copy);
+	return n != 0;
+}
+
+/*
+ * Reads a record.  0 on success, -1 when the file does not exist (r
+ * is then empty), -2 when it cannot be read or is not one vmc writes,
+ * after a diagnostic unless ctx is NULL.
+ */
+int
+record_read(struct ctx *ctx, const char *path, int kind, struct record *r)
+{
+	const char	*magic = kind == REC_INDEX ? "vmc-index 1" :
+			    "vmc-manifest 1";
+	struct loc	 at = { NULL, 0 };
+	char		*line = NULL, *p;
+	size_t		 cap = 0, count;
+	ssize_t		 len;
+	FILE		*fp;
+	int		 fd, ok = 0, ended = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (ctx != NULL)
+		at.file = intern(ctx, path);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		if (fd == -1 && errno == ENOENT)
+			return -1;
+		if (ctx != NULL)
+			diag_sys(ctx, at, "cannot read: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -2;
+	}
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		at.line++;
+		if (line[len - 1] != '\n' || ended)
+			break;
+		line[len - 1] = '\0';
+		if (at.line == 1) {
+			if (strcmp(line, magic) != 0)
+				break;
+		} else if (strncmp(line, "rundir ", 7) == 0 && at.line == 2 &&
+		    kind == REC_INDEX && good_path(line + 7)) {
+			r->rundir = xstrdup(line + 7);
+		} else if (strncmp(line, "end ", 4) == 0) {
+			count = strtoul(line + 4, &p, 10);
+			if (*p != '\0' || count != r->n)
+				break;
+			ended = 1;
+		} else if (!parse_line(r, kind, line))
+			break;
+		else if (kind == REC_INDEX && r->rundir == NULL)
+			break;
+	}
+	ok = ended && len == -1 && !ferror(fp);
+	if (ctx == NULL)
+		;
+	else if (ferror(fp))
+		diag_sys(ctx, at, "cannot read: %s", strerror(errno));
+	else if (!ok)
+		diag_error(ctx, at, NULL, "not a %s written by this vmc",
+		    kind == REC_INDEX ? "build index" : "manifest");
+	free(line);
+	fclose(fp);
+	if (!ok) {
+		record_free(r);
+		return -2;
+	}
+	return 0;
+}
+
+void
+record_write(struct buf *b, const struct record *r)
+{
+	const struct recvm	*v;
+	size_t			 i, j;
+
+	buf_puts(b, "vmc-manifest 1\n");
+	for (i = 0; i < r->n; i++) {
+		v = &r->vm[i];
+		buf_printf(b, "vm %s %s %s\n", v->name, v->label, v->user);
+		for (j = 0; j < v->nf; j++)
+			index_file(b, v->f[j].path, v->f[j].mode,
+			    v->f[j].hash);
+		if (v->dir != NULL)
+			buf_printf(b, "d 700 %s\n", v->dir);
+		for (j = 0; j < v->nreach; j++)
+			buf_printf(b, "%s\n", v->reach[j]);
+	}
+	buf_printf(b, "end %zu\n", r->n);
+}
+
+void
+recvm_free(struct recvm *v)
+{
+	size_t	 i;
+
+	free(v->name);
+	free(v->label);
+	free(v->user);
+	free(v->dir);
+	for (i = 0; i < v->nf; i++)
+		free(v->f[i].path);
+	free(v->f);
+	for (i = 0; i < v->nreach; i++)
+		free(v->reach[i]);
+	free(v->reach);
+	memset(v, 0, sizeof(*v));
+}
+
+struct recvm *
+recvm_dup(const struct recvm *v)
+{
+	struct recvm	*c;
+	size_t		 i;
+
+	if (v == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->name = xstrdup(v->name);
+	c->label = xstrdup(v->label);
+	c->user = xstrdup(v->user);
+	c->dir = v->dir != NULL ? xstrdup(v->dir) : NULL;
+	for (i = 0; i < v->nf; i++)
+		recvm_addfile(c, v->f[i].path, v->f[i].mode, v->f[i].hash);
+	for (i = 0; i < v->nreach; i++)
+		add_reach(c, v->reach[i]);
+	return c;
+}
+
+void
+record_free(struct record *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->n; i++)
+		recvm_free(&r->vm[i]);
+	free(r->vm);
+	free(r->rundir);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The VM of this name, or NULL. */
+struct recvm *
+record_find(const struct record *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->vm[i].name, name) == 0)
+			return &r->vm[i];
+	return NULL;
+}

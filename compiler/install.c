@@ -1,0 +1,960 @@
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+/*
+ * vmc install: make the system match what vmc build wrote into OUTDIR,
+ * touching only the VMs that changed; vmc uninstall: take VMs away.
+ *
+ * First the plan, which changes nothing: read OUTDIR's index (index.c)
+ * and the manifest of what was installed, check that every directory
+ * written to is safe for a LaunchDaemon and that no file vmc did not
+ * install is in the way, and decide each VM's status by comparing
+ * checksums.  Any refusal stops here.  Then one VM at a time: its new
+ * files are written beside their targets (owner root, final mode,
+ * synced), launchd is told, the files are renamed into place, and the
+ * manifest is rewritten to record the VM as done.  A failure stops
+ * the run with that VM as it was or fully in place, and the manifest
+ * still describing the old version, so that a rerun finishes the job.
+ */
+
+#define LAUNCHDAEMONS	"/Library/LaunchDaemons"
+#define TMP_PREFIX	".vmc-tmp-"
+
+enum status {
+	ST_UNCHANGED, ST_ADDED, ST_CHANGED, ST_RESTARTED, ST_PENDING,
+	ST_REMOVED
+};
+
+static const char *const statuses[] = {
+	"unchanged", "added", "changed", "restarted", "restart pending",
+	"removed"
+};
+
+/* A file to put in place. */
+struct dest {
+	const struct recfile *src;	/* in the index */
+	char		*path;		/* on the target */
+	char		*full;		/* with ROOT */
+	char		*tmp;		/* written, not yet renamed */
+	int		 write;		/* bytes, mode or owner differ */
+	int		 plist;
+};
+
+struct plan {
+	const struct recvm *new;	/* in the index, or NULL */
+	struct recvm	*old;		/* a copy of the manifest's, or NULL */
+	enum status	 status;
+	struct dest	*d;
+	size_t		 nd;
+	char		*dir;		/* run-time directory, or NULL */
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 fixdir;	/* create it, or set owner and mode */
+};
+
+struct inst {
+	struct ctx	*ctx;
+	const struct install *opt;
+	const char	*outdir;
+	struct record	 index;
+	struct record	 man;
+	char		*manpath;	/* with ROOT */
+	struct plan	*p;
+	size_t		 np;
+	int		 asroot;
+};
+
+static char *
+full(const struct inst *in, const char *path)
+{
+	return xasprintf("%s%s", in->opt->root, path);
+}
+
+static struct loc
+at(struct inst *in, const char *path)
+{
+	return (struct loc){ intern(in->ctx, path), 0 };
+}
+
+/*
+ * Runs argv[0] with the rest as arguments; its standard output and
+ * error are collected in out.  Returns its exit status, 128 + the
+ * signal that ended it, or -1 when it cannot be started.
+ */
+int
+run(char *const argv[], struct buf *out)
+{
+	char	 chunk[4096];
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 fds[2], st;
+
+	out->len = 0;
+	fflush(stdout);
+	if (pipe(fds) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], 1) == -1 || dup2(fds[1], 2) == -1)
+			_exit(127);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0)
+		if (n > 0)
+			buf_add(out, chunk, n);
+		else if (errno != EINTR)
+			break;
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	buf_add(out, "", 1);
+	out->len--;
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static void
+report(struct inst *in, const char *verb, const char *a, const char *b,
+    char *msg, int rc)
+{
+	size_t	 n;
+
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	diag_sys(in->ctx, at(in, in->opt->launchctl), "%s %s%s%s: %s%s(exit "
+	    "status %d)", verb, a, b != NULL ? " " : "", b != NULL ? b : "",
+	    msg, n > 0 ? " " : "", rc);
+}
+
+/*
+ * launchctl VERB A [B]; an exit status other than 0, ok and ok2 is
+ * reported.  What it printed is kept in out, when given.
+ */
+static int
+lctl(struct inst *in, int ok, int ok2, const char *verb, const char *a,
+    const char *b, char **out)
+{
+	struct buf	 buf = { NULL, 0, 0 };
+	char		*argv[5];
+	int		 rc;
+
+	argv[0] = (char *)in->opt->launchctl;
+	argv[1] = (char *)verb;
+	argv[2] = (char *)a;
+	argv[3] = (char *)b;
+	argv[4] = NULL;
+	rc = run(argv, &buf);
+	if (buf.p == NULL)
+		buf_add(&buf, "", 1);
+	if (rc != 0 && rc != ok && rc != ok2)
+		report(in, verb, a, b, buf.p, rc);
+	if (out != NULL)
+		*out = xstrdup(buf.p);
+	buf_free(&buf);
+	return rc;
+}
+
+/* Stops and unloads a job; one that is not loaded is fine. */
+static int
+bootout(struct inst *in, const char *label)
+{
+	char	*target;
+	int	 rc;
+
+	target = xasprintf("system/%s", label);
+	/* "3: No such process" or "113: Could not find service". */
+	rc = lctl(in, 3, 113, "bootout", target, NULL, NULL);
+	free(target);
+	return rc == 3 || rc == 113 ? 0 : rc;
+}
+
+/*
+ * The first directory from ROOT down to dir (both included) that
+ * someone other than root could change, or NULL.  Directories that do
+ * not exist yet are made safe by install.
+ */
+static char *
+unsafe_dir(const struct inst *in, const char *dir)
+{
+	struct stat	 st;
+	const char	*q;
+	char		*p, *bad = NULL, save;
+	size_t		 n;
+
+	p = full(in, dir);
+	for (n = strlen(in->opt->root);; n += 1 + strcspn(p + n + 1, "/")) {
+		save = p[n];
+		p[n] = '\0';
+		q = n == 0 ? "/" : p;
+		if (stat(q, &st) == -1)
+			break;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & 022) != 0) {
+			bad = xstrdup(q);
+			break;
+		}
+		p[n] = save;
+		if (save == '\0')
+			break;
+	}
+	free(p);
+	return bad;
+}
+
+static void
+check_dir(struct inst *in, const char *dir)
+{
+	char	*bad;
+
+	if ((bad = unsafe_dir(in, dir)) == NULL)
+		return;
+	diag_error(in->ctx, at(in, bad), NULL, "refused: owned by someone "
+	    "other than root, or writable by group or others: not safe for "
+	    "what launchd runs as root");
+	free(bad);
+}
+
+/* Makes the missing directories down to dir, owner root, mode 0755. */
+static void
+mkdirs(struct inst *in, const char *dir)
+{
+	char	*p, save;
+	size_t	 n;
+
+	p = full(in, dir);
+	for (n = strlen(in->opt->root); p[n] != '\0';) {
+		n += 1 + strcspn(p + n + 1, "/");
+		save = p[n];
+		p[n] = '\0';
+		if (mkdir(p, 0755) == 0) {
+			if (in->asroot)
+				chown(p, 0, 0);
+			chmod(p, 0755);
+		}
+		p[n] = save;
+	}
+	free(p);
+}
+
+/*
+ * 1 when path holds a regular file with these bytes (by checksum), this
+ * mode and, as root, owner root and group 0; 0 when it holds something
+ * else, -1 when there is nothing, -2 when it is not a regular file.
+ */
+static int
+installed(const struct inst *in, const char *path, int mode, uint64_t hash)
+{
+	struct stat	 st;
+	struct buf	 b = { NULL, 0, 0 };
+	int		 same;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? -1 : -2;
+	if (!S_ISREG(st.st_mode))
+		return -2;
+	if ((st.st_mode & 07777) != (mode_t)mode ||
+	    (in->asroot && (st.st_uid != 0 || st.st_gid != 0)))
+		return 0;
+	same = buf_read(path, &b) == 0 && hash_buf(b.p, b.len) == hash;
+	buf_free(&b);
+	return same;
+}
+
+/* The VM in the manifest that installed path, or NULL. */
+static const struct recfile *
+owner(const struct inst *in, const char *path)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < in->man.n; i++)
+		for (j = 0; j < in->man.vm[i].nf; j++)
+			if (strcmp(in->man.vm[i].f[j].path, path) == 0)
+				return &in->man.vm[i].f[j];
+	return NULL;
+}
+
+static const struct recfile *
+oldfile(const struct recvm *old, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; old != NULL && i < old->nf; i++)
+		if (strcmp(old->f[i].path, path) == 0)
+			return &old->f[i];
+	return NULL;
+}
+
+/* Checks that OUTDIR/name is what the build's index says it wrote. */
+static int
+check_source(struct inst *in, const struct recfile *f, struct buf *b)
+{
+	char	*path;
+	int	 rc = 0;
+
+	path = path_join(in->outdir, f->path);
+	if (buf_read(path, b) == -1) {
+		diag_sys(in->ctx, at(in, path), "cannot read: %s",
+		    strerror(errno));
+		rc = -1;
+	} else if (hash_buf(b->p, b->len) != f->hash) {
+		diag_error(in->ctx, at(in, path), NULL, "refused: changed "
+		    "since vmc build wrote it; build again");
+		rc = -1;
+	}
+	free(path);
+	return rc;
+}
+
+/* Decides what to do with one VM of the build; -1 to refuse. */
+static int
+plan_vm(struct inst *in, struct plan *p)
+{
+	const struct recvm	*v = p->new, *old = p->old;
+
+	const struct recfile	*was;
+	struct dest		*d;
+	struct passwd		*pw;
+	struct stat		 st;
+	struct buf		 b = { NULL, 0, 0 };
+	char			*plist, *dirfull;
+	size_t			 i, j;
+	int			 rc = 0, m, reload = 0, restart = 0;
+
+	plist = xasprintf("%s.plist", v->label);
+	p->d = xcalloc(v->nf, sizeof(*p->d));
+	for (i = 0; i < v->nf; i++) {
+		d = &p->d[p->nd++];
+		d->src = &v->f[i];
+		d->plist = strcmp(v->f[i].path, plist) == 0;
+		if (d->plist)
+			d->path = xasprintf(LAUNCHDAEMONS "/%s", plist);
+		else
+			d->path = path_join(in->index.rundir, v->f[i].path);
+		d->full = full(in, d->path);
+		if (check_source(in, d->src, &b) == -1) {
+			rc = -1;
+			continue;
+		}
+		m = installed(in, d->full, d->src->mode, d->src->hash);
+		if (m == -2 || (m == 0 && owner(in, d->path) == NULL)) {
+			diag_error(in->ctx, at(in, d->full), NULL, "refused: "
+			    "in the way of VM %s, and not installed by vmc",
+			    v->name);
+			rc = -1;
+		}
+		d->write = m != 1;
+		was = oldfile(old, d->path);
+		if (d->write || was == NULL || was->hash != d->src->hash) {
+			if (d->plist)
+				reload = 1;
+			else
+				restart = 1;
+		}
+	}
+	buf_free(&b);
+	for (i = 0; i < p->nd && !p->d[i].plist; i++)
+		continue;
+	if (i == p->nd) {
+		diag_error(in->ctx, at(in, in->outdir), NULL, "refused: the "
+		    "build index names no %s for VM %s", plist, v->name);
+		rc = -1;
+	}
+	free(plist);
+	if (strcmp(v->user, "root") != 0) {
+		/* The graceful stop's control socket lives in here. */
+		p->dir = xasprintf("%s/%s", in->index.rundir, v->name);
+		if ((pw = getpwnam(v->user)) == NULL) {
+			diag_error(in->ctx, at(in, in->outdir), NULL, "refused: "
+			    "VM %s runs as user %s, who does not exist here",
+			    v->name, v->user);
+			rc = -1;
+		} else {
+			p->uid = pw->pw_uid;
+			p->gid = pw->pw_gid;
+		}
+		dirfull = full(in, p->dir);
+		if (lstat(dirfull, &st) == -1)
+			p->fixdir = 1;
+		else if (!S_ISDIR(st.st_mode)) {
+			diag_error(in->ctx, at(in, dirfull), NULL, "refused: "
+			    "in the way of VM %s, and not a directory",
+			    v->name);
+			rc = -1;
+		} else if ((in->asroot && (st.st_uid != p->uid ||
+		    st.st_gid != p->gid)) || (st.st_mode & 07777) != 0700)
+			p->fixdir = 1;
+		free(dirfull);
+		if (p->fixdir || old == NULL || old->dir == NULL ||
+		    strcmp(old->dir, p->dir) != 0)
+			restart = 1;
+	} else if (old != NULL && old->dir != NULL)
+		restart = 1;
+	/* Files the old version had and this one has not. */
+	for (i = 0; old != NULL && i < old->nf; i++) {
+		for (j = 0; j < p->nd; j++)
+			if (strcmp(old->f[i].path, p->d[j].path) == 0)
+				break;
+		if (j == p->nd && strcmp(old->f[i].path + strlen(
+		    old->f[i].path) - 6, ".plist") == 0)
+			reload = 1;
+		else if (j == p->nd)
+			restart = 1;
+	}
+	if (old != NULL && (strcmp(old->label, v->label) != 0 ||
+	    strcmp(old->user, v->user) != 0))
+		reload = 1;
+	if (old == NULL)
+		p->status = ST_ADDED;
+	else if (reload)
+		p->status = ST_CHANGED;
+	else if (restart)
+		p->status = in->opt->restart ? ST_RESTARTED : ST_PENDING;
+	else
+		p->status = ST_UNCHANGED;
+	return rc;
+}
+
+static int
+cmp_plan(const void *a, const void *b)
+{
+	const struct plan	*x = a, *y = b;
+	const char		*nx, *ny;
+
+	/* Removals first, so that their files and labels are free. */
+	if ((x->status == ST_REMOVED) != (y->status == ST_REMOVED))
+		return x->status == ST_REMOVED ? -1 : 1;
+	nx = x->new != NULL ? x->new->name : x->old->name;
+	ny = y->new != NULL ? y->new->name : y->old->name;
+	return strcmp(nx, ny);
+}
+
+static int
+cmp_recvm(const void *a, const void *b)
+{
+	return strcmp(((const struct recvm *)a)->name,
+	    ((const struct recvm *)b)->name);
+}
+
+static struct plan *
+add_plan(struct inst *in)
+{
+	in->p = xreallocarray(in->p, in->np + 1, sizeof(*in->p));
+	memset(&in->p[in->np], 0, sizeof(*in->p));
+	return &in->p[in->np++];
+}
+
+/* Writes the manifest to a temporary file and renames it into place. */
+static int
+write_manifest(struct inst *in)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		*tmp;
+	ssize_t		 w;
+	size_t		 off = 0;
+	int		 fd, rc = -1;
+
+	qsort(in->man.vm, in->man.n, sizeof(*in->man.vm), cmp_recvm);
+	record_write(&b, &in->man);
+	tmp = xasprintf("%s%s/" TMP_PREFIX "manifest", in->opt->root,
+	    "/var/db/vmc");
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		goto fail;
+	if ((in->asroot && fchown(fd, 0, 0) == -1) || fchmod(fd, 0644) == -1)
+		goto fail;
+	while (off < b.len) {
+		if ((w = write(fd, b.p + off, b.len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += w;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, in->manpath) == -1)
+		goto fail;
+	rc = 0;
+fail:
+	if (rc == -1) {
+		diag_sys(in->ctx, at(in, in->manpath), "cannot write: %s",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	buf_free(&b);
+	return rc;
+}
+
+/* Writes a file next to its target, as it will be. */
+static int
+stage(struct inst *in, struct dest *d)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		*dir, *base;
+	ssize_t		 w;
+	size_t		 off = 0;
+	int		 fd = -1, rc = -1;
+
+	if (check_source(in, d->src, &b) == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	dir = path_dir(d->full);
+	base = strrchr(d->full, '/') + 1;
+	d->tmp = xasprintf("%s/" TMP_PREFIX "%s", dir, base);
+	free(dir);
+	/* Only root can write here: a file of this name is a killed run's. */
+	unlink(d->tmp);
+	if ((fd = open(d->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		goto fail;
+	if ((in->asroot && fchown(fd, 0, 0) == -1) ||
+	    fchmod(fd, d->src->mode) == -1)
+		goto fail;
+	while (off < b.len) {
+		if ((w = write(fd, b.p + off, b.len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += w;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	rc = close(fd);
+	fd = -1;
+fail:
+	if (rc == -1) {
+		diag_sys(in->ctx, at(in, d->full), "cannot write: %s",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(d->tmp);
+		free(d->tmp);
+		d->tmp = NULL;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static void
+unstage(struct plan *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nd; i++)
+		if (p->d[i].tmp != NULL) {
+			unlink(p->d[i].tmp);
+			free(p->d[i].tmp);
+			p->d[i].tmp = NULL;
+		}
+}
+
+/* Removes an installed file; one that is gone is fine. */
+static int
+remove_file(struct inst *in, const char *path)
+{
+	char	*f;
+	int	 rc = 0;
+
+	f = full(in, path);
+	if (unlink(f) == -1 && errno != ENOENT) {
+		diag_sys(in->ctx, at(in, f), "cannot remove: %s",
+		    strerror(errno));
+		rc = -1;
+	}
+	free(f);
+	return rc;
+}
+
+/* Removes a run-time directory if it is empty: it is not vmc's to empty. */
+static void
+remove_dir(struct inst *in, const char *path)
+{
+	char	*f;
+
+	f = full(in, path);
+	if (rmdir(f) == -1 && errno != ENOENT)
+		diag_note(in->ctx, at(in, f), "left in place: %s",
+		    strerror(errno));
+	free(f);
+}
+
+/* The manifest's record of a VM as the plan puts it in place. */
+static void
+record_vm(struct inst *in, const struct plan *p)
+{
+	struct recvm	*v, *slot;
+	size_t		 i;
+
+	if ((slot = record_find(&in->man, p->new->name)) != NULL)
+		recvm_free(slot);
+	else {
+		in->man.vm = xreallocarray(in->man.vm, in->man.n + 1,
+		    sizeof(*in->man.vm));
+		slot = &in->man.vm[in->man.n++];
+	}
+	v = slot;
+	memset(v, 0, sizeof(*v));
+	v->name = xstrdup(p->new->name);
+	v->label = xstrdup(p->new->label);
+	v->user = xstrdup(p->new->user);
+	for (i = 0; i < p->nd; i++)
+		recvm_addfile(v, p->d[i].path, p->d[i].src->mode,
+		    p->d[i].src->hash);
+	if (p->dir != NULL)
+		v->dir = xstrdup(p->dir);
+	v->reach = xcalloc(p->new->nreach + 1, sizeof(*v->reach));
+	for (i = 0; i < p->new->nreach; i++)
+		v->reach[v->nreach++] = xstrdup(p->new->reach[i]);
+}
+
+static void
+unrecord_vm(struct inst *in, const char *name)
+{
+	struct recvm	*v;
+
+	if ((v = record_find(&in->man, name)) == NULL)
+		return;
+	recvm_free(v);
+	*v = in->man.vm[--in->man.n];
+}
+
+/* Takes a VM away: job, files, run-time directory, record. */
+static int
+do_remove(struct inst *in, const struct recvm *old)
+{
+	char	*name;
+	size_t	 i;
+	int	 rc = 0;
+
+	if (bootout(in, old->label) != 0)
+		return -1;
+	/* The plist first, so that a reboot cannot bring the job back. */
+	for (i = 0; i < old->nf; i++)
+		if (strstr(old->f[i].path, LAUNCHDAEMONS "/") == old->f[i].path)
+			rc |= remove_file(in, old->f[i].path);
+	for (i = 0; i < old->nf; i++)
+		if (strstr(old->f[i].path, LAUNCHDAEMONS "/") != old->f[i].path)
+			rc |= remove_file(in, old->f[i].path);
+	if (rc != 0)
+		return -1;
+	if (old->dir != NULL)
+		remove_dir(in, old->dir);
+	name = xstrdup(old->name);
+	unrecord_vm(in, name);
+	free(name);
+	return write_manifest(in);
+}
+
+static int
+do_vm(struct inst *in, struct plan *p)
+{
+	const struct recvm	*old = p->old;
+	struct dest		*plist = NULL;
+	char			*dirfull, *target, *msg = NULL;
+	size_t			 i, j;
+	int			 rc = 0;
+
+	if (p->status == ST_UNCHANGED)
+		return 0;
+	if (p->status == ST_REMOVED)
+		return do_remove(in, old);
+	for (i = 0; i < p->nd && rc == 0; i++)
+		if (p->d[i].write)
+			rc = stage(in, &p->d[i]);
+	if (rc == 0 && p->dir != NULL && p->fixdir) {
+		dirfull = full(in, p->dir);
+		if ((mkdir(dirfull, 0700) == -1 && errno != EEXIST) ||
+		    (in->asroot && lchown(dirfull, p->uid, p->gid) == -1) ||
+		    chmod(dirfull, 0700) == -1) {
+			diag_sys(in->ctx, at(in, dirfull), "cannot make the "
+			    "run-time directory: %s", strerror(errno));
+			rc = -1;
+		}
+		free(dirfull);
+	}
+	if (rc == 0 && p->status == ST_CHANGED && bootout(in, old->label) != 0)
+		rc = -1;
+	if (rc != 0) {
+		unstage(p);
+		return -1;
+	}
+	/* Run-time files first: the plist makes the job use them. */
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < p->nd; i++) {
+			if (p->d[i].plist != (int)j)
+				continue;
+			if (p->d[i].plist)
+				plist = &p->d[i];
+			if (p->d[i].tmp == NULL)
+				continue;
+			if (rename(p->d[i].tmp, p->d[i].full) == -1) {
+				diag_sys(in->ctx, at(in, p->d[i].full),
+				    "cannot rename into place: %s",
+				    strerror(errno));
+				unstage(p);
+				return -1;
+			}
+			free(p->d[i].tmp);
+			p->d[i].tmp = NULL;
+		}
+	for (i = 0; old != NULL && i < old->nf; i++) {
+		for (j = 0; j < p->nd; j++)
+			if (strcmp(old->f[i].path, p->d[j].path) == 0)
+				break;
+		if (j == p->nd && remove_file(in, old->f[i].path) == -1)
+			return -1;
+	}
+	if (old != NULL && old->dir != NULL &&
+	    (p->dir == NULL || strcmp(old->dir, p->dir) != 0))
+		remove_dir(in, old->dir);
+	if (p->status == ST_ADDED || p->status == ST_CHANGED) {
+		rc = lctl(in, p->status == ST_ADDED ? 5 : 0, 0, "bootstrap",
+		    "system", plist->full, &msg);
+		/*
+		 * "5: Input/output error": a new VM's job may have been
+		 * loaded by hand before vmc managed it; then reload it.
+		 */
+		if (rc == 5 && p->status == ST_ADDED) {
+			target = xasprintf("system/%s", p->new->label);
+			rc = lctl(in, 3, 113, "bootout", target, NULL, NULL);
+			free(target);
+			if (rc == 3 || rc == 113) {
+				report(in, "bootstrap", "system", plist->full,
+				    msg, 5);
+				rc = 5;
+			} else if (rc == 0)
+				rc = lctl(in, 0, 0, "bootstrap", "system",
+				    plist->full, NULL);
+		}
+		free(msg);
+	} else if (p->status == ST_RESTARTED) {
+		target = xasprintf("system/%s", p->new->label);
+		rc = lctl(in, 0, 0, "kickstart", "-k", target, NULL);
+		free(target);
+	}
+	if (rc != 0)
+		return -1;
+	record_vm(in, p);
+	return write_manifest(in);
+}
+
+static void
+plan_free(struct plan *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nd; i++) {
+		free(p->d[i].path);
+		free(p->d[i].full);
+		free(p->d[i].tmp);
+	}
+	free(p->d);
+	free(p->dir);
+	if (p->old != NULL)
+		recvm_free(p->old);
+	free(p->old);
+}
+
+static int
+exit_status(const struct ctx *ctx)
+{
+	if (ctx->sys > 0)
+		return EXIT_SYSTEM;
+	return ctx->errors > 0 ? EXIT_REFUSED : 0;
+}
+
+static int
+need_root(struct inst *in, const char *cmd)
+{
+	struct stat	 st;
+
+	if (*in->opt->root != '\0' && (stat(in->opt->root, &st) == -1 ||
+	    !S_ISDIR(st.st_mode))) {
+		diag_error(in->ctx, at(in, in->opt->root), "-R", "not a "
+		    "directory");
+		return -1;
+	}
+	if (in->opt->dryrun || *in->opt->root != '\0' || in->asroot)
+		return 0;
+	diag_error(in->ctx, (struct loc){ NULL, 0 }, NULL, "%s changes "
+	    "/Library/LaunchDaemons and runs launchctl: run it as root "
+	    "(sudo vmc %s), or see what it would do with -n", cmd, cmd);
+	return -1;
+}
+
+static int
+read_manifest(struct inst *in)
+{
+	in->manpath = full(in, MANIFEST);
+	return record_read(in->ctx, in->manpath, REC_MANIFEST, &in->man) ==
+	    -2 ? -1 : 0;
+}
+
+/* Prints each VM's status, then, unless -n, does what it says. */
+static void
+apply(struct inst *in)
+{
+	size_t	 i;
+
+	qsort(in->p, in->np, sizeof(*in->p), cmp_plan);
+	for (i = 0; i < in->np; i++) {
+		printf("%s: %s\n", in->p[i].new != NULL ? in->p[i].new->name :
+		    in->p[i].old->name, statuses[in->p[i].status]);
+		if (in->opt->dryrun)
+			continue;
+		fflush(stdout);
+		if (do_vm(in, &in->p[i]) == -1)
+			break;
+	}
+	fflush(stdout);
+}
+
+static void
+inst_free(struct inst *in)
+{
+	size_t	 i;
+
+	for (i = 0; i < in->np; i++)
+		plan_free(&in->p[i]);
+	free(in->p);
+	record_free(&in->index);
+	record_free(&in->man);
+	free(in->manpath);
+}
+
+int
+install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
+{
+	struct inst	 in;
+	struct plan	*p;
+	char		*path;
+	size_t		 i;
+	int		 rc;
+
+	memset(&in, 0, sizeof(in));
+	in.ctx = ctx;
+	in.opt = opt;
+	in.outdir = outdir;
+	in.asroot = geteuid() == 0;
+	if (need_root(&in, "install") == -1)
+		goto done;
+	path = path_join(outdir, INDEX_FILE);
+	rc = record_read(ctx, path, REC_INDEX, &in.index);
+	if (rc == -1)
+		diag_error(ctx, at(&in, path), NULL, "missing: %s is not "
+		    "the output of vmc build", outdir);
+	free(path);
+	if (rc != 0 || read_manifest(&in) == -1)
+		goto done;
+	if (in.index.rundir == NULL)
+		in.index.rundir = xstrdup("/");
+	/* Reported together, then refused before any change. */
+	check_dir(&in, in.index.rundir);
+	check_dir(&in, LAUNCHDAEMONS);
+	check_dir(&in, "/var/db/vmc");
+	if (ctx->errors > 0)
+		goto done;
+	for (i = 0; i < in.index.n; i++) {
+		p = add_plan(&in);
+		p->new = &in.index.vm[i];
+		p->old = recvm_dup(record_find(&in.man, p->new->name));
+	}
+	for (i = 0; i < in.np; i++)
+		plan_vm(&in, &in.p[i]);
+	for (i = 0; i < in.man.n; i++)
+		if (record_find(&in.index, in.man.vm[i].name) == NULL) {
+			p = add_plan(&in);
+			p->old = recvm_dup(&in.man.vm[i]);
+			p->status = ST_REMOVED;
+		}
+	if (ctx->errors > 0)
+		goto done;
+	if (!opt->dryrun) {
+		for (i = 0; i < in.np; i++)
+			if (in.p[i].status != ST_UNCHANGED)
+				break;
+		if (i < in.np) {
+			mkdirs(&in, in.index.rundir);
+			mkdirs(&in, LAUNCHDAEMONS);
+			mkdirs(&in, "/var/db/vmc");
+		}
+	}
+	apply(&in);
+done:
+	diag_flush(ctx);
+	inst_free(&in);
+	return exit_status(ctx);
+}
+
+int
+uninstall_run(struct ctx *ctx, const struct install *opt, char **names,
+    int n)
+{
+	struct inst	 in;
+	struct plan	*p;
+	size_t		 i;
+	int		 j;
+
+	memset(&in, 0, sizeof(in));
+	in.ctx = ctx;
+	in.opt = opt;
+	in.asroot = geteuid() == 0;
+	if (need_root(&in, "uninstall") == -1 || read_manifest(&in) == -1)
+		goto done;
+	for (j = 0; j < n; j++)
+		if (record_find(&in.man, names[j]) == NULL)
+			diag_error(ctx, at(&in, in.manpath), NULL, "refused: "
+			    "no VM %s is installed", names[j]);
+	if (ctx->errors > 0)
+		goto done;
+	for (i = 0; i < in.man.n; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], in.man.vm[i].name) == 0)
+				break;
+		if (n > 0 && j == n)
+			continue;
+		p = add_plan(&in);
+		p->old = recvm_dup(&in.man.vm[i]);
+		p->status = ST_REMOVED;
+	}
+	apply(&in);
+done:
+	diag_flush(ctx);
+	inst_free(&in);
+	return exit_status(ctx);
+}

@@ -1,0 +1,411 @@
+#!/bin/sh
+# vmc install, uninstall and status, under -R in a scratch root, with
+# tests/launchctl standing in for launchctl (it logs every call and
+# keeps the loaded jobs).  The fleet is the shipped examples plus a VM
+# on vmnet-shared run by another user; each case changes the profiles,
+# builds, installs, and checks the statuses printed, the launchctl
+# calls made and the files written, against a listing of the root
+# taken before (path, inode, mode, owner, size, mtime).  Needs root.
+#
+#   sh tests/install.sh		(VMC=path to test another build)
+set -u
+export LC_ALL=C
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+pass=0
+fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-install.XXXXXX")
+root=$tmp/root
+cleanup() {
+	chattr -i "$root/Library/Application Support/vmc/ubuntu.sh" \
+	    2> /dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
+
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: install tests need root (files owned by root)"
+	exit 0
+fi
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1: $2"
+	for f in stdout err; do
+		[ -s "$tmp/$f" ] && sed "s/^/	$f: /" "$tmp/$f"
+	done
+}
+
+export FAKE_LAUNCHD="$tmp/launchd" VMC_LAUNCHCTL="$top/tests/launchctl"
+export VMC_ARP="$tmp/arp"
+rundir="/Library/Application Support/vmc"
+ld=$root/Library/LaunchDaemons
+rd=$root$rundir
+man=$root/var/db/vmc/manifest
+mkdir -p "$root" "$FAKE_LAUNCHD" "$tmp/p"
+chmod 755 "$root"
+touch "$FAKE_LAUNCHD/log"
+cp "$top"/profiles/*.ini "$top"/profiles/*.inc "$tmp/p/"
+# vmnet needs root: the VM run by another user is on the user network.
+printf '[vm]\nmemory = 1G\nimage = /Users/Shared/VMs/svc.qcow2\nformat = qcow2\n\n[service]\nuser = nobody\n' \
+    > "$tmp/p/svc.ini"
+printf '[vm]\nmemory = 1G\nimage = /Users/Shared/VMs/web.qcow2\nformat = qcow2\n\n[network]\nmode = vmnet-shared\n' \
+    > "$tmp/p/web.ini"
+
+build() {
+	"$VMC" build -H "$top/profiles/mac.host" -p "$rundir" -o "$tmp/out" \
+	    "$tmp/p" > /dev/null 2> "$tmp/builderr"
+}
+
+# Every file and directory under the root as it is now.
+listing() {
+	find "$root" -printf '%p\t%i %m %u:%g %s %T@\n' | sort
+}
+
+# Runs vmc, keeping its status, output and the launchctl calls it made.
+vmc() {
+	listing > "$tmp/before"
+	n=$(wc -l < "$FAKE_LAUNCHD/log")
+	"$VMC" "$@" > "$tmp/stdout" 2> "$tmp/err"
+	rc=$?
+	tail -n +$((n + 1)) "$FAKE_LAUNCHD/log" > "$tmp/calls"
+	listing > "$tmp/after"
+}
+
+# The files (not directories) that changed since vmc() listed the root;
+# "dirs" when a directory changed too (an entry made or removed).
+changed() {
+	diff "$tmp/before" "$tmp/after" | sed -n 's/^[<>] //p' | cut -f 1 |
+	    sort -u | while IFS= read -r f; do
+		if [ -d "$f" ]; then
+			echo dirs
+		else
+			echo "${f#"$root"}"
+		fi
+	done | sort -u
+}
+
+set_mem() {
+	sed "s/^memory = .*/memory = $2/" "$tmp/p/$1.ini" > "$tmp/x" &&
+	    mv "$tmp/x" "$tmp/p/$1.ini"
+}
+
+build || { echo "FAIL build: $(cat "$tmp/builderr")"; exit 1; }
+all="k8s-cp k8s-w1 k8s-w2 svc ubuntu ubuntu-bridged web"
+
+# 1. A fresh install: every VM added and bootstrapped, files owned by
+# root with modes 0755 and 0644, the other user's run-time directory.
+vmc install -n -R "$root" "$tmp/out"
+if [ $rc = 0 ] && [ ! -e "$root/Library" ] && [ ! -s "$tmp/calls" ] &&
+    [ "$(cat "$tmp/stdout")" = "$(for v in $all; do echo "$v: added"; done)" ]
+then
+	ok "-n on a fresh root: all added, nothing done"
+else
+	bad "-n fresh" "rc $rc"
+fi
+vmc install -R "$root" "$tmp/out"
+want=$(for v in $all; do
+	l=local.vmc.$v
+	echo "bootstrap system $ld/$l.plist"
+done)
+if [ $rc = 0 ] && [ "$(cat "$tmp/calls")" = "$want" ] &&
+    [ "$(grep -c ': added$' "$tmp/stdout")" = 7 ]; then
+	ok "fresh install: 7 added, 7 bootstraps"
+else
+	bad "fresh install" "rc $rc, calls: $(cat "$tmp/calls")"
+fi
+modes=$(cd "$root" && find Library var -type f -printf '%m %u:%g %p\n' | sort)
+if printf '%s\n' "$modes" | grep -v '^755 root:root .*\.sh$' |
+    grep -v '^644 root:root .*\.plist$' |
+    grep -qv '^644 root:root var/db/vmc/manifest$'; then
+	bad "owners and modes" "$modes"
+elif [ "$(find "$root" -name '.vmc-tmp-*' | wc -l)" != 0 ]; then
+	bad "no temporary files" "$(find "$root" -name '.vmc-tmp-*')"
+elif [ "$(stat -c '%a %U' "$rd/svc")" != "700 nobody" ] ||
+    ! grep -q '<string>nobody</string>' "$ld/local.vmc.svc.plist"; then
+	bad "run-time directory" "$(stat -c '%a %U' "$rd/svc")"
+elif ! cmp -s "$tmp/out/ubuntu.sh" "$rd/ubuntu.sh" ||
+    ! python3 "$top/tests/plistcheck.py" "$ld/local.vmc.ubuntu.plist" \
+    > /dev/null 2>&1; then
+	bad "installed files" "differ from the build's"
+else
+	ok "installed: root-owned, 0755 scripts, 0644 plists, nobody's 0700 run-time directory"
+fi
+
+# 2. The same install again: no launchctl call, no write.
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && [ ! -s "$tmp/calls" ] && [ -z "$(changed)" ] &&
+    [ "$(grep -c ': unchanged$' "$tmp/stdout")" = 7 ]; then
+	ok "same install again: 7 unchanged, no call, no write"
+else
+	bad "no-op install" "calls: $(cat "$tmp/calls"); changed: $(changed)"
+fi
+
+# 3. Memory changed: the script only.  Without -r the restart is left
+# pending; with -r one graceful restart.
+set_mem ubuntu 3G && build
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'ubuntu: restart pending' "$tmp/stdout" &&
+    [ "$(grep -vc ': unchanged$' "$tmp/stdout")" = 1 ] &&
+    [ ! -s "$tmp/calls" ] && [ "$(changed)" = "$(printf '%s\n%s\n%s' \
+    "$rundir/ubuntu.sh" /var/db/vmc/manifest dirs)" ] &&
+    grep -q -- '-m 3072M' "$rd/ubuntu.sh"; then
+	ok "script changed: restart pending, no call, only its script and the manifest written"
+else
+	bad "script changed" "calls: $(cat "$tmp/calls"); changed: $(changed)"
+fi
+set_mem ubuntu 5G && build
+vmc install -r -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'ubuntu: restarted' "$tmp/stdout" &&
+    [ "$(cat "$tmp/calls")" = "kickstart -k system/local.vmc.ubuntu" ]; then
+	ok "script changed, -r: one kickstart -k of that job"
+else
+	bad "-r" "calls: $(cat "$tmp/calls")"
+fi
+
+# 4. autostart changed: the plist.  bootout and bootstrap, that job only.
+printf '\n[service]\nautostart = no\n' >> "$tmp/p/k8s-w1.ini" && build
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'k8s-w1: changed' "$tmp/stdout" &&
+    [ "$(grep -vc ': unchanged$' "$tmp/stdout")" = 1 ] &&
+    [ "$(cat "$tmp/calls")" = "bootout system/local.vmc.k8s-w1
+bootstrap system $ld/local.vmc.k8s-w1.plist" ] &&
+    [ "$(changed)" = "$(printf '%s\n%s\n%s' \
+    /Library/LaunchDaemons/local.vmc.k8s-w1.plist /var/db/vmc/manifest dirs)" ]
+then
+	ok "plist changed: bootout + bootstrap of that job only"
+else
+	bad "plist changed" "calls: $(cat "$tmp/calls"); changed: $(changed)"
+fi
+
+# 5. A profile removed: the build removes its files from OUTDIR and says
+# so; install boots it out and removes its files and record.
+rm "$tmp/p/k8s-w2.ini" && build
+if [ ! -e "$tmp/out/k8s-w2.sh" ] && [ ! -e "$tmp/out/local.vmc.k8s-w2.plist" ] &&
+    grep -q 'k8s-w2.sh: note: removed' "$tmp/builderr" &&
+    grep -q 'local.vmc.k8s-w2.plist: note: removed' "$tmp/builderr"; then
+	ok "build: a gone VM's files removed from OUTDIR, with a note"
+else
+	bad "build removal" "$(ls "$tmp/out"; cat "$tmp/builderr")"
+fi
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'k8s-w2: removed' "$tmp/stdout" &&
+    [ "$(cat "$tmp/calls")" = "bootout system/local.vmc.k8s-w2" ] &&
+    [ ! -e "$rd/k8s-w2.sh" ] && [ ! -e "$ld/local.vmc.k8s-w2.plist" ] &&
+    ! grep -q k8s-w2 "$man"; then
+	ok "profile removed: bootout, files and record gone"
+else
+	bad "profile removed" "calls: $(cat "$tmp/calls")"
+fi
+# A file the build made for a gone VM but someone changed is left alone.
+echo '# mine' >> "$tmp/out/k8s-cp.sh"
+mv "$tmp/p/k8s-cp.ini" "$tmp/k8s-cp.ini" && build
+if [ -e "$tmp/out/k8s-cp.sh" ] && [ ! -e "$tmp/out/local.vmc.k8s-cp.plist" ] &&
+    grep -q 'k8s-cp.sh: warning: left alone' "$tmp/builderr"; then
+	ok "build: a changed file of a gone VM left alone, with a warning"
+else
+	bad "build keeps changed" "$(cat "$tmp/builderr")"
+fi
+rm "$tmp/out/k8s-cp.sh"
+mv "$tmp/k8s-cp.ini" "$tmp/p/" && build
+
+# 6. -n changes nothing and runs nothing, and says what install would.
+set_mem k8s-cp 7G && build
+vmc install -n -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'k8s-cp: restart pending' "$tmp/stdout" &&
+    [ ! -s "$tmp/calls" ] && [ -z "$(changed)" ]; then
+	ok "install -n: prints the plan, no call, no write"
+else
+	bad "install -n" "calls: $(cat "$tmp/calls"); changed: $(changed)"
+fi
+vmc uninstall -n -R "$root"
+if [ $rc = 0 ] && [ "$(grep -c ': removed$' "$tmp/stdout")" = 6 ] &&
+    [ ! -s "$tmp/calls" ] && [ -z "$(changed)" ]; then
+	ok "uninstall -n: prints the plan, no call, no write"
+else
+	bad "uninstall -n" "calls: $(cat "$tmp/calls"); changed: $(changed)"
+fi
+
+# 7. Unsafe: a group-writable directory above the run directory, or a
+# file in the way that vmc did not install.  Refused, nothing changed.
+chmod g+w "$root/Library"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && [ ! -s "$tmp/stdout" ] && [ ! -s "$tmp/calls" ] &&
+    [ -z "$(changed)" ] &&
+    grep -q "^$root/Library: error: refused: owned by someone other than root, or writable by group" "$tmp/err"
+then
+	ok "group-writable parent: refused, named, nothing changed"
+else
+	bad "unsafe directory" "rc $rc"
+fi
+chmod g-w "$root/Library"
+chown nobody "$root/var"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && grep -q "^$root/var: error: refused" "$tmp/err" &&
+    [ -z "$(changed)" ]; then
+	ok "a directory not owned by root: refused"
+else
+	bad "not root's" "rc $rc"
+fi
+chown root "$root/var"
+printf '[vm]\nmemory = 1G\nimage = /x.qcow2\nformat = qcow2\n' > "$tmp/p/new.ini"
+build
+echo '<plist/>' > "$ld/local.vmc.new.plist"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && [ ! -s "$tmp/calls" ] && [ -z "$(changed)" ] &&
+    grep -q "local.vmc.new.plist: error: refused: in the way of VM new, and not installed by vmc" "$tmp/err"
+then
+	ok "a file in the way: refused, nothing changed"
+else
+	bad "file in the way" "rc $rc"
+fi
+rm "$ld/local.vmc.new.plist" "$tmp/p/new.ini"
+build
+# A file in OUTDIR edited after the build.
+cp "$tmp/out/ubuntu.sh" "$tmp/keep.sh"
+echo '# edited' >> "$tmp/out/ubuntu.sh"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && [ -z "$(changed)" ] &&
+    grep -q "ubuntu.sh: error: refused: changed since vmc build wrote it" "$tmp/err"
+then
+	ok "a built file edited since: refused"
+else
+	bad "edited OUTDIR" "rc $rc"
+fi
+cp "$tmp/keep.sh" "$tmp/out/ubuntu.sh"
+
+# 8. A failure half-way: ubuntu's script cannot be replaced.  k8s-cp,
+# before it, is done and recorded; ubuntu is as it was; a rerun
+# finishes.
+set_mem ubuntu 6G && build
+if chattr +i "$rd/ubuntu.sh" 2> /dev/null; then
+	old=$(sha1sum < "$rd/ubuntu.sh")
+	vmc install -R "$root" "$tmp/out"
+	chattr -i "$rd/ubuntu.sh"
+	if [ $rc = 3 ] && grep -qx 'k8s-cp: restart pending' "$tmp/stdout" &&
+	    grep -qx 'ubuntu: restart pending' "$tmp/stdout" &&
+	    grep -q 'ubuntu.sh: error: cannot rename into place' "$tmp/err" &&
+	    [ "$old" = "$(sha1sum < "$rd/ubuntu.sh")" ] &&
+	    [ -z "$(find "$root" -name '.vmc-tmp-*')" ] &&
+	    cmp -s "$tmp/out/k8s-cp.sh" "$rd/k8s-cp.sh"; then
+		ok "unwritable target: exit 3, the VM before done, this one as it was"
+	else
+		bad "unwritable target" "rc $rc"
+	fi
+	vmc install -R "$root" "$tmp/out"
+	if [ $rc = 0 ] && grep -qx 'k8s-cp: unchanged' "$tmp/stdout" &&
+	    grep -qx 'ubuntu: restart pending' "$tmp/stdout" &&
+	    cmp -s "$tmp/out/ubuntu.sh" "$rd/ubuntu.sh"; then
+		ok "rerun after the failure finishes the job"
+	else
+		bad "rerun" "rc $rc"
+	fi
+else
+	echo "skip unwritable target: chattr +i does not work here"
+fi
+# A launchctl failure: the new plist is in place, the job not loaded,
+# the manifest still the old version's; a rerun loads it.
+printf '\n[service]\nstop-timeout = 40\n' >> "$tmp/p/web.ini" && build
+FAKE_LAUNCHD_FAIL=bootstrap:local.vmc.web vmc install -R "$root" "$tmp/out"
+if [ $rc = 3 ] && grep -qx 'web: changed' "$tmp/stdout" &&
+    grep -q 'bootstrap system .*: Bootstrap failed: 5: Input/output error' "$tmp/err" &&
+    [ ! -e "$FAKE_LAUNCHD/jobs/local.vmc.web" ]; then
+	ok "bootstrap fails: exit 3 with launchctl's message"
+else
+	bad "bootstrap fails" "rc $rc"
+fi
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'web: changed' "$tmp/stdout" &&
+    [ "$(cat "$tmp/calls")" = "bootout system/local.vmc.web
+bootstrap system $ld/local.vmc.web.plist" ] &&
+    [ -e "$FAKE_LAUNCHD/jobs/local.vmc.web" ]; then
+	ok "rerun after the launchctl failure loads the job"
+else
+	bad "rerun after launchctl" "calls: $(cat "$tmp/calls")"
+fi
+
+# 9. status: state, pid and last exit from launchctl print; forwards;
+# the vmnet-shared guest's address by its MAC in the DHCP leases (bytes
+# without leading zeros), the bridged one's from arp -an.
+"$VMC_LAUNCHCTL" bootout system/local.vmc.k8s-w1
+mac=$(sed -n 's/^mac vmnet-shared //p' "$man")
+loose=$(echo "$mac" | awk -F: '{ for (i = 1; i <= NF; i++) { sub(/^0/, "", $i); printf "%s%s", $i, i < NF ? ":" : "" } }')
+bmac=$(grep -A3 '^vm ubuntu-bridged ' "$man" | sed -n 's/^mac vmnet-bridged //p')
+printf '{\n\tname=web\n\tip_address=192.168.64.9\n\thw_address=1,%s\n\tidentifier=1,%s\n\tlease=0x60000000\n}\n{\n\tname=web\n\tip_address=192.168.64.7\n\thw_address=1,%s\n\tlease=0x60000100\n}\n' \
+    "$loose" "$loose" "$loose" > "$root/var/db/dhcpd_leases"
+printf '#!/bin/sh\necho "? (192.168.1.1) at 0:11:22:33:44:55 on en0 ifscope [ethernet]"\necho "? (192.168.1.23) at %s on en0 ifscope [ethernet]"\n' \
+    "$bmac" > "$VMC_ARP"
+chmod +x "$VMC_ARP"
+vmc status -R "$root"
+if [ $rc = 0 ] && [ -z "$(changed)" ] &&
+    head -1 "$tmp/stdout" | grep -q '^NAME  *LABEL  *STATE  *PID  *EXIT  *ADDRESS$' &&
+    grep -q '^ubuntu  *local.vmc.ubuntu  *running  *[0-9][0-9]*  *0  *127.0.0.1:2222 -> 22, 127.0.0.1:8080 -> 80$' "$tmp/stdout" &&
+    grep -q '^k8s-w1  *local.vmc.k8s-w1  *not loaded  *-  *-  *unknown$' "$tmp/stdout" &&
+    grep -q '^k8s-cp  .*  running  .*  -  *unknown$' "$tmp/stdout" &&
+    grep -q '^web  .*  192.168.64.7$' "$tmp/stdout" &&
+    grep -q '^ubuntu-bridged  .*  192.168.1.23$' "$tmp/stdout" &&
+    grep -q '^svc  .*  -$' "$tmp/stdout"; then
+	ok "status: state, pid, last exit, forwards, leases, arp"
+else
+	bad status "$(cat "$tmp/stdout")"
+fi
+vmc status -R "$root" web nosuch
+if [ $rc = 1 ] && grep -q 'no VM nosuch is installed' "$tmp/err"; then
+	ok "status of a VM not installed: exit 1"
+else
+	bad "status unknown" "rc $rc"
+fi
+
+# 10. Uninstall one, then all: bootout, files and records gone.
+vmc uninstall -R "$root" svc
+if [ $rc = 0 ] && [ "$(cat "$tmp/stdout")" = "svc: removed" ] &&
+    [ "$(cat "$tmp/calls")" = "bootout system/local.vmc.svc" ] &&
+    [ ! -e "$rd/svc" ] && [ ! -e "$rd/svc.sh" ] && ! grep -q '^vm svc ' "$man"
+then
+	ok "uninstall svc: its job, files, run-time directory and record"
+else
+	bad "uninstall one" "calls: $(cat "$tmp/calls")"
+fi
+vmc uninstall -R "$root"
+if [ $rc = 0 ] && [ "$(grep -c ': removed$' "$tmp/stdout")" = 5 ] &&
+    [ "$(grep -c '^bootout ' "$tmp/calls")" = 5 ] &&
+    [ -z "$(find "$ld" "$rd" -type f)" ] && [ "$(tail -1 "$man")" = "end 0" ]; then
+	ok "uninstall of all: every job out, every file gone"
+else
+	bad "uninstall all" "calls: $(cat "$tmp/calls")"
+fi
+
+# 11. Usage, and root.
+"$VMC" install > /dev/null 2>&1
+rc1=$?
+"$VMC" install -x "$tmp/out" > /dev/null 2>&1
+rc2=$?
+"$VMC" install -R "$tmp/nosuch" "$tmp/out" > /dev/null 2>&1
+rc3=$?
+if [ $rc1 = 2 ] && [ $rc2 = 2 ] && [ $rc3 = 1 ]; then
+	ok "usage errors exit 2; a missing -R root exits 1"
+else
+	bad usage "$rc1 $rc2 $rc3"
+fi
+if command -v setpriv > /dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$VMC" install "$tmp/out" > /dev/null 2> "$tmp/err"
+	rc=$?
+	if [ $rc = 1 ] && grep -q 'run it as root (sudo vmc install)' "$tmp/err"
+	then
+		ok "install without -R, not as root: refused, saying so"
+	else
+		bad "not root" "rc $rc"
+	fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
