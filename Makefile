@@ -60,6 +60,8 @@ check: compiler/vmc tests/unit
 	sh tests/examples.sh
 	sh tests/state.sh
 	sh tests/install.sh
+	sh tests/layers.sh
+	sh tests/diagnostics.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	BENCH_INSTALL_N=200 sh tests/bench/install.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
