@@ -28,8 +28,10 @@ LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
 # A build's state names the sources that made vmc: another vmc rebuilds.
 SOURCE_ID =	$(shell cat $(SRCS) compiler/vmc.h | cksum | cut -d ' ' -f 1)
 
-# The shipped examples are built for the Intel Mac described beside them.
-EXAMPLE_FLAGS =	-H profiles/mac.host -p "/Library/Application Support/vmc"
+# The shipped examples: each directory of profiles/ is built for the Mac
+# its mac.host describes, into the directory of that name in output/.
+EXAMPLES =	apple-silicon intel
+EXAMPLE_RUNDIR = "/Library/Application Support/vmc"
 
 all: compiler/vmc
 
@@ -45,7 +47,10 @@ tests/unit: tests/unit.c $(LIBOBJS)
 
 # The main job on the shipped examples.
 examples: compiler/vmc
-	./compiler/vmc build $(EXAMPLE_FLAGS) -o output profiles
+	for m in $(EXAMPLES); do \
+		./compiler/vmc build -H profiles/$$m/mac.host \
+		    -p $(EXAMPLE_RUNDIR) -o output/$$m profiles/$$m || exit 1; \
+	done
 
 # The end-to-end suite boots a Debian guest, so it needs a Linux host;
 # on Linux the sources are also compiled against macOS's headers, and

@@ -6,7 +6,7 @@ exec /usr/local/bin/qemu-system-x86_64 \
 	-machine q35 \
 	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 2 \
 	-m 4096M \
 	-drive file=/Users/Shared/VMs/ubuntu-24.04.qcow2,format=qcow2,if=virtio \
