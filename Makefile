@@ -52,10 +52,11 @@ examples: compiler/vmc
 		    -p $(EXAMPLE_RUNDIR) -o output/$$m profiles/$$m || exit 1; \
 	done
 
-# The end-to-end suite boots a Debian guest, so it needs a Linux host;
+# The end-to-end suites boot a Debian guest and run both architectures'
+# QEMU, so they need a Linux host;
 # on Linux the sources are also compiled against macOS's headers, and
 # fuzzed, sanitized, run under valgrind, fed faults, killed and raced.
-E2E_Linux =	e2e macos harden
+E2E_Linux =	e2e arch macos harden
 FUZZ_SECONDS ?=	60
 
 check: compiler/vmc tests/unit
@@ -70,6 +71,10 @@ check: compiler/vmc tests/unit
 
 e2e: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/run.sh
+
+# Scripts of both guest architectures on this machine's real QEMU.
+arch: compiler/vmc
+	VMC=compiler/vmc sh tests/e2e/arch.sh
 
 macos:
 	sh tests/macos/syntax.sh
@@ -98,4 +103,4 @@ clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 	rm -rf tests/fuzz/build
 
-.PHONY: all bench check clean e2e examples fuzz harden install macos
+.PHONY: all arch bench check clean e2e examples fuzz harden install macos
