@@ -29,8 +29,10 @@ LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
 # A build's state names the sources that made vmc: another vmc rebuilds.
 SOURCE_ID =	$(shell cat $(SRCS) compiler/vmc.h | cksum | cut -d ' ' -f 1)
 
-# The shipped examples are built for the Intel Mac described beside them.
-EXAMPLE_FLAGS =	-H profiles/mac.host -p "/Library/Application Support/vmc"
+# The shipped examples: each directory of profiles/ is built for the Mac
+# its mac.host describes, into the directory of that name in output/.
+EXAMPLES =	apple-silicon intel
+EXAMPLE_RUNDIR = "/Library/Application Support/vmc"
 
 all: compiler/vmc
 
@@ -46,12 +48,16 @@ tests/unit: tests/unit.c $(LIBOBJS)
 
 # The main job on the shipped examples.
 examples: compiler/vmc
-	./compiler/vmc build $(EXAMPLE_FLAGS) -o output profiles
+	for m in $(EXAMPLES); do \
+		./compiler/vmc build -H profiles/$$m/mac.host \
+		    -p $(EXAMPLE_RUNDIR) -o output/$$m profiles/$$m || exit 1; \
+	done
 
-# The end-to-end suite boots a Debian guest, so it needs a Linux host;
+# The end-to-end suites boot a Debian guest and run both architectures'
+# QEMU, so they need a Linux host;
 # on Linux the sources are also compiled against macOS's headers, and
 # fuzzed, sanitized, run under valgrind, fed faults, killed and raced.
-E2E_Linux =	e2e macos harden
+E2E_Linux =	e2e arch macos harden
 FUZZ_SECONDS ?=	60
 
 check: compiler/vmc tests/unit
@@ -70,6 +76,10 @@ check: compiler/vmc tests/unit
 
 e2e: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/run.sh
+
+# Scripts of both guest architectures on this machine's real QEMU.
+arch: compiler/vmc
+	VMC=compiler/vmc sh tests/e2e/arch.sh
 
 macos:
 	sh tests/macos/syntax.sh
@@ -99,4 +109,4 @@ clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 	rm -rf tests/fuzz/build
 
-.PHONY: all bench check clean e2e examples fuzz harden install macos
+.PHONY: all arch bench check clean e2e examples fuzz harden install macos

@@ -1,4 +1,5 @@
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 
@@ -102,8 +103,24 @@ fmt_addr(const struct ifaddrs *ifa)
 	return xasprintf("%s/%d", s, prefixlen(ifa->ifa_netmask));
 }
 
+/*
+ * macOS shows each running vmnet network as a bridge interface that
+ * holds its gateway, numbered from 100 (bridge100, bridge101, ...).
+ */
+static int
+vmnet_bridge(const char *name)
+{
+	const char	*p;
+
+	if (strncmp(name, "bridge", 6) != 0 || name[6] < '1' || name[6] > '9')
+		return 0;
+	for (p = name + 6; *p >= '0' && *p <= '9'; p++)
+		continue;
+	return *p == '\0' && p - (name + 6) >= 3;
+}
+
 static void
-probe_ifaces(struct ctx *ctx, struct host *h)
+probe_ifaces(struct ctx *ctx, struct host *h, int macos)
 {
 	struct ifaddrs	*all, *ifa, **v;
 	char		*name;
@@ -140,6 +157,8 @@ probe_ifaces(struct ctx *ctx, struct host *h)
 		    "yes" : "no"));
 		put(h, name, "loopback", xstrdup(v[i]->ifa_flags &
 		    IFF_LOOPBACK ? "yes" : "no"));
+		if (macos && vmnet_bridge(v[i]->ifa_name))
+			put(h, name, "vmnet", xstrdup("yes"));
 		free(name);
 	}
 	free(v);
@@ -174,25 +193,37 @@ which(const char *prog)
 	return NULL;
 }
 
+/*
+ * vmc gives the firmware to QEMU as a pflash drive, which on virt must
+ * be 64 MiB: Debian's AAVMF_CODE.fd is, its QEMU_EFI.fd (2 MiB, for
+ * -bios) is not.
+ */
+#define PFLASH_SIZE	(64 << 20)
+
+static int
+pflash_ok(const char *path)
+{
+	struct stat	 st;
+
+	return access(path, R_OK) == 0 && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == PFLASH_SIZE;
+}
+
 static char *
 find_firmware(const char *qemu)
 {
-	const char	*fixed[] = { "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",
-	    "/usr/share/AAVMF/AAVMF_CODE.fd" };
-	char		*dir, *p;
-	size_t		 i;
+	char	*dir, *p;
 
 	if (qemu != NULL) {
 		dir = path_dir(qemu);
 		p = xasprintf("%s/../share/qemu/edk2-aarch64-code.fd", dir);
 		free(dir);
-		if (access(p, R_OK) == 0)
+		if (pflash_ok(p))
 			return p;
 		free(p);
 	}
-	for (i = 0; i < 2; i++)
-		if (access(fixed[i], R_OK) == 0)
-			return xstrdup(fixed[i]);
+	if (pflash_ok("/usr/share/AAVMF/AAVMF_CODE.fd"))
+		return xstrdup("/usr/share/AAVMF/AAVMF_CODE.fd");
 	return NULL;
 }
 
@@ -233,7 +264,7 @@ host_probe(struct ctx *ctx, struct host *h)
 	put(h, "host", "cpus", xasprintf("%ld", cpus > 0 ? cpus : 1));
 	put(h, "host", "memory", xasprintf("%lldK", pages > 0 && pagesize > 0 ?
 	    (long long)pages * (pagesize / 1024) : 0));
-	probe_ifaces(ctx, h);
+	probe_ifaces(ctx, h, strcmp(os, "macos") == 0);
 	section(h, "qemu");
 	x86 = which("qemu-system-x86_64");
 	arm = which("qemu-system-aarch64");
@@ -286,6 +317,8 @@ host_print(const struct host *h, FILE *fp)
 			fprintf(fp, "address = %s\n", h->ifs[i].addr[j].s);
 		print_val(fp, "up", &h->ifs[i].up);
 		print_val(fp, "loopback", &h->ifs[i].loopback);
+		if (val_ok(&h->ifs[i].vmnet) && h->ifs[i].vmnet.n)
+			fprintf(fp, "vmnet = yes\n");
 	}
 	fprintf(fp, "\n[qemu]\n");
 	print_val(fp, "x86_64", &h->qemu_x86_64);

@@ -38,6 +38,9 @@ enum type {
 	T_IPV4,
 	T_UUID,
 	T_URL,
+	T_CPU,		/* QEMU's -cpu: MODEL[,+F|,-F|,P=V]... */
+	T_PROP,		/* NAME=VALUE, a comma in VALUE doubled */
+	T_ARG,		/* one argument word, not empty */
 	T_FWD,		/* repeatable, into nic->fwd */
 	T_CIDR		/* repeatable, into iface->addr */
 };
@@ -76,6 +79,7 @@ static const struct section sections[] = {
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
 #define REQUIRED	0x1
+#define MULTI		0x2	/* repeatable, into a struct vlist */
 
 struct key {
 	enum sect		 sect;
@@ -105,6 +109,10 @@ static const struct key keys[] = {
 	{ S_VM, "seed", T_URL, 0, NULL, VM(seed), NULL, NONE },
 	{ S_VM, "qemu", T_ABSPATH, 0, NULL, VM(qemu), NULL, NONE },
 	{ S_VM, "firmware", T_PATH, 0, NULL, VM(firmware), NULL, NONE },
+	{ S_VM, "cpu", T_CPU, 0, NULL, VM(cpu), NULL, NONE },
+	{ S_VM, "machine-option", T_PROP, MULTI, NULL, VM(machopts), NULL,
+	    NONE },
+	{ S_VM, "qemu-arg", T_ARG, MULTI, NULL, VM(qemuargs), NULL, NONE },
 	{ S_NETWORK, "mode", T_ENUM, REQUIRED, NULL, NIC(mode), netmode_names,
 	    NONE },
 	{ S_NETWORK, "interface", T_WORD, 0, NULL, NIC(interface), NULL, NONE },
@@ -132,6 +140,7 @@ static const struct key keys[] = {
 	{ S_INTERFACE, "address", T_CIDR, 0, NULL, 0, NULL, NONE },
 	{ S_INTERFACE, "up", T_BOOL, 0, "yes", IF(up), NULL, NONE },
 	{ S_INTERFACE, "loopback", T_BOOL, 0, "no", IF(loopback), NULL, NONE },
+	{ S_INTERFACE, "vmnet", T_BOOL, 0, "no", IF(vmnet), NULL, NONE },
 	{ S_QEMU, "x86_64", T_ABSPATH, 0, NULL, HOST(qemu_x86_64), NULL, NONE },
 	{ S_QEMU, "aarch64", T_ABSPATH, 0, NULL, HOST(qemu_aarch64), NULL,
 	    NONE },
@@ -152,7 +161,7 @@ struct model {
 static int
 repeated(const struct key *k)
 {
-	return k->type == T_FWD || k->type == T_CIDR;
+	return k->type == T_FWD || k->type == T_CIDR || (k->flags & MULTI);
 }
 
 static struct val *
@@ -161,15 +170,37 @@ val_of(const struct key *k, void *obj)
 	return (struct val *)(void *)((char *)obj + k->off);
 }
 
+static struct vlist *
+list_of(const struct key *k, void *obj)
+{
+	return (struct vlist *)(void *)((char *)obj + k->off);
+}
+
 /* Names every setting of a new object of that kind after its key. */
 static void
 name_vals(enum obj kind, void *obj)
 {
 	size_t	 i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (sections[keys[i].sect].obj == kind && !repeated(&keys[i]))
+	for (i = 0; i < NKEYS; i++) {
+		if (sections[keys[i].sect].obj != kind)
+			continue;
+		if (keys[i].flags & MULTI)
+			list_of(&keys[i], obj)->key = keys[i].key;
+		else if (!repeated(&keys[i]))
 			val_of(&keys[i], obj)->key = keys[i].key;
+	}
+}
+
+static void
+free_lists(enum obj kind, void *obj)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (sections[keys[i].sect].obj == kind &&
+		    (keys[i].flags & MULTI))
+			free(list_of(&keys[i], obj)->v);
 }
 
 static const struct key *
@@ -509,6 +540,24 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 			return;
 		}
 		break;
+	case T_CPU:
+		if (check_cpu(s->value, &errstr) == -1) {
+			bad_value(ctx, s, errstr);
+			return;
+		}
+		break;
+	case T_PROP:
+		if (check_prop(s->value, &errstr) == -1) {
+			bad_value(ctx, s, errstr);
+			return;
+		}
+		break;
+	case T_ARG:
+		if (s->value[0] == '\0') {
+			diag_error(ctx, s->at, s->key, "empty argument");
+			return;
+		}
+		break;
 	case T_FWD:
 	case T_CIDR:
 		abort();
@@ -551,6 +600,23 @@ add_cidr(struct model *m, struct iface *ifp, const struct setting *s)
 	ifp->addr[ifp->naddr++] = c;
 }
 
+/* One more value of a repeatable key; a bad one is reported and left out. */
+static void
+add_item(struct model *m, const struct key *k, void *obj,
+    const struct setting *s)
+{
+	struct vlist	*l = list_of(k, obj);
+	struct val	 v;
+
+	memset(&v, 0, sizeof(v));
+	v.key = k->key;
+	parse_val(m, k, s, &v);
+	if (v.state != V_SET)
+		return;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = v;
+}
+
 static void
 apply(struct model *m, const struct setting *s)
 {
@@ -574,7 +640,9 @@ apply(struct model *m, const struct setting *s)
 		return;
 	}
 	if (repeated(k)) {
-		if (s->value != NULL && k->type == T_FWD)
+		if (s->value != NULL && (k->flags & MULTI))
+			add_item(m, k, obj, s);
+		else if (s->value != NULL && k->type == T_FWD)
 			add_forward(m, k, obj, s);
 		else if (s->value != NULL)
 			add_cidr(m, obj, s);
@@ -710,6 +778,7 @@ vm_free(struct vm *vm)
 	for (i = 0; i < vm->nnic; i++)
 		free(vm->nic[i].fwd);
 	free(vm->nic);
+	free_lists(O_VM, vm);
 	doc_free(&vm->doc);
 	pool_free(&vm->pool);
 	free(vm->name);

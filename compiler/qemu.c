@@ -84,13 +84,18 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	quote_qemu(&b, vm->name);
 	opt(a, "-name", &b);
 	quote_qemu(&b, vm->machine.s);
+	if (vm->gicopt != NULL)
+		buf_printf(&b, ",%s", vm->gicopt);
+	/* Validated as NAME=VALUE with commas doubled: QEMU's own form. */
+	for (i = 0; i < vm->machopts.n; i++)
+		buf_printf(&b, ",%s", vm->machopts.v[i].s);
 	opt(a, "-machine", &b);
 	for (i = 0; i < 2 && vm->accels[i] != -1; i++) {
 		buf_puts(&b, accel_names[vm->accels[i]]);
 		opt(a, "-accel", &b);
 	}
-	/* max, unlike host, also works when hvf or kvm falls back to tcg. */
-	buf_puts(&b, "max");
+	/* Validated as QEMU's -cpu syntax, which has no escapes. */
+	buf_puts(&b, vm->cpumodel);
 	opt(a, "-cpu", &b);
 	buf_printf(&b, "%llu", (unsigned long long)vm->cpus.n);
 	opt(a, "-smp", &b);
@@ -124,6 +129,13 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	opt(a, "-display", &b);
 	buf_puts(&b, "stdio");
 	opt(a, "-serial", &b);
+	/* Extra arguments, as given: each option starts a line. */
+	for (i = 0; i < vm->qemuargs.n; i++) {
+		if (i == 0 || vm->qemuargs.v[i].s[0] == '-')
+			opt(a, vm->qemuargs.v[i].s, NULL);
+		else
+			add(a, xstrdup(vm->qemuargs.v[i].s));
+	}
 }
 
 void

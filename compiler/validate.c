@@ -167,6 +167,21 @@ cidr_ipv4(const struct cidr *c, uint32_t *addr, uint32_t *mask)
 	return 0;
 }
 
+/* Whether the subnet of s and mask m lies in one RFC 1918 range. */
+static int
+private_range(uint32_t s, uint32_t m)
+{
+	static const uint32_t	 range[][2] = { { 0x0a000000, 0xff000000 },
+	    { 0xac100000, 0xfff00000 }, { 0xc0a80000, 0xffff0000 } };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(range) / sizeof(range[0]); i++)
+		if ((s & range[i][1]) == range[i][0] &&
+		    (m & range[i][1]) == range[i][1])
+			return 1;
+	return 0;
+}
+
 static void
 check_vmnet_range(struct ctx *ctx, struct nic *nic)
 {
@@ -202,9 +217,18 @@ check_vmnet_range(struct ctx *ctx, struct nic *nic)
 		    nic->mask.s);
 		return;
 	}
+	if (!private_range(s, m)) {
+		diag_error(ctx, nic->start.at, nic->start.key, "subnet '%s' of "
+		    "mask '%s' is not inside a private range (10.0.0.0/8, "
+		    "172.16.0.0/12 or 192.168.0.0/16), which vmnet requires",
+		    nic->start.s, nic->mask.s);
+		return;
+	}
 	for (i = 0; i < h->nifs; i++)
 		for (j = 0; j < h->ifs[i].naddr; j++) {
-			if (cidr_ipv4(&h->ifs[i].addr[j], &a, &hm) == -1)
+			/* A vmnet bridge may be this very network, running. */
+			if (h->ifs[i].vmnet.n ||
+			    cidr_ipv4(&h->ifs[i].addr[j], &a, &hm) == -1)
 				continue;
 			/* Two subnets overlap when one holds the other. */
 			if ((a & hm & m) == (s & hm & m))
@@ -245,7 +269,8 @@ list_bridgeable(const struct host *h, struct buf *b)
 	size_t	 i, n = 0;
 
 	for (i = 0; i < h->nifs; i++)
-		if (h->ifs[i].up.n && !h->ifs[i].loopback.n)
+		if (h->ifs[i].up.n && !h->ifs[i].loopback.n &&
+		    !h->ifs[i].vmnet.n)
 			buf_printf(b, "%s%s", n++ ? ", " : "", h->ifs[i].name);
 	if (n == 0)
 		buf_puts(b, "none");
@@ -298,13 +323,14 @@ check_bridge(struct ctx *ctx, struct nic *nic)
 	if (!val_ok(&nic->interface))
 		return;
 	ifp = host_iface(ctx->host, nic->interface.s);
-	if (ifp != NULL && ifp->up.n && !ifp->loopback.n)
+	if (ifp != NULL && ifp->up.n && !ifp->loopback.n && !ifp->vmnet.n)
 		return;
 	list_bridgeable(ctx->host, &b);
 	diag_error(ctx, nic->interface.at, nic->interface.key, "'%s' %s; "
 	    "interfaces that can be bridged: %s", nic->interface.s,
 	    ifp == NULL ? "does not exist on the host" : !ifp->up.n ?
-	    "is down" : "is a loopback interface", b.p);
+	    "is down" : ifp->loopback.n ? "is a loopback interface" :
+	    "is the bridge of a vmnet network", b.p);
 	buf_free(&b);
 }
 
@@ -377,6 +403,303 @@ check_memory(struct ctx *ctx, const struct vm *vm)
 		    "%lluM", v->s, (unsigned long long)(h->memory.n >> 20));
 }
 
+static int
+uses(const struct vm *vm, int accel)
+{
+	return vm->accels[0] == accel || vm->accels[1] == accel;
+}
+
+/*
+ * On an Intel Mac, hvf passes the host's CPU features through.  macOS
+ * saves a thread's AVX-512 state only once the thread is promoted on
+ * first use, and guests have crashed on AVX-512 code and with 1 GiB
+ * pages there; AVX-512F masked, Linux drops every AVX-512 extension.
+ */
+#define HVF_X86_CPU	"max,-avx512f,-avx512vl,-pdpe1gb"
+
+static void
+check_cpu_model(struct ctx *ctx, struct vm *vm)
+{
+	const struct val	*v = &vm->cpu;
+
+	if (!val_ok(v)) {
+		/* max, unlike host, works when hvf or kvm falls back to tcg. */
+		vm->cpumodel = vm->arch.n == ARCH_X86_64 &&
+		    uses(vm, ACCEL_HVF) ? HVF_X86_CPU : "max";
+		return;
+	}
+	vm->cpumodel = v->s;
+	if (strncmp(v->s, "host", 4) == 0 && (v->s[4] == '\0' ||
+	    v->s[4] == ',') && uses(vm, ACCEL_TCG))
+		diag_error(ctx, v->at, v->key, "'host' needs hvf or kvm and "
+		    "%s; use max, or set %s = %s", vm->accels[0] == ACCEL_TCG ?
+		    "this VM runs under tcg" : "breaks the fallback to tcg",
+		    vm->accel.key, ctx->host->os.n == OS_MACOS ? "hvf" : "kvm");
+}
+
+/* The value of machine-option NAME, or NULL. */
+static const struct val *
+machine_opt(const struct vm *vm, const char *name, size_t upto)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; i < upto && i < vm->machopts.n; i++)
+		if (strncmp(vm->machopts.v[i].s, name, n) == 0 &&
+		    vm->machopts.v[i].s[n] == '=')
+			return &vm->machopts.v[i];
+	return NULL;
+}
+
+/*
+ * QEMU's virt machine starts with GICv2, which has room for 8 CPUs;
+ * with GICv3 (tcg and hvf, hw/arm/virt.c) the redistributors allow
+ * more.  Under hvf, Hypervisor.framework allows 64 vCPUs a VM.
+ */
+#define GICV2_CPUS	8
+#define HVF_ARM_CPUS	64
+
+static void
+check_gic(struct ctx *ctx, struct vm *vm)
+{
+	const struct val	*gic, *c = &vm->cpus;
+	const char		*ver = NULL;
+	unsigned long long	 n = c->n;
+
+	if ((gic = machine_opt(vm, "gic-version", SIZE_MAX)) != NULL) {
+		ver = gic->s + strlen("gic-version=");
+		if (strcmp(ver, "host") == 0 && !uses(vm, ACCEL_KVM))
+			diag_error(ctx, gic->at, gic->key, "gic-version=host "
+			    "needs kvm");
+		else if (strcmp(ver, "4") == 0 && vm->accels[0] != ACCEL_TCG)
+			diag_error(ctx, gic->at, gic->key, "QEMU emulates "
+			    "GICv4 under tcg only; set %s = tcg",
+			    vm->accel.key);
+		else if (strcmp(ver, "2") != 0 && strcmp(ver, "3") != 0 &&
+		    strcmp(ver, "4") != 0 && strcmp(ver, "host") != 0 &&
+		    strcmp(ver, "max") != 0)
+			diag_error(ctx, gic->at, gic->key, "gic-version is 2, "
+			    "3, 4, host or max");
+	}
+	if (!val_ok(c))
+		return;
+	if (ver == NULL && n > GICV2_CPUS) {
+		vm->gicopt = "gic-version=3";
+		ver = "3";
+	}
+	if (ver != NULL && strcmp(ver, "2") == 0 && n > GICV2_CPUS)
+		diag_error(ctx, val_at(vm, c), c->key, "%llu is more than the "
+		    "%d CPUs of GICv2; use gic-version=3 or leave it to vmc",
+		    n, GICV2_CPUS);
+	else if (uses(vm, ACCEL_HVF) && n > HVF_ARM_CPUS)
+		diag_error(ctx, val_at(vm, c), c->key, "%llu is more than the "
+		    "%d vCPUs hvf gives an aarch64 guest; use fewer, or %s = "
+		    "tcg", n, HVF_ARM_CPUS, vm->accel.key);
+}
+
+static void
+check_machine(struct ctx *ctx, struct vm *vm)
+{
+	const struct val	*v, *first;
+	size_t			 i, n;
+
+	for (i = 0; i < vm->machopts.n; i++) {
+		v = &vm->machopts.v[i];
+		n = strcspn(v->s, "=");
+		if ((n == 4 && strncmp(v->s, "type", 4) == 0) ||
+		    (n == 5 && strncmp(v->s, "accel", 5) == 0))
+			diag_error(ctx, v->at, v->key, "'%.*s' is set by %s",
+			    (int)n, v->s, n == 4 ? vm->machine.key :
+			    vm->accel.key);
+		else if ((first = machine_opt(vm, pool_printf(&vm->pool,
+		    "%.*s", (int)n, v->s), i)) != NULL)
+			diag_error(ctx, v->at, v->key, "'%.*s' is also set at "
+			    "%s:%d", (int)n, v->s, first->at.file,
+			    first->at.line);
+	}
+	if (vm->arch.n == ARCH_AARCH64 && (strcmp(vm->machine.s, "virt") == 0 ||
+	    strncmp(vm->machine.s, "virt-", 5) == 0))
+		check_gic(ctx, vm);
+}
+
+/* Options vmc writes itself, and what to set instead. */
+static const struct {
+	const char	*opt;
+	const char	*instead;
+} managed[] = {
+	{ "-m", "use memory" },
+	{ "-smp", "use cpus" },
+	{ "-cpu", "use cpu" },
+	{ "-machine", "use machine and machine-option" },
+	{ "-M", "use machine and machine-option" },
+	{ "-accel", "use accel" },
+	{ "-enable-kvm", "use accel" },
+	{ "-drive", "use image, and firmware for UEFI" },
+	{ "-hda", "use image" },
+	{ "-bios", "use firmware" },
+	{ "-pflash", "use firmware" },
+	{ "-netdev", "use a [network] section" },
+	{ "-nic", "use a [network] section" },
+	{ "-net", "use a [network] section" },
+	{ "-smbios", "use seed" },
+	{ "-qmp", "each VM has its own QMP socket" },
+	{ "-name", "the VM's name is its profile's" },
+	{ "-serial", "the console goes to log" },
+	{ "-display", "the VM runs headless, its console in log" },
+	{ "-nographic", "the VM runs headless, its console in log" },
+	{ "-daemonize", "launchd must supervise QEMU itself" },
+};
+
+static void
+check_qemu_args(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*v;
+	const char		*opt;
+	size_t			 i, j;
+
+	for (i = 0; i < vm->qemuargs.n; i++) {
+		v = &vm->qemuargs.v[i];
+		/* QEMU takes --opt for -opt. */
+		opt = strncmp(v->s, "--", 2) == 0 ? v->s + 1 : v->s;
+		for (j = 0; j < sizeof(managed) / sizeof(managed[0]); j++)
+			if (strcmp(opt, managed[j].opt) == 0)
+				diag_error(ctx, v->at, v->key, "'%s' is an "
+				    "option vmc manages: %s", v->s,
+				    managed[j].instead);
+	}
+}
+
+static int
+host_has(const struct host *h, uint32_t addr)
+{
+	uint32_t	 a, m;
+	size_t		 i, j;
+
+	for (i = 0; i < h->nifs; i++)
+		for (j = 0; j < h->ifs[i].naddr; j++)
+			if (cidr_ipv4(&h->ifs[i].addr[j], &a, &m) == 0 &&
+			    a == addr)
+				return 1;
+	return 0;
+}
+
+/* Whether the guest can reach the seed's host over one of its cards. */
+static void
+check_seed(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*v = &vm->seed;
+	const char		*p;
+	char			 host[256];
+	uint32_t		 a;
+	size_t			 i, n;
+	int			 user = 0, lan = 0, v4;
+
+	if (!val_ok(v))
+		return;
+	if (vm->nnic == 0) {
+		diag_error(ctx, v->at, v->key, "the VM has no network card to "
+		    "fetch it with; add a [network] section");
+		return;
+	}
+	for (i = 0; i < vm->nnic; i++) {
+		if (!val_ok(&vm->nic[i].mode))
+			return;
+		user |= vm->nic[i].mode.n == NET_USER;
+		lan |= vm->nic[i].mode.n == NET_BRIDGED;
+	}
+	p = strstr(v->s, "://") + 3;
+	n = *p == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":/");
+	if (n >= sizeof(host))
+		return;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	v4 = parse_ipv4(host, &a) == 0;
+	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+	    (v4 && a >> 24 == 127)) {
+		diag_error(ctx, v->at, v->key, "'%s' is the guest itself, not "
+		    "the host; %s", host, user ? "from the user network the "
+		    "host is 10.0.2.2" : "use an address of the host on the "
+		    "guest's network");
+		return;
+	}
+	if (!v4 || user)
+		return;
+	if ((a & 0xffffff00) == 0x0a000200) {
+		diag_error(ctx, v->at, v->key, "'%s' is on QEMU's user network, "
+		    "and the VM has no card on it; use the host's address on "
+		    "the guest's network", host);
+		return;
+	}
+	if (lan || host_has(ctx->host, a))
+		return;
+	for (i = 0; i < vm->nnic; i++)
+		if (val_ok(&vm->nic[i].start) && vm->nic[i].start.n == a)
+			return;
+	diag_warn(ctx, v->at, v->key, "'%s' is neither the gateway "
+	    "(start-address) of the VM's vmnet network nor an address of the "
+	    "host; the guest may not reach it", host);
+}
+
+/*
+ * macOS privacy protection (TCC) keeps a launchd daemon out of these
+ * folders of a home directory unless its program has Full Disk Access.
+ */
+static void
+check_private(struct ctx *ctx, const struct vm *vm, const struct val *v,
+    const char *path)
+{
+	static const char *const folder[] = { "Desktop", "Documents",
+	    "Downloads" };
+	const char	*p;
+	size_t		 i, n;
+
+	if (ctx->host->os.n != OS_MACOS || path == NULL ||
+	    strncmp(path, "/Users/", 7) != 0 ||
+	    (p = strchr(path + 7, '/')) == NULL)
+		return;
+	for (i = 0, p++; i < sizeof(folder) / sizeof(folder[0]); i++) {
+		n = strlen(folder[i]);
+		if (strncmp(p, folder[i], n) == 0 &&
+		    (p[n] == '/' || p[n] == '\0'))
+			diag_warn(ctx, val_at(vm, v), v->key, "'%s' is in "
+			    "~/%s, which macOS privacy protection keeps from "
+			    "launchd daemons: give %s Full Disk Access (System "
+			    "Settings, Privacy & Security) or move it", path,
+			    folder[i], vm->qemupath != NULL ? vm->qemupath :
+			    "QEMU");
+	}
+}
+
+/* The log is a file: in an existing directory, when that can be known. */
+static void
+check_log(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*v = &vm->log;
+	struct stat		 st;
+	const char		*base;
+	char			*dir;
+
+	if (!val_ok(v))
+		return;
+	base = strrchr(v->s, '/') + 1;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		diag_error(ctx, v->at, v->key, "'%s' names a directory; give "
+		    "the file that receives QEMU's output", v->s);
+		return;
+	}
+	if (!ctx->host->live)
+		return;
+	dir = path_dir(v->s);
+	if (stat(dir, &st) == -1)
+		diag_error(ctx, v->at, v->key, "directory '%s': %s", dir,
+		    strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		diag_error(ctx, v->at, v->key, "'%s' is not a directory", dir);
+	else if (stat(v->s, &st) == 0 && S_ISDIR(st.st_mode))
+		diag_error(ctx, v->at, v->key, "'%s' is a directory; give the "
+		    "file that receives QEMU's output", v->s);
+	free(dir);
+}
+
 /* What the profile leaves to the host and the VM's name. */
 static void
 derive(struct ctx *ctx, struct vm *vm, const char *rundir)
@@ -409,9 +732,15 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 	size_t			 i;
 
 	derive(ctx, vm, rundir);
+	vm->accels[0] = vm->accels[1] = -1;
 	/* Each check runs when the values it needs parsed. */
 	if (val_ok(&vm->arch) && val_ok(&vm->accel))
 		check_accel(ctx, vm);
+	if (val_ok(&vm->arch))
+		check_cpu_model(ctx, vm);
+	if (val_ok(&vm->arch) && val_ok(&vm->machine))
+		check_machine(ctx, vm);
+	check_qemu_args(ctx, vm);
 	if (val_ok(&vm->cpus) && vm->cpus.n > h->cpus.n)
 		diag_warn(ctx, val_at(vm, &vm->cpus), vm->cpus.key, "%llu is "
 		    "more than the host's %llu", (unsigned long long)vm->cpus.n,
@@ -423,6 +752,13 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 		check_binaries(ctx, vm);
 	for (i = 0; i < vm->nnic; i++)
 		check_nic(ctx, vm, i);
+	check_seed(ctx, vm);
+	check_log(ctx, vm);
+	check_private(ctx, vm, &vm->image, val_ok(&vm->image) ?
+	    vm->imagepath : NULL);
+	check_private(ctx, vm, &vm->firmware, vm->fwpath);
+	check_private(ctx, vm, &vm->log, val_ok(&vm->log) ? vm->logpath :
+	    NULL);
 	if (strlen(vm->qmp) > MAX_SUN_PATH)
 		diag_error(ctx, vm->at, NULL, "the monitor socket '%s' is "
 		    "longer than %d bytes; choose a shorter run directory (-p)",

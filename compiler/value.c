@@ -357,6 +357,68 @@ check_word(const char *s, const char *extra)
 	return 0;
 }
 
+/* A name of QEMU's: letters, digits, '.', '_' and '-', not led by '-'. */
+static size_t
+qemu_name(const char *s)
+{
+	size_t	 n;
+
+	if (*s == '-')
+		return 0;
+	for (n = 0; s[n] != '\0' && (((s[n] | 0x20) >= 'a' &&
+	    (s[n] | 0x20) <= 'z') || isdigit_c(s[n]) ||
+	    strchr("._-", s[n]) != NULL); n++)
+		continue;
+	return n;
+}
+
+/* QEMU's -cpu: MODEL[,+FEATURE|,-FEATURE|,PROPERTY=VALUE]... */
+int
+check_cpu(const char *s, const char **errstr)
+{
+	size_t	 n;
+
+	if ((n = qemu_name(s)) == 0 || (s[n] != '\0' && s[n] != ',')) {
+		*errstr = "does not start with a CPU model (letters, digits, "
+		    "'.', '_' and '-')";
+		return -1;
+	}
+	for (s += n; *s == ','; s += n) {
+		s++;
+		if (*s == '+' || *s == '-')
+			n = 1 + qemu_name(s + 1);
+		else if ((n = qemu_name(s)) > 0 && s[n] == '=')
+			n += 1 + qemu_name(s + n + 1);
+		else
+			n = 0;
+		if (n < 2 || (s[n] != '\0' && s[n] != ',') || s[n - 1] == '=') {
+			*errstr = "has a feature that is not +NAME, -NAME or "
+			    "NAME=VALUE (letters, digits, '.', '_' and '-')";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A -machine property: NAME=VALUE, a comma in VALUE written ",,". */
+int
+check_prop(const char *s, const char **errstr)
+{
+	size_t	 n;
+
+	if ((n = qemu_name(s)) == 0 || s[n] != '=' || s[n + 1] == '\0') {
+		*errstr = "is not NAME=VALUE";
+		return -1;
+	}
+	for (s += n + 1; *s != '\0'; s++)
+		if (*s == ',' && *++s != ',') {
+			*errstr = "has a single ',' (one property a line; a "
+			    "comma inside a value is written ',,')";
+			return -1;
+		}
+	return 0;
+}
+
 int
 utf8_valid(const char *str)
 {

@@ -59,6 +59,13 @@ struct val {
 };
 #define val_ok(v)	((v)->state >= V_DEFAULT)
 
+/* The values of a repeatable key, in reading order (included first). */
+struct vlist {
+	const char	*key;	/* its name in the schema */
+	struct val	*v;
+	size_t		 n;
+};
+
 /* Strings that live as long as the object owning the pool. */
 struct pool {
 	char		**v;
@@ -127,7 +134,8 @@ struct vm {
 	char		*dir;		/* absolute directory of the profile */
 	struct loc	 at;		/* the profile file itself */
 	struct val	 arch, machine, accel, cpus, memory, image, format;
-	struct val	 seed, qemu, firmware;
+	struct val	 seed, qemu, firmware, cpu;
+	struct vlist	 machopts, qemuargs;
 	struct val	 label, autostart, restart, user, log, stoptimeout;
 	struct nic	*nic;		/* in order of first appearance */
 	size_t		 nnic;
@@ -144,6 +152,8 @@ struct vm {
 	const char	*script;	/* RUNDIR/NAME.sh */
 	const char	*qmp;		/* RUNDIR/NAME.qmp */
 	int		 accels[2];	/* enum accel, -1 when absent */
+	const char	*cpumodel;	/* the -cpu value */
+	const char	*gicopt;	/* a -machine property vmc adds, or NULL */
 };
 
 struct cidr {
@@ -157,7 +167,7 @@ struct cidr {
 struct iface {
 	const char	*name;		/* in the host's pool */
 	struct loc	 at;
-	struct val	 up, loopback;
+	struct val	 up, loopback, vmnet;
 	struct cidr	*addr;
 	size_t		 naddr;
 };
@@ -273,6 +283,8 @@ int		 parse_forward(const char *, struct fwd *, const char **);
 int		 check_url(const char *, const char **);
 int		 check_vmname(const char *);
 int		 check_word(const char *, const char *extra);
+int		 check_cpu(const char *, const char **);
+int		 check_prop(const char *, const char **);
 int		 utf8_valid(const char *);
 void		 fmt_mac(uint64_t, char[18]);
 void		 fmt_ipv4(uint32_t, char[16]);

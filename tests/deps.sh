@@ -11,7 +11,8 @@ Darwin)
 	;;
 Linux)
 	pkgs="make gcc pkg-config libinih-dev libbsd-dev mandoc shellcheck
-	    python3 time qemu-system-x86 qemu-utils busybox-static iproute2
+	    python3 time qemu-system-x86 qemu-system-arm qemu-efi-aarch64
+	    qemu-utils busybox-static iproute2
 	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind
 	    e2fsprogs util-linux"
 	missing=

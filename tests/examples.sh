@@ -1,6 +1,7 @@
 #!/bin/sh
-# The shipped examples: output/ is what vmc makes of profiles/ now, and
-# builds are reproducible and all or nothing.
+# The shipped examples: output/M is what vmc makes of profiles/M now for
+# each Mac M (the Makefile's EXAMPLES), and builds are reproducible and
+# all or nothing.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,67 +37,75 @@ check() {
 	fi
 }
 
+# build DIR: the examples of Mac $m into DIR.
 build() {
-	"$VMC" build -H "$top/profiles/mac.host" -p "$rundir" -o "$1" \
-	    "$top/profiles" 2> "$tmp/stderr"
+	"$VMC" build -H "$top/profiles/$m/mac.host" -p "$rundir" -o "$1" \
+	    "$top/profiles/$m" 2> "$tmp/stderr"
 }
 
 cd "$top" || exit 1
-build "$tmp/a"
-check $? "the examples build"
-diff -r "$top/output" "$tmp/a" > "$tmp/diff"
-check $? "output/ is up to date (make examples)"
-cat "$tmp/diff"
+# The Macs, as the Makefile lists them.
+macs=$(sed -n 's/^EXAMPLES =[[:space:]]*//p' "$top/Makefile")
+[ -n "$macs" ]
+check $? "the Makefile lists the examples' Macs: $macs"
+for m in $macs; do
+	mkdir -p "$tmp/$m"
+	build "$tmp/$m/a"
+	check $? "$m: the examples build"
+	diff -r "$top/output/$m" "$tmp/$m/a" > "$tmp/diff"
+	check $? "$m: output/ is up to date (make examples)"
+	cat "$tmp/diff"
 
-# Another umask, locale, working directory and environment.
-mkdir "$tmp/elsewhere"
-(cd "$tmp/elsewhere" && umask 077 && env -i PATH=/usr/bin:/bin \
-    LC_ALL=C.UTF-8 TZ=Asia/Tokyo "$VMC" build -H "$top/profiles/mac.host" \
-    -p "$rundir" -o "$tmp/b" "$top/profiles" 2>/dev/null)
-diff -r "$tmp/a" "$tmp/b" > /dev/null
-check $? "another umask, locale, cwd and environment give the same bytes"
-modes=$(cd "$tmp/b" && for f in *; do
-	printf '%s %s\n' "$(stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f")" "$f"
-done)
-echo "$modes" | grep -v -e '^755 .*\.sh$' -e '^644 .*\.plist$' > /dev/null
-check $((1 - $?)) "modes are 755 and 644 whatever the umask"
+	# Another umask, locale, working directory and environment.
+	mkdir "$tmp/$m/elsewhere"
+	(cd "$tmp/$m/elsewhere" && umask 077 && env -i PATH=/usr/bin:/bin \
+	    LC_ALL=C.UTF-8 TZ=Asia/Tokyo "$VMC" build -H "$top/profiles/$m/mac.host" \
+	    -p "$rundir" -o "$tmp/$m/b" "$top/profiles/$m" 2>/dev/null)
+	diff -r "$tmp/$m/a" "$tmp/$m/b" > /dev/null
+	check $? "$m: another umask, locale, cwd and environment give the same bytes"
+	modes=$(cd "$tmp/$m/b" && for f in *; do
+		printf '%s %s\n' "$(stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f")" "$f"
+	done)
+	echo "$modes" | grep -v -e '^755 .*\.sh$' -e '^644 .*\.plist$' > /dev/null
+	check $((1 - $?)) "$m: modes are 755 and 644 whatever the umask"
 
-# A second build into the same directory writes nothing.
-touch -t 200001010000 "$tmp/a"/*
-snapshot "$tmp/a" > "$tmp/before"
-build "$tmp/a"
-check $? "a rebuild succeeds"
-snapshot "$tmp/a" > "$tmp/after"
-cmp -s "$tmp/before" "$tmp/after"
-check $? "an unchanged rebuild rewrites no file"
-diff -r "$top/output" "$tmp/a" > /dev/null
-check $? "and leaves the same bytes"
+	# A second build into the same directory writes nothing.
+	touch -t 200001010000 "$tmp/$m/a"/*
+	snapshot "$tmp/$m/a" > "$tmp/before"
+	build "$tmp/$m/a"
+	check $? "$m: a rebuild succeeds"
+	snapshot "$tmp/$m/a" > "$tmp/after"
+	cmp -s "$tmp/before" "$tmp/after"
+	check $? "$m: an unchanged rebuild rewrites no file"
+	diff -r "$top/output/$m" "$tmp/$m/a" > /dev/null
+	check $? "$m: and leaves the same bytes"
 
-# A failing build leaves the directory byte-identical, even a file
-# vmc did not write.
-echo mine > "$tmp/a/notes.txt"
-snapshot "$tmp/a" > "$tmp/before"
-cp -r "$top/profiles" "$tmp/p"
-printf '[vm]\nmemory = lots\n' > "$tmp/p/broken.ini"
-"$VMC" build -H "$top/profiles/mac.host" -p "$rundir" -o "$tmp/a" \
-    "$tmp/p" 2>/dev/null
-[ $? = 1 ]
-check $? "a build with an invalid profile exits 1"
-snapshot "$tmp/a" > "$tmp/after"
-cmp -s "$tmp/before" "$tmp/after"
-check $? "and leaves the output directory as it was"
-"$VMC" build -H "$top/profiles/mac.host" -p "$rundir" -o "$tmp/new" \
-    "$tmp/p" 2>/dev/null
-[ ! -e "$tmp/new" ]
-check $? "and creates no output directory"
+	# A failing build leaves the directory byte-identical, even a file
+	# vmc did not write.
+	echo mine > "$tmp/$m/a/notes.txt"
+	snapshot "$tmp/$m/a" > "$tmp/before"
+	cp -r "$top/profiles/$m" "$tmp/$m/p"
+	printf '[vm]\nmemory = lots\n' > "$tmp/$m/p/broken.ini"
+	"$VMC" build -H "$top/profiles/$m/mac.host" -p "$rundir" -o "$tmp/$m/a" \
+	    "$tmp/$m/p" 2>/dev/null
+	[ $? = 1 ]
+	check $? "$m: a build with an invalid profile exits 1"
+	snapshot "$tmp/$m/a" > "$tmp/after"
+	cmp -s "$tmp/before" "$tmp/after"
+	check $? "$m: and leaves the output directory as it was"
+	"$VMC" build -H "$top/profiles/$m/mac.host" -p "$rundir" -o "$tmp/$m/new" \
+	    "$tmp/$m/p" 2>/dev/null
+	[ ! -e "$tmp/$m/new" ]
+	check $? "$m: and creates no output directory"
 
-# Every example passes sh -n and shellcheck; the plists parse.
-for f in "$top"/output/*.sh; do
-	sh -n "$f" && shellcheck -s sh "$f"
-	check $? "${f##*/}: sh -n and shellcheck"
+	# Every example passes sh -n and shellcheck; the plists parse.
+	for f in "$top/output/$m"/*.sh; do
+		sh -n "$f" && shellcheck -s sh "$f"
+		check $? "$m: ${f##*/}: sh -n and shellcheck"
+	done
+	python3 "$top/tests/plistcheck.py" "$top/output/$m"/*.plist
+	check $? "$m: the example plists parse and hold the expected keys"
 done
-python3 "$top/tests/plistcheck.py" "$top"/output/*.plist
-check $? "the example plists parse and hold the expected keys"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -53,7 +53,7 @@ man=$root/var/db/vmc/manifest
 mkdir -p "$root" "$FAKE_LAUNCHD" "$tmp/p"
 chmod 755 "$root"
 touch "$FAKE_LAUNCHD/log"
-cp "$top"/profiles/*.ini "$top"/profiles/*.inc "$tmp/p/"
+cp "$top"/profiles/intel/*.ini "$top"/profiles/intel/*.inc "$tmp/p/"
 # vmnet needs root: the VM run by another user is on the user network.
 printf '[vm]\nmemory = 1G\nimage = /Users/Shared/VMs/svc.qcow2\nformat = qcow2\n\n[service]\nuser = nobody\n' \
     > "$tmp/p/svc.ini"
@@ -61,7 +61,7 @@ printf '[vm]\nmemory = 1G\nimage = /Users/Shared/VMs/web.qcow2\nformat = qcow2\n
     > "$tmp/p/web.ini"
 
 build() {
-	"$VMC" build -H "$top/profiles/mac.host" -p "$rundir" -o "$tmp/out" \
+	"$VMC" build -H "$top/profiles/intel/mac.host" -p "$rundir" -o "$tmp/out" \
 	    "$tmp/p" > /dev/null 2> "$tmp/builderr"
 }
 

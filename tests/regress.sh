@@ -8,7 +8,8 @@
 #   stderr      expected diagnostics (default: none)
 #   stdout      expected standard output (default: none)
 #   out/        expected output files of a build that succeeds
-#   argv.NAME   expected arguments NAME.sh hands QEMU, one a line
+#   argv.NAME   expected arguments NAME.sh hands QEMU, one a line (-u
+#               rewrites those that exist)
 #
 # In expectations @CASE@ stands for the case directory and @REC@ for
 # the argument recorder.  Usage: regress.sh [-u] [case ...]; -u writes
@@ -144,6 +145,7 @@ check_outputs() {
 		    bad "$vm.sh does not pass its arguments on"
 		if [ -f "$casedir/argv.$vm" ]; then
 			sed '$d' "$work/argv.$vm" | sed '$d' | tokens > "$work/argv.tok"
+			[ $update = 1 ] && cp "$work/argv.tok" "$casedir/argv.$vm"
 			diff -u "$casedir/argv.$vm" "$work/argv.tok" ||
 			    bad "$vm.sh hands QEMU other arguments"
 		fi

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Install what tests/e2e/run.sh needs, as root on Debian.  The guest kernel
-# is not installed: guest.sh fetches its package with apt-get download (which
-# needs package lists, refreshed here when missing) into its cache.
+# Install what tests/e2e/run.sh and arch.sh need, as root on Debian.  The
+# guest kernel is not installed: guest.sh fetches its package with apt-get
+# download (which needs package lists, refreshed here when missing) into its
+# cache.
 
 set -eu
 
-pkgs="qemu-system-x86 qemu-utils busybox-static python3 iproute2 procps
-    xz-utils zstd"
+pkgs="qemu-system-x86 qemu-system-arm qemu-efi-aarch64 qemu-utils
+    busybox-static python3 iproute2 procps xz-utils zstd"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root" >&2

@@ -43,7 +43,13 @@ VMNET_TRIO = {"start-address", "end-address", "subnet-mask"}
 # Options that take no value, as far as vmc could emit them.
 FLAGS = {"-S", "-nographic", "-no-reboot", "-no-shutdown", "-enable-kvm"}
 
-QEMU = "/usr/bin/qemu-system-x86_64"
+# Debian's QEMU of each architecture, and the 64 MiB UEFI code image
+# (qemu-efi-aarch64) that pflash needs on virt.
+QEMU = {
+    "qemu-system-x86_64": "/usr/bin/qemu-system-x86_64",
+    "qemu-system-aarch64": "/usr/bin/qemu-system-aarch64",
+}
+AAVMF = "/usr/share/AAVMF/AAVMF_CODE.fd"
 
 
 def die(msg):
@@ -200,8 +206,9 @@ def qmpname(path, pid):
 def example(shown, workdir):
     """Check the command line vmc showed for an example; print the variant
     to run on this Linux host.  Only what belongs to the Mac is replaced,
-    each replacement noted on standard error: the QEMU binary, hvf and kvm
-    (by tcg), the disk image (by a scratch one of the same format in
+    each replacement noted on standard error: the QEMU binary (by Debian's
+    of its architecture), hvf and kvm (by tcg), the UEFI firmware (by
+    Debian's), the disk image (by a scratch one of the same format in
     WORKDIR), the QMP socket (into WORKDIR), hostfwd host addresses and ports
     (127.0.0.1, free), vmnet netdevs (by user, once their options were
     checked against QEMU's)."""
@@ -212,10 +219,11 @@ def example(shown, workdir):
     errors = []
     if not os.path.isabs(argv[0]):
         errors.append(f"QEMU path {argv[0]!r} is not absolute")
-    if os.path.basename(argv[0]) != "qemu-system-x86_64":
-        die(f"not an x86_64 QEMU: {argv[0]} (only x86_64 runs here)")
-    note(f"{argv[0]} -> {QEMU}")
-    out = [QEMU]
+    qemu = QEMU.get(os.path.basename(argv[0]))
+    if qemu is None:
+        die(f"not a QEMU this test knows: {argv[0]}")
+    note(f"{argv[0]} -> {qemu}")
+    out = [qemu]
     accel = qmp = False
     i = 1
     while i < len(argv):
@@ -248,7 +256,12 @@ def example(shown, workdir):
                 note(f"-accel {parts[0]} dropped (tcg here)")
                 continue
             accel = True
-        elif opt == "-drive" and "if=pflash" not in parts:
+        elif opt == "-drive" and "if=pflash" in parts:
+            parts = [("file=" + AAVMF) if p.startswith("file=") else p
+                     for p in parts]
+            note(f"firmware -> {AAVMF}")
+            val = qemu_join(parts)
+        elif opt == "-drive":
             fmt = next((p[7:] for p in parts if p.startswith("format=")),
                        None)
             if fmt not in ("qcow2", "raw"):

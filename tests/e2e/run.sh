@@ -10,8 +10,8 @@
 # in a temporary directory, and every process started is stopped by PID.
 #
 # Facts relied on are in shared/REFERENCE.md; each check names its section.
-# Needs: qemu-system-x86, qemu-utils, busybox-static, python3, iproute2
-# (tests/e2e/deps.sh installs them).  Only loopback addresses are used.
+# Needs: qemu-system-x86, qemu-system-arm, qemu-efi-aarch64, qemu-utils,
+# busybox-static, python3, iproute2 (tests/e2e/deps.sh installs them).  Only loopback addresses are used.
 
 set -u
 
@@ -477,16 +477,19 @@ done
 # ---------------------------------------------------------------------------
 echo "# e2e: 5. vmc show of the examples in profiles/ on this QEMU"
 
-# The examples are written for an Intel Mac described by profiles/mac.host.
-# Each shown line is checked, then run here with -S (paused) after helper.py
-# replaced only what belongs to the Mac (noted in the output).  QEMU greeting
-# on QMP means every option was accepted and the machine was built.
-machost=profiles/mac.host
-[ -f "$machost" ] || bail "$machost not found"
-set -- profiles/*.ini
-[ -f "$1" ] || bail "no profiles/*.ini examples"
+# The examples are written for the Macs described by profiles/*/mac.host.
+# Each shown line is checked, then run here with -S (paused) by the QEMU of
+# its architecture after helper.py replaced only what belongs to the Mac
+# (noted in the output).  QEMU greeting on QMP means every option was
+# accepted and the machine was built.
+set -- profiles/*/*.ini
+[ -f "$1" ] || bail "no profiles/*/*.ini examples"
 for f in "$@"; do
-	n=$(basename "$f" .ini)
+	machost=${f%/*}/mac.host
+	[ -f "$machost" ] || bail "$machost not found"
+	m=${f%/*}
+	m=${m##*/}
+	n=$m-$(basename "$f" .ini)
 	d=$tmp/ex/$n
 	mkdir -p "$d"
 	"$VMC" show -H "$machost" "$f" >"$d/shown" 2>"$d/show.err"
@@ -513,26 +516,27 @@ for f in "$@"; do
 	while IFS= read -r a; do
 		set -- "$@" "$a"
 	done <"$d/args"
+	[ -x "$1" ] || bail "$1 not found: install its QEMU (tests/e2e/deps.sh)"
+	# One at a time: each paused QEMU holds the example's memory.
 	"$@" -S </dev/null >"$d/qemu.console" 2>&1 &
-	started $!
-	echo "$n $!" >>"$tmp/ex/running"
-done
-[ -f "$tmp/ex/running" ] || : >"$tmp/ex/running"
-while read -r n p; do
-	d=$tmp/ex/$n
+	p=$!
+	started $p
 	r=$($helper qmpname "$d/qmp.sock" "$p" 2>&1 </dev/null)
-	if [ "$r" = "$n" ] && alive "$p"; then
-		ok "$n: this QEMU accepts the shown options (up, paused, QMP name $r)"
+	if [ "$(basename "$f" .ini)" = "$r" ] && alive "$p"; then
+		ok "$n: $1 accepts the shown options (up, paused, QMP name $r)"
 	else
-		notok "$n: this QEMU accepts the shown options ($r)"
+		notok "$n: $1 accepts the shown options ($r)"
 		sed 's/^/  | /' "$d/qemu.console"
 	fi
 	stop "$p"
-done <"$tmp/ex/running"
+done
 # Examples on one L2 network need MACs of their own (REFERENCE.md, "QEMU",
-# and "Pitfalls": duplicate MACs on bridged networks).
-macs=$(cat "$tmp"/ex/*/shown 2>/dev/null | sed -n 's/.*[,-]mac=\([0-9a-fA-F:]\{17\}\).*/\1/p' |
-    tr 'A-F' 'a-f')
-check "the examples' $(echo "$macs" | wc -l) MACs are all different" \
-    test "$(echo "$macs" | sort -u | wc -l)" -eq "$(echo "$macs" | wc -l)"
-
+# and "Pitfalls": duplicate MACs on bridged networks): those of one Mac.
+for m in profiles/*/; do
+	m=${m%/}
+	m=${m##*/}
+	macs=$(cat "$tmp/ex/$m"-*/shown 2>/dev/null |
+	    sed -n 's/.*[,-]mac=\([0-9a-fA-F:]\{17\}\).*/\1/p' | tr 'A-F' 'a-f')
+	check "$m: the examples' $(echo "$macs" | wc -l) MACs are all different" \
+	    test "$(echo "$macs" | sort -u | wc -l)" -eq "$(echo "$macs" | wc -l)"
+done

@@ -63,12 +63,12 @@ done
 # Seeds: each profile with its case's host description, its image
 # pointed at the harness's disk so that validation goes deep.
 n=0
-for p in "$top"/tests/regress/*/profiles/*.ini "$top"/profiles/*.ini; do
+for p in "$top"/tests/regress/*/profiles/*.ini "$top"/profiles/*/*.ini; do
 	[ -f "$p" ] || continue
 	d=${p%/profiles/*}
 	h=$d/host
 	[ -f "$h" ] || h=$top/tests/regress/default.host
-	[ "$d" = "$top" ] && h=$top/profiles/mac.host
+	[ "$d" = "$top" ] && h=${p%/*}/mac.host
 	n=$((n + 1))
 	{
 		sed 's/^image *=.*/image = disk.qcow2/' "$p"

@@ -6,12 +6,13 @@ exec @REC@ \
 	-machine q35 \
 	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
 	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://h/a/' \
-	-nic none \
+	-netdev user,id=net0 \
+	-device virtio-net-pci,netdev=net0,mac=52:c5:6a:dd:12:6a \
 	-qmp unix:/vmc/ic.qmp,server=on,wait=off \
 	-display none \
 	-serial stdio \

@@ -7,13 +7,14 @@ exec @REC@ \
 	-machine q35 \
 	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
 	-drive 'if=pflash,format=raw,readonly=on,file=@CASE@/profiles/$(id) `x`;&|<>*?~'\''"\!#.fd' \
 	-drive 'file=@CASE@/profiles/$(touch pwned) `id`;&|<>*?~[x]"q"'\''q'\''\!#{a}$HOME.qcow2,format=qcow2,if=virtio' \
 	-smbios 'type=1,serial=ds=nocloud;s=http://10.0.2.2:8000/$(id)/`x`/&|<>*?~'\''"\!#{a}$HOME/' \
-	-nic none \
+	-netdev user,id=net0 \
+	-device virtio-net-pci,netdev=net0,mac=52:e6:1f:3c:20:df \
 	-qmp 'unix:/run/$(id)`x`;&|<>~'\''"\!#/meta.qmp,server=on,wait=off' \
 	-display none \
 	-serial stdio \

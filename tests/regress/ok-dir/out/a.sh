@@ -6,7 +6,7 @@ exec @REC@ \
 	-machine q35 \
 	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
 	-drive file=@CASE@/profiles/a.qcow2,format=qcow2,if=virtio \

@@ -6,7 +6,7 @@ exec @REC@ \
 	-machine q35 \
 	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 2 \
 	-m 512M \
 	-drive file=@CASE@/profiles/w1.qcow2,format=qcow2,if=virtio \

@@ -6,7 +6,7 @@ exec @REC@ \
 	-machine q35 \
 	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 16 \
 	-m 12288M \
 	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \

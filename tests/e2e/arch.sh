@@ -1,0 +1,192 @@
+#!/bin/sh
+# Scripts of both architectures on this machine's real QEMU, under TCG:
+#
+#  - an aarch64 VM with cpus = 10 (more than GICv2's 8) runs Debian's
+#    qemu-system-aarch64 with the pflash firmware `vmc host` found, and
+#    reaches the UEFI firmware, which prints to the serial console, with
+#    no QEMU error;
+#  - an x86_64 VM with its own cpu, machine-option and qemu-arg values is
+#    accepted by qemu-system-x86_64: paused with -S through "$@", it
+#    answers on its QMP socket with no error or warning.
+#
+# Run from the repository root: sh tests/e2e/arch.sh (VMC=path/to/vmc).
+# Needs: qemu-system-arm, qemu-efi-aarch64, qemu-system-x86, qemu-utils,
+# python3 (tests/e2e/deps.sh installs them).  Takes a few seconds.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+VMC=${VMC:-compiler/vmc}
+case $VMC in
+/*) ;;
+*) VMC=$root/$VMC ;;
+esac
+helper="python3 $here/helper.py"
+ARM=/usr/bin/qemu-system-aarch64
+X86=/usr/bin/qemu-system-x86_64
+AAVMF=/usr/share/AAVMF/AAVMF_CODE.fd
+UEFI_TIMEOUT=60		# seconds for the firmware to print
+
+npass=0
+nfail=0
+pid=
+tmp=
+
+ok()
+{
+	npass=$((npass + 1))
+	echo "ok - $*"
+}
+
+notok()
+{
+	nfail=$((nfail + 1))
+	echo "FAIL - $*"
+}
+
+check()
+{
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else notok "$_d"; fi
+}
+
+bail()
+{
+	notok "$*"
+	exit 1
+}
+
+alive()
+{
+	kill -0 "$1" 2>/dev/null
+}
+
+# Stops the QEMU started last, by PID: TERM, then KILL after 5 seconds.
+stop()
+{
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	_i=0
+	while alive "$pid" && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+}
+
+cleanup()
+{
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	stop
+	[ $_rc -ne 0 ] && [ $nfail -eq 0 ] && notok "arch.sh ended early"
+	if [ $nfail -gt 0 ] && [ -n "$tmp" ]; then
+		for _f in "$tmp"/*.console "$tmp"/*.err; do
+			[ -s "$_f" ] || continue
+			echo "# ${_f##*/}:"
+			sed 's/^/  | /' "$_f"
+		done
+	fi
+	[ -n "$tmp" ] && rm -rf "$tmp"
+	echo "$npass passed, $nfail failed"
+	[ $nfail -eq 0 ] && [ $_rc -eq 0 ] || exit 1
+	exit 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+for f in "$ARM" "$X86" "$AAVMF" "$VMC"; do
+	[ -e "$f" ] || bail "$f not found (tests/e2e/deps.sh; make)"
+done
+command -v qemu-img >/dev/null 2>&1 || bail "qemu-img not found"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-arch.XXXXXX") || bail "mktemp -d"
+mkdir "$tmp/p" "$tmp/out"
+
+echo "# arch: vmc host"
+"$VMC" host >"$tmp/host" 2>"$tmp/host.err"
+check "vmc host: firmware-aarch64 = $AAVMF (64 MiB, for pflash)" \
+    grep -qxF "firmware-aarch64 = $AAVMF" "$tmp/host"
+
+echo "# arch: profiles"
+for n in arm x86; do
+	qemu-img create -q -f qcow2 "$tmp/p/$n.qcow2" 64M ||
+	    bail "qemu-img create failed"
+done
+cat >"$tmp/p/arm.ini" <<EOF
+; more CPUs than GICv2 has room for
+[vm]
+arch = aarch64
+accel = tcg
+cpus = 10
+memory = 512M
+image = arm.qcow2
+EOF
+cat >"$tmp/p/x86.ini" <<EOF
+; escape hatches, each a form QEMU must take
+[vm]
+arch = x86_64
+accel = tcg
+cpu = qemu64,+ssse3,-pdpe1gb,phys-bits=40
+memory = 256M
+image = x86.qcow2
+machine-option = smm=off
+machine-option = dump-guest-core=off
+qemu-arg = -device
+qemu-arg = virtio-rng-pci
+qemu-arg = -rtc
+qemu-arg = base=utc,clock=vm
+EOF
+# Built for this machine as it is: the live host, no -H.
+"$VMC" build -o "$tmp/out" "$tmp/p" >"$tmp/build.err" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { cat "$tmp/build.err"; bail "vmc build exited $rc"; }
+ok "vmc build of both profiles for this machine"
+$helper script "$tmp/out/arm.sh" >"$tmp/arm.words" ||
+    bail "arm.sh is not one exec of QEMU"
+$helper script "$tmp/out/x86.sh" >"$tmp/x86.words" ||
+    bail "x86.sh is not one exec of QEMU"
+check "arm.sh: -machine virt,gic-version=3 (10 CPUs)" \
+    grep -qxF "virt,gic-version=3" "$tmp/arm.words"
+check "arm.sh: pflash firmware $AAVMF" grep -qxF \
+    "if=pflash,format=raw,readonly=on,file=$AAVMF" "$tmp/arm.words"
+check "x86.sh: -cpu qemu64,+ssse3,-pdpe1gb,phys-bits=40" \
+    grep -qxF "qemu64,+ssse3,-pdpe1gb,phys-bits=40" "$tmp/x86.words"
+
+echo "# arch: aarch64, 10 CPUs, to the UEFI firmware"
+t0=$(date +%s)
+"$tmp/out/arm.sh" </dev/null >"$tmp/arm.console" 2>"$tmp/arm.err" &
+pid=$!
+i=0
+while [ $i -lt $((UEFI_TIMEOUT * 10)) ] && alive "$pid" &&
+    ! grep -q "UEFI firmware" "$tmp/arm.console"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if alive "$pid" && grep -q "UEFI firmware" "$tmp/arm.console"; then
+	ok "$ARM -smp 10 reached the UEFI firmware ($(($(date +%s) - t0)) s):" \
+	    "$(grep -a -m 1 -o 'UEFI firmware[^)]*)' "$tmp/arm.console")"
+else
+	notok "$ARM -smp 10 reached the UEFI firmware"
+fi
+stop
+# Only the message of the stop itself.
+grep -v 'terminating on signal' "$tmp/arm.err" >"$tmp/arm.err2"
+check "qemu-system-aarch64 printed no error" test ! -s "$tmp/arm.err2"
+
+echo "# arch: x86_64 with its own cpu, machine options and arguments"
+"$tmp/out/x86.sh" -S </dev/null >"$tmp/x86.console" 2>"$tmp/x86.err" &
+pid=$!
+r=$($helper qmpname "$tmp/out/x86.qmp" "$pid" 2>&1)
+check "$X86 accepts them: paused, QMP answers as '$r'" test "$r" = x86
+# The extra arguments come last, just before the script's own.
+tail=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed 's/.*-serial stdio //')
+check "QEMU ran with them last: $tail" \
+    test "$tail" = "-device virtio-rng-pci -rtc base=utc,clock=vm -S "
+stop
+grep -v 'terminating on signal' "$tmp/x86.err" >"$tmp/x86.err2"
+check "qemu-system-x86_64 printed no error or warning" \
+    test ! -s "$tmp/x86.err2"
