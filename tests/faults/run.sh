@@ -377,7 +377,7 @@ hvf
 -accel
 tcg
 -cpu
-max
+max,-avx512f,-avx512vl,-pdpe1gb
 -smp
 1
 -m
