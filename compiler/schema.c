@@ -629,6 +629,8 @@ vm_free(struct vm *vm)
 	free(vm->logpath);
 	free(vm->script);
 	free(vm->qmp);
+	free(vm->vmdir);
+	free(vm->marker);
 	free(vm);
 }
 

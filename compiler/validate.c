@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,7 @@
 #define MIN_MEMORY	(16ULL << 20)
 #define QEMU_MAC	0x525400123456ULL	/* every QEMU's first default */
 #define MAX_SUN_PATH	103			/* macOS sun_path less the NUL */
+#define MAX_LISTED	8			/* VMs named in one message */
 
 static struct loc
 val_at(const struct vm *vm, const struct val *v)
@@ -330,6 +332,61 @@ check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 		    "address", nic->mac.s);
 }
 
+/*
+ * [service]: the stop timeout, and where the job creates its files at
+ * run time.  QEMU run as a user other than root cannot create its
+ * socket in the run directory, which root owns: it uses RUNDIR/NAME/,
+ * which must belong to that user.
+ */
+static void
+check_service(struct ctx *ctx, struct vm *vm, const char *rundir)
+{
+	struct passwd	*pw;
+	struct stat	 st;
+	const char	*u = vm->user.s;
+	struct loc	 at = val_at(vm, &vm->user);
+
+	if (vm->stoptimeout.s != NULL && vm->stoptimeout.n == 0)
+		diag_error(ctx, vm->stoptimeout.at, "stop-timeout", "0 would "
+		    "be ExitTimeOut 0, which launchd reads as never kill: a "
+		    "guest that does not power off would stall the Mac's "
+		    "shutdown; use 1 to 3600");
+	if (u == NULL || strcmp(u, "root") == 0) {
+		vm->qmp = xasprintf("%s/%s.qmp", rundir, vm->name);
+		vm->marker = xasprintf("%s/%s.restart", rundir, vm->name);
+		return;
+	}
+	vm->vmdir = xasprintf("%s/%s", rundir, vm->name);
+	vm->qmp = xasprintf("%s/qmp", vm->vmdir);
+	vm->marker = xasprintf("%s/restart", vm->vmdir);
+	if (!ctx->host->live) {
+		diag_warn(ctx, at, "user", "QEMU runs as %s and needs '%s' "
+		    "owned by %s, mode 0700; it cannot be checked for a "
+		    "described host", u, vm->vmdir, u);
+		return;
+	}
+	if ((pw = getpwnam(u)) == NULL) {
+		diag_warn(ctx, at, "user", "no user %s on this host, so the "
+		    "owner of '%s' cannot be checked", u, vm->vmdir);
+		return;
+	}
+	if (stat(vm->vmdir, &st) == -1)
+		diag_warn(ctx, at, "user", "'%s': %s; QEMU runs as %s and "
+		    "needs it owned by %s, mode 0700", vm->vmdir,
+		    strerror(errno), u, u);
+	else if (!S_ISDIR(st.st_mode))
+		diag_error(ctx, at, "user", "'%s' is not a directory",
+		    vm->vmdir);
+	else if (st.st_uid != pw->pw_uid)
+		diag_error(ctx, at, "user", "'%s' is owned by uid %lu, not by "
+		    "%s: QEMU, run as %s, cannot create its socket there",
+		    vm->vmdir, (unsigned long)st.st_uid, u, u);
+	else if ((st.st_mode & 077) != 0)
+		diag_warn(ctx, at, "user", "'%s' is mode %03o: others can "
+		    "reach the monitor socket in it; make it 0700",
+		    vm->vmdir, (unsigned)(st.st_mode & 0777));
+}
+
 void
 vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 {
@@ -345,7 +402,7 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 	if (vm->label.s == NULL && vm->label.at.line == 0)
 		vm->label.s = vm->labelbuf = xasprintf("local.vmc.%s", vm->name);
 	vm->script = xasprintf("%s/%s.sh", rundir, vm->name);
-	vm->qmp = xasprintf("%s/%s.qmp", rundir, vm->name);
+	check_service(ctx, vm, rundir);
 	vm->logpath = vm->log.s != NULL ? xstrdup(vm->log.s) :
 	    xasprintf("%s/%s.log", rundir, vm->name);
 	/* Each check runs when the values it needs parsed. */
@@ -556,6 +613,29 @@ member_free(struct member *m)
 	free(m->fwd);
 }
 
+/* Names the VMs counted: those that start at boot (autostart). */
+static void
+memory_warn(struct ctx *ctx, const struct member *v, size_t n,
+    const struct member *over, uint64_t total)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i, shown = 0, counted = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].memory == 0)
+			continue;
+		if (counted++ < MAX_LISTED)
+			buf_printf(&b, "%s%s", shown++ ? ", " : "", v[i].name);
+	}
+	if (counted > shown)
+		buf_printf(&b, " and %zu more", counted - shown);
+	diag_warn(ctx, over->memat, "memory", "the VMs that start at boot "
+	    "(%s) need %lluM together, more than the host's %lluM", b.p,
+	    (unsigned long long)(total >> 20),
+	    (unsigned long long)(ctx->host->memory.n >> 20));
+	buf_free(&b);
+}
+
 void
 fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 {
@@ -597,10 +677,7 @@ fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 	report_dups(ctx, macs, nmac, "mac", "MAC address");
 	check_ports(ctx, ports, nport);
 	if (over != NULL)
-		diag_warn(ctx, over->memat, "memory", "the VMs that start "
-		    "at boot need %lluM together, more than the host's %lluM",
-		    (unsigned long long)(total >> 20),
-		    (unsigned long long)(ctx->host->memory.n >> 20));
+		memory_warn(ctx, v, n, over, total);
 	free(names);
 	free(labels);
 	free(images);

@@ -117,7 +117,9 @@ struct vm {
 	char		*fwpath;
 	char		*logpath;
 	char		*script;	/* RUNDIR/NAME.sh */
-	char		*qmp;		/* RUNDIR/NAME.qmp */
+	char		*qmp;		/* RUNDIR/NAME.qmp, or vmdir/qmp */
+	char		*vmdir;		/* RUNDIR/NAME, for a user not root */
+	char		*marker;	/* restart marker beside the socket */
 	int		 accels[2];	/* enum accel, -1 when absent */
 };
 
