@@ -279,6 +279,10 @@ void		 qemu_argv(const struct vm *, struct argv *);
 void		 argv_free(struct argv *);
 
 /* emit_sh.c, emit_plist.c */
+#define QUIT_WAIT	10	/* seconds for QEMU to quit before a kill */
+#define STOP_MARGIN	20	/* ExitTimeOut less stop-timeout: covers the
+				 * two QMP exchanges (2 s each), QUIT_WAIT
+				 * and the kill */
 void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_plist(const struct vm *, struct buf *);
 
