@@ -12,15 +12,13 @@ restart=/vmc/chain.restart
 # after SECONDS.
 gone()
 {
-	sleep "$1" &
-	timer=$!
+	end=$(($(date +%s) + $1))
 	while kill -0 "$pid" 2>/dev/null; do
-		if ! kill -0 "$timer" 2>/dev/null; then
+		if [ "$(date +%s)" -ge "$end" ]; then
 			return 1
 		fi
 		sleep 1
 	done
-	kill "$timer" 2>/dev/null
 	return 0
 }
 
