@@ -15,12 +15,12 @@
 /* The functions, the same in every script. */
 static const char helpers[] =
 "# gone SECONDS: true once QEMU has exited, false while it still runs\n"
-"# after SECONDS.\n"
+"# after SECONDS (to a second more: date counts whole seconds).\n"
 "gone()\n"
 "{\n"
 "\tend=$(($(date +%s) + $1))\n"
 "\twhile kill -0 \"$pid\" 2>/dev/null; do\n"
-"\t\tif [ \"$(date +%s)\" -ge \"$end\" ]; then\n"
+"\t\tif [ \"$(date +%s)\" -gt \"$end\" ]; then\n"
 "\t\t\treturn 1\n"
 "\t\tfi\n"
 "\t\tsleep 1\n"

@@ -280,9 +280,10 @@ void		 argv_free(struct argv *);
 
 /* emit_sh.c, emit_plist.c */
 #define QUIT_WAIT	10	/* seconds for QEMU to quit before a kill */
-#define STOP_MARGIN	20	/* ExitTimeOut less stop-timeout: covers the
-				 * two QMP exchanges (2 s each), QUIT_WAIT
-				 * and the kill */
+#define STOP_MARGIN	30	/* ExitTimeOut less stop-timeout: covers the
+				 * two QMP exchanges (2 s each), a second
+				 * more in each wait, QUIT_WAIT, the kill,
+				 * and a Mac slowed down by its shutdown */
 void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_plist(const struct vm *, struct buf *);
 

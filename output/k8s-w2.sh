@@ -7,12 +7,12 @@
 qmp='/Library/Application Support/vmc/k8s-w2.qmp'
 
 # gone SECONDS: true once QEMU has exited, false while it still runs
-# after SECONDS.
+# after SECONDS (to a second more: date counts whole seconds).
 gone()
 {
 	end=$(($(date +%s) + $1))
 	while kill -0 "$pid" 2>/dev/null; do
-		if [ "$(date +%s)" -ge "$end" ]; then
+		if [ "$(date +%s)" -gt "$end" ]; then
 			return 1
 		fi
 		sleep 1

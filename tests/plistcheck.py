@@ -51,10 +51,10 @@ def check(path):
                 not list(ps)[0].startswith("/"):
             errors.append("KeepAlive without RunAtLoad is not "
                           "{PathState: {/absolute/marker: true}}")
-    # ExitTimeOut 0 means never kill; vmc adds 20 s to stop-timeout.
+    # ExitTimeOut 0 means never kill; vmc adds 30 s to stop-timeout.
     et = data.get("ExitTimeOut")
-    if isinstance(et, int) and not 21 <= et <= 3620:
-        errors.append("ExitTimeOut %d is not stop-timeout (1..3600) + 20"
+    if isinstance(et, int) and not 31 <= et <= 3630:
+        errors.append("ExitTimeOut %d is not stop-timeout (1..3600) + 30"
                       % et)
     if data.get("UserName") == "root":
         errors.append("UserName root is the default and must be left out")
