@@ -2,7 +2,7 @@
 
 #include "vmc.h"
 
-/* OUTDIR/LABEL.plist: a launchd job that runs the script at boot. */
+/* OUTDIR/LABEL.plist: a launchd job that runs the script. */
 
 static void
 string(struct buf *b, const char *indent, const char *s)
@@ -31,27 +31,35 @@ emit_plist(const struct vm *vm, struct buf *b)
 	buf_puts(b, "\t<array>\n");
 	string(b, "\t\t", vm->script);
 	buf_puts(b, "\t</array>\n");
+	/*
+	 * launchd.plist(5): KeepAlive SuccessfulExit implies RunAtLoad, and
+	 * KeepAlive true keeps the job running from the moment it is
+	 * loaded.  Without autostart, the script creates a marker when
+	 * restart applies, and PathState restarts the job while it exists.
+	 */
 	key(b, "RunAtLoad");
 	buf_puts(b, vm->autostart.n ? "\t<true/>\n" : "\t<false/>\n");
 	key(b, "KeepAlive");
-	switch (vm->restart.n) {
-	case RESTART_ON_FAILURE:
+	if (vm->restart.n == RESTART_NEVER)
+		buf_puts(b, "\t<false/>\n");
+	else if (!vm->autostart.n) {
+		buf_puts(b, "\t<dict>\n\t\t<key>PathState</key>\n"
+		    "\t\t<dict>\n\t\t\t<key>");
+		quote_xml(b, vm->marker);
+		buf_puts(b, "</key>\n\t\t\t<true/>\n\t\t</dict>\n\t</dict>\n");
+	} else if (vm->restart.n == RESTART_ALWAYS)
+		buf_puts(b, "\t<true/>\n");
+	else
 		buf_puts(b, "\t<dict>\n\t\t<key>SuccessfulExit</key>\n"
 		    "\t\t<false/>\n\t</dict>\n");
-		break;
-	case RESTART_ALWAYS:
-		buf_puts(b, "\t<true/>\n");
-		break;
-	default:
-		buf_puts(b, "\t<false/>\n");
-	}
 	key(b, "StandardOutPath");
 	string(b, "\t", vm->logpath);
 	key(b, "StandardErrorPath");
 	string(b, "\t", vm->logpath);
 	key(b, "ExitTimeOut");
+	/* The script's own stop sequence ends before launchd's SIGKILL. */
 	buf_printf(b, "\t<integer>%llu</integer>\n",
-	    (unsigned long long)vm->stoptimeout.n);
+	    (unsigned long long)vm->stoptimeout.n + STOP_MARGIN);
 	key(b, "ProcessType");
 	string(b, "\t", "Interactive");
 	if (strcmp(vm->user.s, "root") != 0) {

@@ -707,7 +707,10 @@ do_vm(struct inst *in, struct plan *p)
 		}
 		free(dirfull);
 	}
-	if (rc == 0 && p->status == ST_CHANGED && bootout(in, old->label) != 0)
+	/* A restart is a stop and a start: the script stops the guest on
+	 * bootout's SIGTERM, which kickstart -k does not wait for. */
+	if (rc == 0 && (p->status == ST_CHANGED || p->status == ST_RESTARTED) &&
+	    bootout(in, old->label) != 0)
 		rc = -1;
 	if (rc != 0) {
 		unstage(p);
@@ -742,7 +745,7 @@ do_vm(struct inst *in, struct plan *p)
 	if (old != NULL && old->dir != NULL &&
 	    (p->dir == NULL || strcmp(old->dir, p->dir) != 0))
 		remove_dir(in, old->dir);
-	if (p->status == ST_ADDED || p->status == ST_CHANGED) {
+	if (p->status != ST_PENDING) {
 		rc = lctl(in, p->status == ST_ADDED ? 5 : 0, 0, "bootstrap",
 		    "system", plist->full, &msg);
 		/*
@@ -762,10 +765,6 @@ do_vm(struct inst *in, struct plan *p)
 				    plist->full, NULL);
 		}
 		free(msg);
-	} else if (p->status == ST_RESTARTED) {
-		target = xasprintf("system/%s", p->new->label);
-		rc = lctl(in, 0, 0, "kickstart", "-k", target, NULL);
-		free(target);
 	}
 	if (rc != 0)
 		return -1;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,7 @@
 #define MIN_MEMORY	(16ULL << 20)
 #define QEMU_MAC	0x525400123456ULL	/* every QEMU's first default */
 #define MAX_SUN_PATH	103			/* macOS sun_path less the NUL */
+#define MAX_LISTED	8			/* VMs named in one message */
 
 static struct loc
 val_at(const struct vm *vm, const struct val *v)
@@ -720,9 +722,66 @@ derive(struct ctx *ctx, struct vm *vm, const char *rundir)
 		vm->label.state = V_DEFAULT;
 	}
 	vm->script = pool_printf(&vm->pool, "%s/%s.sh", rundir, vm->name);
-	vm->qmp = pool_printf(&vm->pool, "%s/%s.qmp", rundir, vm->name);
+	/* QEMU run as another user than root cannot create its socket in
+	 * the run directory, which root owns: it gets RUNDIR/NAME/. */
+	if (!val_ok(&vm->user) || strcmp(vm->user.s, "root") == 0) {
+		vm->qmp = pool_printf(&vm->pool, "%s/%s.qmp", rundir, vm->name);
+		vm->marker = pool_printf(&vm->pool, "%s/%s.restart", rundir,
+		    vm->name);
+	} else {
+		vm->vmdir = pool_printf(&vm->pool, "%s/%s", rundir, vm->name);
+		vm->qmp = pool_printf(&vm->pool, "%s/qmp", vm->vmdir);
+		vm->marker = pool_printf(&vm->pool, "%s/restart", vm->vmdir);
+	}
 	vm->logpath = val_ok(&vm->log) ? vm->log.s :
 	    pool_printf(&vm->pool, "%s/%s.log", rundir, vm->name);
+}
+
+/*
+ * [service]: the stop timeout, and the run-time directory of a VM run
+ * as another user than root, which must belong to that user.
+ */
+static void
+check_service(struct ctx *ctx, struct vm *vm)
+{
+	const struct val	*u = &vm->user;
+	struct passwd		*pw;
+	struct stat		 st;
+	struct loc		 at = val_at(vm, u);
+
+	if (val_ok(&vm->stoptimeout) && vm->stoptimeout.n == 0)
+		diag_error(ctx, vm->stoptimeout.at, vm->stoptimeout.key, "0 "
+		    "would be ExitTimeOut 0, which launchd reads as never "
+		    "kill: a guest that does not power off would stall the "
+		    "Mac's shutdown; use 1 to 3600");
+	if (vm->vmdir == NULL)
+		return;
+	if (!ctx->host->live) {
+		diag_warn(ctx, at, u->key, "QEMU runs as %s and needs '%s' "
+		    "owned by %s, mode 0700; it cannot be checked for a "
+		    "described host", u->s, vm->vmdir, u->s);
+		return;
+	}
+	if ((pw = getpwnam(u->s)) == NULL) {
+		diag_warn(ctx, at, u->key, "no user %s on this host, so the "
+		    "owner of '%s' cannot be checked", u->s, vm->vmdir);
+		return;
+	}
+	if (stat(vm->vmdir, &st) == -1)
+		diag_warn(ctx, at, u->key, "'%s': %s; QEMU runs as %s and "
+		    "needs it owned by %s, mode 0700", vm->vmdir,
+		    strerror(errno), u->s, u->s);
+	else if (!S_ISDIR(st.st_mode))
+		diag_error(ctx, at, u->key, "'%s' is not a directory",
+		    vm->vmdir);
+	else if (st.st_uid != pw->pw_uid)
+		diag_error(ctx, at, u->key, "'%s' is owned by uid %lu, not by "
+		    "%s: QEMU, run as %s, cannot create its socket there",
+		    vm->vmdir, (unsigned long)st.st_uid, u->s, u->s);
+	else if ((st.st_mode & 077) != 0)
+		diag_warn(ctx, at, u->key, "'%s' is mode %03o: others can "
+		    "reach the monitor socket in it; make it 0700",
+		    vm->vmdir, (unsigned)(st.st_mode & 0777));
 }
 
 void
@@ -754,6 +813,7 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 		check_nic(ctx, vm, i);
 	check_seed(ctx, vm);
 	check_log(ctx, vm);
+	check_service(ctx, vm);
 	check_private(ctx, vm, &vm->image, val_ok(&vm->image) ?
 	    vm->imagepath : NULL);
 	check_private(ctx, vm, &vm->firmware, vm->fwpath);
@@ -946,6 +1006,27 @@ member_free(struct member *m)
 	free(m->fwd);
 }
 
+/* Names the VMs counted: those that start at boot. */
+static void
+memory_warn(struct ctx *ctx, const struct member *v, size_t n,
+    const struct member *over, uint64_t total)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i, counted = 0;
+
+	for (i = 0; i < n; i++)
+		if (val_ok(&v[i].memory) && counted++ < MAX_LISTED)
+			buf_printf(&b, "%s%s", counted > 1 ? ", " : "",
+			    v[i].name);
+	if (counted > MAX_LISTED)
+		buf_printf(&b, " and %zu more", counted - MAX_LISTED);
+	diag_warn(ctx, over->memory.at, over->memory.key, "the VMs that "
+	    "start at boot (%s) need %lluM together, more than the host's "
+	    "%lluM", b.p, (unsigned long long)(total >> 20),
+	    (unsigned long long)(ctx->host->memory.n >> 20));
+	buf_free(&b);
+}
+
 void
 fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 {
@@ -990,10 +1071,7 @@ fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 	report_dups(ctx, macs, nmac, "MAC address");
 	check_ports(ctx, ports, nport);
 	if (over != NULL)
-		diag_warn(ctx, over->memory.at, over->memory.key, "the VMs "
-		    "that start at boot need %lluM together, more than the "
-		    "host's %lluM", (unsigned long long)(total >> 20),
-		    (unsigned long long)(ctx->host->memory.n >> 20));
+		memory_warn(ctx, v, n, over, total);
 	free(names);
 	free(labels);
 	free(images);

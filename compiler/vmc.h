@@ -150,7 +150,9 @@ struct vm {
 	const char	*fwpath;
 	const char	*logpath;
 	const char	*script;	/* RUNDIR/NAME.sh */
-	const char	*qmp;		/* RUNDIR/NAME.qmp */
+	const char	*qmp;		/* RUNDIR/NAME.qmp, or vmdir/qmp */
+	const char	*vmdir;		/* RUNDIR/NAME, for a user not root */
+	const char	*marker;	/* the restart marker, beside qmp */
 	int		 accels[2];	/* enum accel, -1 when absent */
 	const char	*cpumodel;	/* the -cpu value */
 	const char	*gicopt;	/* a -machine property vmc adds, or NULL */
@@ -327,6 +329,11 @@ void		 qemu_argv(const struct vm *, struct argv *);
 void		 argv_free(struct argv *);
 
 /* emit_sh.c, emit_plist.c */
+#define QUIT_WAIT	10	/* seconds for QEMU to quit before a kill */
+#define STOP_MARGIN	30	/* ExitTimeOut less stop-timeout: covers the
+				 * two QMP exchanges (2 s each), a second
+				 * more in each wait, QUIT_WAIT, the kill,
+				 * and a Mac slowed down by its shutdown */
 void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_plist(const struct vm *, struct buf *);
 

@@ -127,7 +127,7 @@ for path in sorted(glob.glob(os.path.join(top, "compiler/*.c"))):
         # Each alternative of a ?: is a run of adjacent literals.
         for alt in re.findall(r'(?:"(?:[^"\\]|\\.)*"\s*)+', fmt):
             lits = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', alt))
-            for c in re.split(r"%[-0-9.*]*(?:ll|z|j)?[a-z]", lits):
+            for c in re.split(r"%[-0-9.*]*(?:ll|l|z|j|h)?[a-z]", lits):
                 c = unquote(c)
                 if len(c) >= 4 and c not in catalogue:
                     missing += 1

@@ -165,14 +165,16 @@ fi
 set_mem ubuntu 5G && build
 vmc install -r -R "$root" "$tmp/out"
 if [ $rc = 0 ] && grep -qx 'ubuntu: restarted' "$tmp/stdout" &&
-    [ "$(cat "$tmp/calls")" = "kickstart -k system/local.vmc.ubuntu" ]; then
-	ok "script changed, -r: one kickstart -k of that job"
+    [ "$(cat "$tmp/calls")" = "bootout system/local.vmc.ubuntu
+bootstrap system $root/Library/LaunchDaemons/local.vmc.ubuntu.plist" ]; then
+	ok "script changed, -r: a graceful stop (bootout) and start of that job"
 else
 	bad "-r" "calls: $(cat "$tmp/calls")"
 fi
 
-# 4. autostart changed: the plist.  bootout and bootstrap, that job only.
-printf '\n[service]\nautostart = no\n' >> "$tmp/p/k8s-w1.ini" && build
+# 4. log changed: the plist only.  bootout and bootstrap, that job only.
+printf '\n[service]\nlog = /Library/Logs/k8s-w1.log\n' >> "$tmp/p/k8s-w1.ini" &&
+    build
 vmc install -R "$root" "$tmp/out"
 if [ $rc = 0 ] && grep -qx 'k8s-w1: changed' "$tmp/stdout" &&
     [ "$(grep -vc ': unchanged$' "$tmp/stdout")" = 1 ] &&
@@ -336,6 +338,7 @@ fi
 # the vmnet-shared guest's address by its MAC in the DHCP leases (bytes
 # without leading zeros), the bridged one's from arp -an.
 "$VMC_LAUNCHCTL" bootout system/local.vmc.k8s-w1
+"$VMC_LAUNCHCTL" kill TERM system/local.vmc.ubuntu
 mac=$(sed -n 's/^mac vmnet-shared //p' "$man")
 loose=$(echo "$mac" | awk -F: '{ for (i = 1; i <= NF; i++) { sub(/^0/, "", $i); printf "%s%s", $i, i < NF ? ":" : "" } }')
 bmac=$(grep -A3 '^vm ubuntu-bridged ' "$man" | sed -n 's/^mac vmnet-bridged //p')
@@ -347,7 +350,7 @@ chmod +x "$VMC_ARP"
 vmc status -R "$root"
 if [ $rc = 0 ] && [ -z "$(changed)" ] &&
     head -1 "$tmp/stdout" | grep -q '^NAME  *LABEL  *STATE  *PID  *EXIT  *ADDRESS$' &&
-    grep -q '^ubuntu  *local.vmc.ubuntu  *running  *[0-9][0-9]*  *0  *127.0.0.1:2222 -> 22, 127.0.0.1:8080 -> 80$' "$tmp/stdout" &&
+    grep -q '^ubuntu  *local.vmc.ubuntu  *stopped  *-  *0  *127.0.0.1:2222 -> 22, 127.0.0.1:8080 -> 80$' "$tmp/stdout" &&
     grep -q '^k8s-w1  *local.vmc.k8s-w1  *not loaded  *-  *-  *unknown$' "$tmp/stdout" &&
     grep -q '^k8s-cp  .*  running  .*  -  *unknown$' "$tmp/stdout" &&
     grep -q '^web  .*  192.168.64.7$' "$tmp/stdout" &&

@@ -35,9 +35,27 @@ def check(path):
         errors.append("ProgramArguments is not one absolute script path")
     if data.get("ProcessType") != "Interactive":
         errors.append("ProcessType is not Interactive")
+    # launchd.plist(5): KeepAlive true, and SuccessfulExit, start the job
+    # when it is loaded; without RunAtLoad only a PathState marker may
+    # restart it (vmc(5), autostart and restart).
     ka = data.get("KeepAlive")
-    if isinstance(ka, dict) and ka != {"SuccessfulExit": False}:
-        errors.append("KeepAlive dict is not {SuccessfulExit: false}")
+    if data.get("RunAtLoad") is True:
+        if isinstance(ka, dict) and ka != {"SuccessfulExit": False}:
+            errors.append("KeepAlive dict is not {SuccessfulExit: false}")
+    elif ka is True:
+        errors.append("KeepAlive true starts a job without RunAtLoad")
+    elif isinstance(ka, dict):
+        ps = ka.get("PathState")
+        if list(ka) != ["PathState"] or not isinstance(ps, dict) or \
+                len(ps) != 1 or list(ps.values()) != [True] or \
+                not list(ps)[0].startswith("/"):
+            errors.append("KeepAlive without RunAtLoad is not "
+                          "{PathState: {/absolute/marker: true}}")
+    # ExitTimeOut 0 means never kill; vmc adds 30 s to stop-timeout.
+    et = data.get("ExitTimeOut")
+    if isinstance(et, int) and not 31 <= et <= 3630:
+        errors.append("ExitTimeOut %d is not stop-timeout (1..3600) + 30"
+                      % et)
     if data.get("UserName") == "root":
         errors.append("UserName root is the default and must be left out")
     for p in ("StandardOutPath", "StandardErrorPath"):

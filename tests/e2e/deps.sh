@@ -6,8 +6,11 @@
 
 set -eu
 
+# netcat-openbsd: the scripts' /usr/bin/nc -U, as macOS has it.  mmdebstrap
+# and e2fsprogs build the Debian guest (debian.sh, run by run.sh: cached).
 pkgs="qemu-system-x86 qemu-system-arm qemu-efi-aarch64 qemu-utils
-    busybox-static python3 iproute2 procps xz-utils zstd"
+    busybox-static python3 iproute2 procps xz-utils zstd netcat-openbsd
+    mmdebstrap e2fsprogs util-linux"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root" >&2

@@ -5,8 +5,9 @@
   helper.py get URL                print the body of an HTTP GET (no proxy)
   helper.py words                  shell words of standard input, one a line
   helper.py script FILE            check a generated launch script; print
-                                   the words it execs, one a line
+                                   the words it starts QEMU with, one a line
   helper.py plistargs FILE         ProgramArguments of a plist, one a line
+  helper.py plistkey FILE KEY      a plist key's value as JSON
   helper.py qmpname SOCKET PID     the VM name QEMU (PID) reports over QMP
   helper.py example SHOWN WORKDIR  check a shown command line, print the
                                    arguments to run it here, one a line
@@ -133,21 +134,25 @@ def words():
 
 
 def script(path):
-    """#!/bin/sh, comments, and one command: exec QEMU ARGS... "$@"
-    (REFERENCE.md, "launchd": a job must exec the real program)."""
+    """#!/bin/sh that starts QEMU ARGS... "$@" in the background, once, and
+    waits for it: the stop sequence needs a shell around QEMU.  No exec
+    (the script must outlive QEMU's start) and no set -m (QEMU stays in
+    the job's process group, which launchd kills when the script dies)."""
     with open(path) as f:
         text = f.read()
     if not text.startswith("#!/bin/sh\n"):
         die(f"{path}: does not start with #!/bin/sh")
     lines = text.replace("\\\n", "").split("\n")
     cmds = [l for l in lines if l.strip() and not l.lstrip().startswith("#")]
-    if len(cmds) != 1:
-        die(f"{path}: {len(cmds)} commands, want one exec: {cmds!r}")
-    cmd = cmds[0].rstrip()
-    if (not cmd.startswith("exec ") or not cmd.endswith('"$@"') or
-            not cmd[-5].isspace()):
-        die(f"{path}: not 'exec ... \"$@\"': {cmd!r}")
-    for a in shlex.split(cmd[:-4])[1:]:
+    starts = [l for l in cmds if l.rstrip().endswith('"$@" &')]
+    if len(starts) != 1:
+        die(f"{path}: {len(starts)} commands end in '\"$@\" &', want one")
+    for l in cmds:
+        w = l.split()
+        if w[0] == "exec" or (w[0] == "set" and "-m" in w):
+            die(f"{path}: {l.strip()!r}")
+    cmd = starts[0].rstrip()[:-len('"$@" &')]
+    for a in shlex.split(cmd):
         print(a)
 
 
@@ -162,6 +167,14 @@ def plistargs(path):
         die(f"{path}: ProgramArguments is not an array of strings")
     for a in args:
         print(a)
+
+
+def plistkey(path, key):
+    with open(path, "rb") as f:
+        pl = plistlib.load(f, fmt=plistlib.FMT_XML)
+    if key not in pl:
+        die(f"{path}: no {key}")
+    print(json.dumps(pl[key], sort_keys=True))
 
 
 def qmpname(path, pid):
@@ -355,6 +368,7 @@ def main():
         "words": (0, lambda a: words()),
         "script": (1, lambda a: script(a[0])),
         "plistargs": (1, lambda a: plistargs(a[0])),
+        "plistkey": (2, lambda a: plistkey(a[0], a[1])),
         "qmpname": (2, lambda a: qmpname(a[0], a[1])),
         "example": (2, lambda a: example(a[0], a[1])),
     }

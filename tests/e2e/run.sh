@@ -5,13 +5,17 @@
 #
 #	sh tests/e2e/run.sh		(VMC=path/to/vmc, default compiler/vmc)
 #
-# The guest (Debian's kernel, a busybox initramfs: guest.sh, guest/) is
-# cached in ${XDG_CACHE_HOME:-$HOME/.cache}/vmc-e2e.  Everything else lives
-# in a temporary directory, and every process started is stopped by PID.
+# The guests (Debian's kernel with a busybox initramfs: guest.sh, guest/;
+# a Debian 12 system with systemd: debian.sh) are cached in
+# ${XDG_CACHE_HOME:-$HOME/.cache}/vmc-e2e.  Everything else lives in a
+# temporary directory, and every process started is stopped by PID.
+# Scripts run under setsid, as launchd runs a job: in a process group of
+# their own.
 #
 # Facts relied on are in shared/REFERENCE.md; each check names its section.
 # Needs: qemu-system-x86, qemu-system-arm, qemu-efi-aarch64, qemu-utils,
-# busybox-static, python3, iproute2 (tests/e2e/deps.sh installs them).  Only loopback addresses are used.
+# busybox-static, python3, iproute2, netcat-openbsd, mmdebstrap, e2fsprogs
+# (tests/e2e/deps.sh installs them).  Only loopback addresses are used.
 
 set -u
 
@@ -25,6 +29,12 @@ esac
 cd "$root" || exit 1
 QEMU=/usr/bin/qemu-system-x86_64
 BOOT_TIMEOUT=90		# seconds for a guest to print VMC-READY
+DEBIAN_TIMEOUT=400	# seconds for the Debian guest to reach its login prompt
+STOP_TIMEOUT=3		# stop-timeout of the busybox guests, which ignore
+			# the power button
+DEBIAN_STOP=60		# stop-timeout of the Debian guest
+SLACK=8			# seconds past stop-timeout for QMP quit (measured:
+			# about 2), kept below ExitTimeOut's 30
 helper="python3 $here/helper.py"
 
 npass=0
@@ -136,13 +146,17 @@ adopt()
 echo "# e2e: preconditions"
 
 for t in python3:python3 ss:iproute2 qemu-img:qemu-utils ps:procps \
-    sha256sum:coreutils; do
+    sha256sum:coreutils setsid:util-linux; do
 	command -v "${t%%:*}" >/dev/null 2>&1 ||
 	    bail "${t%%:*} not found: install ${t#*:} (tests/e2e/deps.sh)"
 done
 [ -x "$QEMU" ] || bail "$QEMU not found: install qemu-system-x86"
 [ -x "$VMC" ] || bail "vmc not found at $VMC (run make, or set VMC)"
-ok "tools present: $QEMU, qemu-img, python3, ss, $VMC"
+# The scripts speak QMP with /usr/bin/nc -U, as on macOS.
+if ! /usr/bin/nc -h 2>&1 | grep -q -- '-U'; then
+	bail "/usr/bin/nc with -U not found: install netcat-openbsd"
+fi
+ok "tools present: $QEMU, qemu-img, python3, ss, nc -U, $VMC"
 
 guest=$(sh "$here/guest.sh") || bail "cannot build the guest (see above)"
 KERNEL=$guest/vmlinuz
@@ -203,6 +217,9 @@ qemu = $QEMU
 mode = user
 forward = $pa:80
 forward = 127.0.0.2:$pc:80/tcp
+
+[service]
+stop-timeout = $STOP_TIMEOUT
 EOF
 cat >"$tmp/fleet/beta.ini" <<EOF
 [vm]
@@ -215,6 +232,9 @@ seed = http://10.0.2.2:$hport/\${name}/
 [network]
 mode = user
 forward = $pb:80
+
+[service]
+stop-timeout = $STOP_TIMEOUT
 EOF
 echo "  profiles: alpha (qcow2, forward $pa:80, 127.0.0.2:$pc:80/tcp)," \
     "beta (raw, forward $pb:80), seed port $hport"
@@ -236,12 +256,12 @@ for n in alpha beta; do
 	check "$n.sh is mode 0755" \
 	    test "$(stat -c %a "$s")" = 755
 	if $helper script "$s" >"$tmp/$n.words"; then
-		ok "$n.sh is #!/bin/sh with one command: exec QEMU ... \"\$@\""
+		ok "$n.sh is #!/bin/sh starting QEMU ... \"\$@\" & once, no exec"
 	else
-		notok "$n.sh is #!/bin/sh with one command: exec QEMU ... \"\$@\""
+		notok "$n.sh is #!/bin/sh starting QEMU ... \"\$@\" & once, no exec"
 	fi
 	# REFERENCE.md, "launchd": absolute paths; launchd's PATH is short.
-	check "$n.sh execs an absolute QEMU path: $(head -n 1 "$tmp/$n.words")" \
+	check "$n.sh runs an absolute QEMU path: $(head -n 1 "$tmp/$n.words")" \
 	    test "$(head -n 1 "$tmp/$n.words" | cut -c1)" = /
 	pl=$tmp/out/local.vmc.$n.plist
 	if $helper plistargs "$pl" >"$tmp/$n.plistargs"; then
@@ -266,10 +286,10 @@ for n in alpha beta; do
 	cmp -s "$tmp/$n.showwords" "$tmp/$n.wordsq" ||
 	    diff "$tmp/$n.wordsq" "$tmp/$n.showwords" | sed 's/^/  /'
 done
-check "alpha.sh execs the profile's qemu = $QEMU" \
+check "alpha.sh runs the profile's qemu = $QEMU" \
     test "$(head -n 1 "$tmp/alpha.words")" = "$QEMU"
 q=$(command -v qemu-system-x86_64)
-check "beta.sh (no qemu key) execs qemu-system-x86_64 from PATH: $q" \
+check "beta.sh (no qemu key) runs qemu-system-x86_64 from PATH: $q" \
     test "$(head -n 1 "$tmp/beta.words")" = "$q"
 
 # Always give format= (REFERENCE.md, "QEMU": probing raw is a hole).
@@ -305,36 +325,58 @@ echo "# e2e: boot alpha and beta at the same time"
 # panic=-1 with -no-reboot: a failing guest ends QEMU at once.
 APPEND='console=ttyS0 panic=-1 quiet'
 for n in alpha beta; do
-	"$tmp/out/$n.sh" -kernel "$KERNEL" -initrd "$INITRD" \
+	setsid "$tmp/out/$n.sh" -kernel "$KERNEL" -initrd "$INITRD" \
 	    -append "$APPEND" -no-reboot \
 	    </dev/null >"$tmp/$n.console" 2>&1 &
 	started $!
-	eval "pid_$n=\$!"
+	eval "job_$n=\$!"
 done
 
-# exe_of PID: the program the process runs, once the script has exec'd.
+# exe_of PID: the program the process runs.
 exe_of()
 {
 	readlink "/proc/$1/exe" 2>/dev/null
 }
 
-for n in alpha beta; do
-	eval "p=\$pid_$n"
-	i=0
-	while [ $i -lt 30 ]; do
-		case $(exe_of "$p") in *qemu-system-x86_64*) break ;; esac
-		alive "$p" || break
+# qemu_of PID: the QEMU a script started, once it runs.
+qemu_of()
+{
+	_i=0
+	while [ $_i -lt 50 ]; do
+		for _c in $(children "$1"); do
+			case $(exe_of "$_c") in
+			*qemu-system-x86_64*) echo "$_c"; return 0 ;;
+			esac
+		done
+		alive "$1" || return 1
 		sleep 0.1
-		i=$((i + 1))
+		_i=$((_i + 1))
 	done
-	adopt "$p"
-	# REFERENCE.md, "launchd": a job must exec the real program.
-	check "$n.sh's PID $p is QEMU itself (exec): $(exe_of "$p")" \
-	    test "$(exe_of "$p")" = "$(readlink -f "$QEMU")"
+	return 1
+}
+
+pgid_of()
+{
+	ps -o pgid= -p "$1" 2>/dev/null | tr -d ' '
+}
+
+for n in alpha beta; do
+	eval "j=\$job_$n"
+	p=$(qemu_of "$j")
+	adopt "$j"
+	eval "pid_$n=\$p"
+	# The script stays, to stop QEMU gracefully (vmc(1)); launchd kills
+	# the job's process group when the script dies, so QEMU must be in it.
+	check "$n.sh (PID $j) runs QEMU as its child: PID ${p:-none}" \
+	    test -n "$p"
+	check "$n: QEMU is in the job's process group $j (no set -m)" \
+	    test "$(pgid_of "$p")" = "$j"
 	check "$n: /proc/$p/comm is qemu-system-x86" \
 	    test "$(cat "/proc/$p/comm" 2>/dev/null)" = qemu-system-x86
 	check "$n: QEMU has no child processes" \
 	    test -z "$(children "$p")"
+	check "$n: the script has no child but QEMU while it runs" \
+	    test "$(children "$j")" = "$p"
 done
 
 # The running argv is what the script execs plus the extra arguments.
@@ -446,32 +488,63 @@ for n in alpha beta; do
 done
 
 # ---------------------------------------------------------------------------
-echo "# e2e: 4. SIGTERM to the script's PID ends QEMU"
+echo "# e2e: 4. SIGTERM to the job: a guest that ignores the power button"
 
-# REFERENCE.md, "QEMU": SIGTERM makes QEMU power off at once and exit 0.
+# The busybox guest does not handle the ACPI power button (REFERENCE.md,
+# "QEMU"): the script waits stop-timeout seconds, then QMP quit ends QEMU,
+# well before launchd's SIGKILL at ExitTimeOut.
+now()
+{
+	date +%s.%N
+}
+
+# gone_by PID: QEMU has exited (a zombie not yet reaped counts).
+gone_by()
+{
+	! alive "$1" || ps -o stat= -p "$1" 2>/dev/null | grep -q Z
+}
+
+# stop_job NAME JOB QEMU SECONDS: SIGTERM to the job's script only, as
+# launchd sends it; sets rc (the job's status), took (seconds from the
+# signal to QEMU's exit) and left (processes left in the job's group).
+stop_job()
+{
+	_t0=$(now)
+	kill -TERM "$2"
+	_i=0
+	while ! gone_by "$3" && [ $_i -lt $(($4 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	took=$(echo "$(now) $_t0" | awk '{ printf "%.1f", $1 - $2 }')
+	_i=0
+	while ! gone_by "$2" && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	wait "$2"
+	rc=$?
+	left=$(ps -e -o pgid= -o pid= -o args= | awk -v g="$2" '$1 == g')
+	echo "  $1: SIGTERM to QEMU exit: $took s (job status $rc)"
+}
+
 for n in alpha beta; do
-	eval "p=\$pid_$n"
+	eval "j=\$job_$n p=\$pid_$n"
 	if ! alive "$p"; then
 		notok "$n: QEMU still running before SIGTERM"
 		continue
 	fi
-	kill -TERM "$p"
-	i=0
-	while alive "$p" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if alive "$p"; then
-		notok "$n: QEMU (pid $p) exited within 5 s of SIGTERM"
-		continue
-	fi
-	wait "$p"
-	rc=$?
-	ok "$n: QEMU (pid $p) exited within 5 s of SIGTERM"
-	check "$n: exit status 0 after SIGTERM (got $rc)" test $rc -eq 0
-	left=$(ps -e -o pid= -o args= | grep -F "$tmp/" | grep -F "guest=$n" |
-	    grep -v grep)
-	check "$n: no process left behind" test -z "$left"
+	et=$($helper plistkey "$tmp/out/local.vmc.$n.plist" ExitTimeOut)
+	stop_job "$n" "$j" "$p" $((STOP_TIMEOUT + SLACK + 5))
+	check "$n: QEMU exited within stop-timeout $STOP_TIMEOUT + $SLACK s: $took s" \
+	    awk -v t="$took" -v m=$((STOP_TIMEOUT + SLACK)) 'BEGIN { exit !(t <= m) }'
+	check "$n: stop-timeout + $SLACK s is below the plist's ExitTimeOut $et" \
+	    test $((STOP_TIMEOUT + SLACK)) -lt "${et:-0}"
+	check "$n: job exit status 0 after QMP quit (got $rc)" test $rc -eq 0
+	check "$n: nothing left in the job's process group" test -z "$left"
+	tr -d '\r' <"$tmp/$n.console" >"$tmp/$n.con"
+	check "$n: the guest did not power off (it ignores the button)" \
+	    test -z "$(grep -F 'reboot: Power down' "$tmp/$n.con")"
 done
 
 # ---------------------------------------------------------------------------
@@ -540,3 +613,124 @@ for m in profiles/*/; do
 	check "$m: the examples' $(echo "$macs" | wc -l) MACs are all different" \
 	    test "$(echo "$macs" | sort -u | wc -l)" -eq "$(echo "$macs" | wc -l)"
 done
+
+
+# ---------------------------------------------------------------------------
+echo "# e2e: 6. a guest that powers itself off, and the restart marker"
+
+# How launchd restarts a job (launchd.plist(5); vmc(5), restart): with
+# autostart, restart = on-failure is KeepAlive { SuccessfulExit = false },
+# a restart after a non-zero exit only.  Without autostart (SuccessfulExit
+# would imply RunAtLoad), it is KeepAlive { PathState { MARKER = true } },
+# a restart while MARKER exists: the script removes it when it starts and
+# creates it when QEMU failed.  A guest that powers off makes QEMU exit 0,
+# so neither restarts it.
+mkdir -p "$tmp/off" "$tmp/offout"
+for n in off offno; do
+	qemu-img create -q -f qcow2 "$tmp/off/$n.qcow2" 64M ||
+	    bail "qemu-img create failed"
+	{
+		printf '[vm]\narch = x86_64\naccel = tcg\nmemory = 256M\n'
+		printf 'image = %s.qcow2\nqemu = %s\n' "$n" "$QEMU"
+		printf '[service]\nrestart = on-failure\n'
+		[ $n = offno ] && printf 'autostart = no\n'
+	} >"$tmp/off/$n.ini"
+done
+"$VMC" build -o "$tmp/offout" "$tmp/off" >"$tmp/off.log" 2>&1 ||
+    { cat "$tmp/off.log"; bail "vmc build of off, offno failed"; }
+marker=$tmp/offout/offno.restart
+check "off: plist RunAtLoad true, KeepAlive {SuccessfulExit: false}" \
+    test "$($helper plistkey "$tmp/offout/local.vmc.off.plist" RunAtLoad) $($helper plistkey "$tmp/offout/local.vmc.off.plist" KeepAlive)" = \
+    'true {"SuccessfulExit": false}'
+check "offno: plist RunAtLoad false, KeepAlive {PathState: {$marker: true}}" \
+    test "$($helper plistkey "$tmp/offout/local.vmc.offno.plist" RunAtLoad) $($helper plistkey "$tmp/offout/local.vmc.offno.plist" KeepAlive)" = \
+    "false {\"PathState\": {\"$marker\": true}}"
+
+# A QEMU that fails: status 1, and the marker asks launchd to restart.
+"$tmp/offout/offno.sh" -no-such-option </dev/null >"$tmp/offno.fail" 2>&1
+rc=$?
+check "offno: a failing QEMU makes the job exit 1 (got $rc)" test $rc -eq 1
+check "offno: and leaves the marker, so launchd restarts it" test -f "$marker"
+
+for n in off offno; do
+	setsid "$tmp/offout/$n.sh" -kernel "$KERNEL" -initrd "$INITRD" \
+	    -append "console=ttyS0 panic=-1 quiet vmc.poweroff" -no-reboot \
+	    </dev/null >"$tmp/$n.console" 2>&1 &
+	started $!
+	j=$!
+	i=0
+	while alive "$j" && [ $i -lt $((BOOT_TIMEOUT * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$j"
+	rc=$?
+	tr -d '\r' <"$tmp/$n.console" >"$tmp/$n.con"
+	check "$n: the guest powered itself off (reboot: Power down)" \
+	    grep -q 'reboot: Power down' "$tmp/$n.con"
+	check "$n: the job exits 0, so restart = on-failure leaves it down (got $rc)" \
+	    test $rc -eq 0
+	left=$(ps -e -o pgid= -o pid= -o args= | awk -v g="$j" '$1 == g')
+	check "$n: nothing left in the job's process group" test -z "$left"
+done
+check "offno: the run removed the marker and made none: no restart" \
+    test ! -e "$marker"
+
+# ---------------------------------------------------------------------------
+echo "# e2e: 7. SIGTERM to the job: a Debian guest powers off cleanly"
+
+# Debian 12 with systemd and udev: logind powers off on the ACPI power
+# button (REFERENCE.md, "QEMU").  Its kernel and initrd come in through the
+# script's "$@"; the cached image is the backing file of an overlay.
+deb=$(sh "$here/debian.sh") || bail "cannot build the Debian guest (see above)"
+ok "Debian guest in $deb"
+mkdir -p "$tmp/deb" "$tmp/debout"
+qemu-img create -q -f qcow2 -F qcow2 -b "$deb/root.qcow2" \
+    "$tmp/deb/debian.qcow2" || bail "qemu-img create (overlay) failed"
+cat >"$tmp/deb/debian.ini" <<EOD
+[vm]
+arch = x86_64
+accel = tcg
+memory = 512M
+image = debian.qcow2
+qemu = $QEMU
+
+[service]
+stop-timeout = $DEBIAN_STOP
+EOD
+"$VMC" build -o "$tmp/debout" "$tmp/deb" >"$tmp/deb.log" 2>&1 ||
+    { cat "$tmp/deb.log"; bail "vmc build of the Debian profile failed"; }
+t0=$(date +%s)
+setsid "$tmp/debout/debian.sh" -kernel "$deb/vmlinuz" \
+    -initrd "$deb/initrd.img" -append "root=/dev/vda console=ttyS0" \
+    </dev/null >"$tmp/debian.console" 2>&1 &
+started $!
+j=$!
+p=$(qemu_of "$j")
+adopt "$j"
+# Up: logind started (it watches the power button) and getty prompts.
+up=
+while [ $(($(date +%s) - t0)) -lt $DEBIAN_TIMEOUT ] && alive "$j"; do
+	tr -d '\r' <"$tmp/debian.console" | sed 's/\x1b\[[0-9;]*m//g' \
+	    >"$tmp/debian.con"
+	if grep -q 'Started systemd-logind' "$tmp/debian.con" &&
+	    grep -q 'login:' "$tmp/debian.con"; then
+		up=1
+		break
+	fi
+	sleep 1
+done
+if [ -n "$up" ]; then
+	ok "debian: systemd-logind up, login prompt ($(($(date +%s) - t0)) s)"
+	stop_job debian "$j" "$p" $((DEBIAN_STOP + SLACK + 5))
+	tr -d '\r' <"$tmp/debian.console" >"$tmp/debian.con"
+	check "debian: the guest shut down cleanly (reboot: Power down)" \
+	    grep -q 'reboot: Power down' "$tmp/debian.con"
+	check "debian: QEMU exited within stop-timeout $DEBIAN_STOP s: $took s" \
+	    awk -v t="$took" -v m=$DEBIAN_STOP 'BEGIN { exit !(t <= m) }'
+	check "debian: job exit status 0 (got $rc)" test $rc -eq 0
+	check "debian: nothing left in the job's process group" \
+	    test -z "$left"
+else
+	notok "debian: systemd-logind up and a login prompt within $DEBIAN_TIMEOUT s"
+fi
