@@ -57,6 +57,7 @@ check: compiler/vmc tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
 	sh tests/state.sh
+	sh tests/host.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1
@@ -77,6 +78,10 @@ harden: compiler/vmc fuzz
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
+# Each mutation in tests/mutations must make a fast suite fail.
+mutate:
+	sh tests/mutate.sh
+
 # Fleet-scale timings against the I/O floor: see BENCHMARKS.md.
 bench: compiler/vmc
 	sh tests/bench/bench.sh
@@ -92,4 +97,4 @@ clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 	rm -rf tests/fuzz/build
 
-.PHONY: all bench check clean e2e examples fuzz harden install macos
+.PHONY: all bench check clean e2e examples fuzz harden install macos mutate
