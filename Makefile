@@ -68,6 +68,7 @@ check: compiler/vmc tests/unit
 	sh tests/install.sh
 	sh tests/layers.sh
 	sh tests/diagnostics.sh
+	sh tests/host.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	BENCH_INSTALL_N=200 sh tests/bench/install.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
@@ -93,6 +94,10 @@ harden: compiler/vmc fuzz
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
+# Each mutation in tests/mutations must make a fast suite fail.
+mutate:
+	sh tests/mutate.sh
+
 # Fleet-scale timings against the I/O floor: see BENCHMARKS.md.
 bench: compiler/vmc
 	sh tests/bench/bench.sh
@@ -109,4 +114,4 @@ clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 	rm -rf tests/fuzz/build
 
-.PHONY: all arch bench check clean e2e examples fuzz harden install macos
+.PHONY: all arch bench check clean e2e examples fuzz harden install macos mutate

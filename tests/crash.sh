@@ -12,43 +12,31 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-VMC=${VMC:-$top/compiler/vmc}
-case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+# shellcheck source=lib.sh
+. "$top/tests/lib.sh"
 vms=${CRASH_VMS:-3000}
 kills=${CRASH_KILLS:-30}
 fresh=${CRASH_FRESH:-10}
 races=${CRASH_RACES:-10}
 seed=${CRASH_SEED:-$$}
-pass=0
-fail=0
 pids=
 # Memory-backed when there is one: the test is about kills, not disks.
 base=${TMPDIR:-/tmp}
 [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
-tmp=$(mktemp -d "$base/vmc-crash.XXXXXX")
-cleanup() {
+tempdir crash "$base"
+# The builds still running when the harness ends.
+# shellcheck disable=SC2317 # run on exit
+stop_builds() {
 	for p in $pids; do
 		kill -9 "$p" 2> /dev/null
 		wait "$p" 2> /dev/null
 	done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-ok() {
-	pass=$((pass + 1))
-	echo "ok   $1"
-}
-
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1: $2"
-}
+at_exit=stop_builds
 
 echo "seed $seed, $vms profiles"
-sed -e "s|@REC@|$top/tests/argv-rec|" -e 's/^memory = .*/memory = 64T/' \
-    "$top/tests/regress/default.host" > "$tmp/host"
+host_file "$tmp/host.8g"
+sed 's/^memory = .*/memory = 64T/' "$tmp/host.8g" > "$tmp/host"
 
 # Version 1 and version 2 of every profile; every output file differs
 # between them.
@@ -72,16 +60,11 @@ build() {
 	"$VMC" build -H "$tmp/host" -p /vmc -o "$@"
 }
 
-# A listing of whole files by name, mode and checksum; hidden files
-# (the temporary ones) are counted apart.
-listing() {
-	(cd "$1" && stat -c '%n %a' -- * | sort > "$tmp/modes" &&
-	    md5sum -- * | sort -k 2 | join -1 2 -2 1 - "$tmp/modes")
-}
-
+# Whole files by name, mode and checksum; hidden files (the temporary
+# ones and the state) are counted apart.
 if ! build "$tmp/want1" "$tmp/v1" || ! build "$tmp/want2" "$tmp/v2"; then
-	echo "0 passed, 1 failed"
-	exit 1
+	bad "setup" "the builds of both versions"
+	finish
 fi
 listing "$tmp/want1" > "$tmp/want1.list"
 listing "$tmp/want2" > "$tmp/want2.list"
@@ -103,6 +86,7 @@ n=0
 leftover=0
 mixed=0
 broken=0
+stale=0
 while read -r delay; do
 	n=$((n + 1))
 	# Alternate the version written so that both directions are cut.
@@ -129,6 +113,12 @@ while read -r delay; do
 	if ! cmp -s "$tmp/now.list" "$tmp/want1.list" &&
 	    ! cmp -s "$tmp/now.list" "$tmp/want2.list"; then
 		mixed=$((mixed + 1))
+		# The state of a build stands for a whole version: beside
+		# mixed files the next build would trust it and stop.
+		if [ -e "$tmp/out/.vmc-state" ]; then
+			stale=$((stale + 1))
+			echo "after kill $n (${delay}s): a state beside mixed files"
+		fi
 	fi
 done < "$tmp/delays"
 echo "$kills kills: $leftover left temporary files, $mixed left old and new files mixed"
@@ -136,6 +126,17 @@ if [ $broken = 0 ]; then
 	ok "after every kill each file is whole, its old or its new version"
 else
 	bad "kills" "$broken of $kills left files missing or not whole"
+fi
+# Kills that all land before or after the writes would prove nothing.
+if [ "$leftover" -gt 0 ]; then
+	ok "$leftover of $kills kills cut a build while it wrote"
+else
+	bad "kills" "none left temporary files: none cut a build while it wrote"
+fi
+if [ "$stale" = 0 ]; then
+	ok "no kill left a state beside mixed files ($mixed mixed)"
+else
+	bad "kills" "$stale of $mixed mixed results kept a state"
 fi
 
 # The next build finishes the job and leaves nothing behind.
@@ -176,7 +177,7 @@ while [ $n -lt "$fresh" ]; do
 		whole=$((whole + 1))
 	else
 		broken=$((broken + 1))
-		echo "after kill $n (${delay}s) of a new build: $(ls "$tmp/new" | wc -l) files"
+		echo "after kill $n (${delay}s) of a new build: $(listing "$tmp/new" | wc -l) files"
 	fi
 	if ! build "$tmp/new" "$tmp/v1" 2> "$tmp/err" ||
 	    ! listing "$tmp/new" | cmp -s - "$tmp/want1.list" ||
@@ -228,5 +229,4 @@ else
 	bad "concurrent builds" "$racebad of $races went wrong"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

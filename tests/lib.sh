@@ -23,13 +23,13 @@ errlog=
 # ok NAME: one assertion held.
 ok() {
 	pass=$((pass + 1))
-	echo "ok   $1"
+	printf 'ok   %s\n' "$1"
 }
 
 # bad NAME [WHY]: one assertion failed.
 bad() {
 	fail=$((fail + 1))
-	echo "FAIL $1${2:+: $2}"
+	printf 'FAIL %s\n' "$1${2:+: $2}"
 	if [ -n "$errlog" ] && [ -s "$errlog" ]; then
 		sed 's/^/	/' "$errlog"
 	fi

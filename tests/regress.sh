@@ -17,27 +17,25 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-VMC=${VMC:-$top/compiler/vmc}
-case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
+# shellcheck source=lib.sh
+. "$top/tests/lib.sh"
 rec=$top/tests/argv-rec
 update=0
 if [ "${1:-}" = -u ]; then
 	update=1
 	shift
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0
-fail=0
+tempdir regress
 
 # Replaces machine-specific paths with their tokens.
 tokens() {
 	sed -e "s|$casedir|@CASE@|g" -e "s|$rec|@REC@|g" -e "s|$work|@WORK@|g" "$@"
 }
 
-bad() {
+# One thing wrong in the case being run.
+wrong() {
 	echo "FAIL $name: $*"
-	ok=0
+	good=0
 }
 
 run_case() {
@@ -48,7 +46,7 @@ run_case() {
 	mkdir -p "$work"
 	host=$casedir/host
 	[ -f "$host" ] || host=$top/tests/regress/default.host
-	sed "s|@REC@|$rec|g" "$host" > "$work/host"
+	host_file "$work/host" "$host"
 	cmd="build -H @HOST@ -p /vmc -o @OUT@ profiles"
 	[ -f "$casedir/cmd" ] && cmd=$(cat "$casedir/cmd")
 	want_status=0
@@ -64,7 +62,7 @@ run_case() {
 	(cd "$casedir" && exec $VMC $cmd) > "$work/stdout" 2> "$work/stderr.raw"
 	status=$?
 	tokens "$work/stderr.raw" > "$work/stderr"
-	ok=1
+	good=1
 	if [ $update = 1 ]; then
 		echo "$status" > "$casedir/status"
 		[ "$status" = 0 ] && rm "$casedir/status"
@@ -82,12 +80,12 @@ run_case() {
 		fi
 	fi
 	[ "$status" = "$want_status" ] ||
-	    bad "exit status $status, expected $want_status"
+	    wrong "exit status $status, expected $want_status"
 	if [ -f "$casedir/stderr" ]; then
 		diff -u "$casedir/stderr" "$work/stderr" > "$work/diff" ||
-		    { bad "diagnostics differ"; cat "$work/diff"; }
+		    { wrong "diagnostics differ"; cat "$work/diff"; }
 	elif [ -s "$work/stderr" ]; then
-		bad "unexpected diagnostics"; cat "$work/stderr"
+		wrong "unexpected diagnostics"; cat "$work/stderr"
 	fi
 	tokens "$work/stdout" > "$work/stdout.tok"
 	if [ $update = 1 ]; then
@@ -99,21 +97,20 @@ run_case() {
 	fi
 	if [ -f "$casedir/stdout" ]; then
 		diff -u "$casedir/stdout" "$work/stdout.tok" > "$work/diff" ||
-		    { bad "output differs"; cat "$work/diff"; }
+		    { wrong "output differs"; cat "$work/diff"; }
 	elif [ -s "$work/stdout" ]; then
-		bad "unexpected output"; cat "$work/stdout"
+		wrong "unexpected output"; cat "$work/stdout"
 	fi
 	if [ "$want_status" != 0 ]; then
 		if [ "$(ls -A "$out")" != keep ] ||
 		    [ "$(cat "$out/keep")" != sentinel ]; then
-			bad "the output directory was changed"
+			wrong "the output directory was changed"
 		fi
 	elif [ -d "$casedir/out" ]; then
 		check_outputs
 	fi
-	if [ $ok = 1 ]; then
-		pass=$((pass + 1))
-		echo "ok   $name"
+	if [ $good = 1 ]; then
+		ok "$name"
 	else
 		fail=$((fail + 1))
 	fi
@@ -125,36 +122,36 @@ check_outputs() {
 		tokens "$f" > "$work/tok/${f##*/}"
 	done
 	diff -ru "$casedir/out" "$work/tok" > "$work/diff" ||
-	    { bad "outputs differ"; cat "$work/diff"; }
+	    { wrong "outputs differ"; cat "$work/diff"; }
 	for f in "$out"/*.sh; do
 		[ -f "$f" ] || continue
-		[ "$(stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f")" = 755 ] ||
-		    bad "${f##*/} is not mode 755"
-		sh -n "$f" || bad "${f##*/} fails sh -n"
-		shellcheck -s sh "$f" || bad "${f##*/} fails shellcheck"
+		[ "$(fmode "$f")" = 755 ] ||
+		    wrong "${f##*/} is not mode 755"
+		sh -n "$f" || wrong "${f##*/} fails sh -n"
+		shellcheck -s sh "$f" || wrong "${f##*/} fails shellcheck"
 		vm=${f##*/}
 		vm=${vm%.sh}
 		# The script execs QEMU (here the recorder) with its arguments
 		# untouched by the shell, then what it was given.
 		# shellcheck disable=SC2016
 		VMC_ARGV_OUT=$work/argv.$vm "$f" 'extra arg' '$(x)' ||
-		    bad "$vm.sh failed"
+		    wrong "$vm.sh failed"
 		# shellcheck disable=SC2016
 		tail -n 2 "$work/argv.$vm" | tr '\n' '|' |
 		    grep -Fqx 'extra arg|$(x)|' ||
-		    bad "$vm.sh does not pass its arguments on"
+		    wrong "$vm.sh does not pass its arguments on"
 		if [ -f "$casedir/argv.$vm" ]; then
 			sed '$d' "$work/argv.$vm" | sed '$d' | tokens > "$work/argv.tok"
 			[ $update = 1 ] && cp "$work/argv.tok" "$casedir/argv.$vm"
 			diff -u "$casedir/argv.$vm" "$work/argv.tok" ||
-			    bad "$vm.sh hands QEMU other arguments"
+			    wrong "$vm.sh hands QEMU other arguments"
 		fi
 	done
 	for f in "$out"/*.plist; do
 		[ -f "$f" ] || continue
-		[ "$(stat -c %a "$f" 2>/dev/null || stat -f %Lp "$f")" = 644 ] ||
-		    bad "${f##*/} is not mode 644"
-		python3 "$top/tests/plistcheck.py" "$f" || bad "${f##*/} is not a valid plist"
+		[ "$(fmode "$f")" = 644 ] ||
+		    wrong "${f##*/} is not mode 644"
+		python3 "$top/tests/plistcheck.py" "$f" || wrong "${f##*/} is not a valid plist"
 	done
 }
 
@@ -168,5 +165,4 @@ else
 		run_case "$c"
 	done
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

