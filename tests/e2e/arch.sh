@@ -16,46 +16,38 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-VMC=${VMC:-compiler/vmc}
-case $VMC in
-/*) ;;
-*) VMC=$root/$VMC ;;
-esac
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
 helper="python3 $here/helper.py"
 ARM=/usr/bin/qemu-system-aarch64
 X86=/usr/bin/qemu-system-x86_64
 AAVMF=/usr/share/AAVMF/AAVMF_CODE.fd
 UEFI_TIMEOUT=60		# seconds for the firmware to print
-
-npass=0
-nfail=0
 pid=
-tmp=
-
-ok()
-{
-	npass=$((npass + 1))
-	echo "ok - $*"
-}
-
-notok()
-{
-	nfail=$((nfail + 1))
-	echo "FAIL - $*"
-}
-
-check()
-{
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else notok "$_d"; fi
-}
 
 bail()
 {
-	notok "$*"
-	exit 1
+	bad "$*"
+	finish
+}
+
+# Stops the job started last, by PID: TERM, which the script turns into
+# a power-button press, 1 s (stop-timeout), then QMP quit; a kill of the
+# script and QEMU after 20 seconds.
+stop()
+{
+	[ -n "$pid" ] || return 0
+	_q=$(pgrep -P "$pid")
+	kill -TERM "$pid" 2>/dev/null
+	_i=0
+	while alive "$pid" && [ $_i -lt 200 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	alive "$pid" && kill -KILL "$pid" ${_q:+"$_q"} 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
 }
 
 alive()
@@ -63,47 +55,22 @@ alive()
 	kill -0 "$1" 2>/dev/null
 }
 
-# Stops the QEMU started last, by PID: TERM, then KILL after 5 seconds.
-stop()
-{
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	_i=0
-	while alive "$pid" && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
+# On the way out: no QEMU left, and the consoles when something failed.
+# shellcheck disable=SC2016 # run on exit
+at_exit='stop
+if [ "$fail" -gt 0 ]; then
+	for _f in "$tmp"/*.console "$tmp"/*.err; do
+		[ -s "$_f" ] || continue
+		echo "# ${_f##*/}:"
+		sed "s/^/  | /" "$_f"
 	done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
-}
-
-cleanup()
-{
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	stop
-	[ $_rc -ne 0 ] && [ $nfail -eq 0 ] && notok "arch.sh ended early"
-	if [ $nfail -gt 0 ] && [ -n "$tmp" ]; then
-		for _f in "$tmp"/*.console "$tmp"/*.err; do
-			[ -s "$_f" ] || continue
-			echo "# ${_f##*/}:"
-			sed 's/^/  | /' "$_f"
-		done
-	fi
-	[ -n "$tmp" ] && rm -rf "$tmp"
-	echo "$npass passed, $nfail failed"
-	[ $nfail -eq 0 ] && [ $_rc -eq 0 ] || exit 1
-	exit 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+fi'
+tempdir arch
 
 for f in "$ARM" "$X86" "$AAVMF" "$VMC"; do
 	[ -e "$f" ] || bail "$f not found (tests/e2e/deps.sh; make)"
 done
 command -v qemu-img >/dev/null 2>&1 || bail "qemu-img not found"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-arch.XXXXXX") || bail "mktemp -d"
 mkdir "$tmp/p" "$tmp/out"
 
 echo "# arch: vmc host"
@@ -124,6 +91,8 @@ accel = tcg
 cpus = 10
 memory = 512M
 image = arm.qcow2
+[service]
+stop-timeout = 1
 EOF
 cat >"$tmp/p/x86.ini" <<EOF
 ; escape hatches, each a form QEMU must take
@@ -139,6 +108,8 @@ qemu-arg = -device
 qemu-arg = virtio-rng-pci
 qemu-arg = -rtc
 qemu-arg = base=utc,clock=vm
+[service]
+stop-timeout = 1
 EOF
 # Built for this machine as it is: the live host, no -H.
 "$VMC" build -o "$tmp/out" "$tmp/p" >"$tmp/build.err" 2>&1
@@ -146,9 +117,9 @@ rc=$?
 [ $rc -eq 0 ] || { cat "$tmp/build.err"; bail "vmc build exited $rc"; }
 ok "vmc build of both profiles for this machine"
 $helper script "$tmp/out/arm.sh" >"$tmp/arm.words" ||
-    bail "arm.sh is not one exec of QEMU"
+    bail "arm.sh does not start QEMU once"
 $helper script "$tmp/out/x86.sh" >"$tmp/x86.words" ||
-    bail "x86.sh is not one exec of QEMU"
+    bail "x86.sh does not start QEMU once"
 check "arm.sh: -machine virt,gic-version=3 (10 CPUs)" \
     grep -qxF "virt,gic-version=3" "$tmp/arm.words"
 check "arm.sh: pflash firmware $AAVMF" grep -qxF \
@@ -162,7 +133,7 @@ t0=$(date +%s)
 pid=$!
 i=0
 while [ $i -lt $((UEFI_TIMEOUT * 10)) ] && alive "$pid" &&
-    ! grep -q "UEFI firmware" "$tmp/arm.console"; do
+    ! grep -q "UEFI firmware" "$tmp/arm.console" 2>/dev/null; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -170,7 +141,7 @@ if alive "$pid" && grep -q "UEFI firmware" "$tmp/arm.console"; then
 	ok "$ARM -smp 10 reached the UEFI firmware ($(($(date +%s) - t0)) s):" \
 	    "$(grep -a -m 1 -o 'UEFI firmware[^)]*)' "$tmp/arm.console")"
 else
-	notok "$ARM -smp 10 reached the UEFI firmware"
+	bad "$ARM -smp 10 reached the UEFI firmware"
 fi
 stop
 # Only the message of the stop itself.
@@ -182,11 +153,14 @@ echo "# arch: x86_64 with its own cpu, machine options and arguments"
 pid=$!
 r=$($helper qmpname "$tmp/out/x86.qmp" "$pid" 2>&1)
 check "$X86 accepts them: paused, QMP answers as '$r'" test "$r" = x86
-# The extra arguments come last, just before the script's own.
-tail=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed 's/.*-serial stdio //')
+# The extra arguments come last, just before the script's own; QEMU is
+# the script's one child.
+tail=$(tr '\0' ' ' <"/proc/$(pgrep -P "$pid")/cmdline" 2>/dev/null |
+    sed 's/.*-serial stdio //')
 check "QEMU ran with them last: $tail" \
     test "$tail" = "-device virtio-rng-pci -rtc base=utc,clock=vm -S "
 stop
 grep -v 'terminating on signal' "$tmp/x86.err" >"$tmp/x86.err2"
 check "qemu-system-x86_64 printed no error or warning" \
     test ! -s "$tmp/x86.err2"
+finish
