@@ -26,6 +26,10 @@
  *
  * The build's state (state.c) is one more file, written as the build
  * goes and renamed into place last.
+ *
+ * A name may hold one '/': a file in a directory of the output (a
+ * VM's seed).  Such a directory is made when its first file is added,
+ * and removed again by a failed build that made it.
  */
 
 #define TMP_PREFIX	".vmc-tmp-"
@@ -51,6 +55,8 @@ struct output {
 	size_t		 seq;		/* names temporary files */
 	struct pending	*p;		/* the changed files */
 	size_t		 n, cap;
+	char		**dirs;		/* made in the output directory */
+	size_t		 ndirs;
 	/* The build's state (state.c), written as it grows. */
 	uint64_t	 key;		/* 0: none kept */
 	time_t		 start;		/* of the build */
@@ -103,7 +109,8 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 		while (got < data->len &&
 		    (n = read(fd, p + got, data->len - got)) > 0)
 			got += n;
-		same = got == data->len && memcmp(p, data->p, got) == 0;
+		same = got == data->len &&
+		    (got == 0 || memcmp(p, data->p, got) == 0);
 		free(p);
 	}
 	close(fd);
@@ -234,7 +241,7 @@ remove_files(int dfd, const char *prefix)
 {
 	struct dirent	*de;
 	DIR		*d;
-	int		 fd, empty = 1;
+	int		 fd, sub, empty = 1;
 
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
@@ -245,9 +252,17 @@ remove_files(int dfd, const char *prefix)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		else if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-			unlinkat(dfd, de->d_name, 0);
-		else
+		else if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			if (unlinkat(dfd, de->d_name, 0) == 0 || *prefix != '\0')
+				continue;
+			/* A staged directory: one level deep. */
+			if ((sub = openat(dfd, de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW)) != -1) {
+				remove_files(sub, "");
+				close(sub);
+			}
+			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+		} else
 			empty = 0;
 	closedir(d);
 	return empty;
@@ -337,6 +352,9 @@ output_free(struct output *o)
 		free(o->p[i].old);
 	}
 	free(o->p);
+	for (i = 0; i < o->ndirs; i++)
+		free(o->dirs[i]);
+	free(o->dirs);
 	free(o->dir);
 	free(o->stage);
 	free(o->statetmp);
@@ -421,6 +439,40 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	return o;
 }
 
+/*
+ * Makes the directory of a name "dir/file" where the file goes: in the
+ * staging directory, or in the output directory itself.  A directory
+ * there must be one, not a link to one elsewhere.
+ */
+static int
+make_dir(struct output *o, const char *name)
+{
+	struct stat	 st;
+	const char	*slash;
+	char		*dir;
+	int		 rc = 0;
+
+	if ((slash = strchr(name, '/')) == NULL)
+		return 0;
+	dir = xasprintf("%.*s", (int)(slash - name), name);
+	if (mkdirat(wdir(o), dir, 0755) == 0) {
+		if (o->stage == NULL) {
+			o->dirs = xreallocarray(o->dirs, o->ndirs + 1,
+			    sizeof(*o->dirs));
+			o->dirs[o->ndirs++] = xstrdup(dir);
+		}
+	} else if (errno != EEXIST ||
+	    fstatat(wdir(o), dir, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode)) {
+		if (errno == EEXIST)
+			errno = ENOTDIR;	/* a file or link of that name */
+		fail(o->ctx, o->dir, dir, "create a directory");
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
 /* Writes name to a temporary file unless it holds data already. */
 int
 output_add(struct output *o, const char *name, const struct buf *data,
@@ -430,6 +482,8 @@ output_add(struct output *o, const char *name, const struct buf *data,
 	char		*tmp;
 	int		 fd;
 
+	if (make_dir(o, name) == -1)
+		return -1;
 	/* A staged build is into an empty directory. */
 	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
 		note(o, 'o', name, &st);
@@ -476,10 +530,14 @@ drop_state(struct output *o)
 void
 output_abort(struct output *o)
 {
+	size_t	 i;
+
 	drop_state(o);
 	if (o->oldstate)
 		renameat(o->dfd, OLD_STATE, o->dfd, STATE_FILE);
 	roll_back(o->dfd, o->p, o->n);
+	for (i = 0; i < o->ndirs; i++)
+		unlinkat(o->dfd, o->dirs[i], AT_REMOVEDIR);
 	if (o->stage != NULL)
 		remove_stage(o->stage, o->sfd);
 	if (o->created)
