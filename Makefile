@@ -21,6 +21,7 @@ SRCS =		compiler/buf.c compiler/path.c compiler/quote.c \
 		compiler/diag.c compiler/value.c compiler/parse.c \
 		compiler/model.c compiler/host.c compiler/validate.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
+		compiler/emit_seed.c \
 		compiler/state.c compiler/output.c compiler/compile.c \
 		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
