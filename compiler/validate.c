@@ -340,8 +340,8 @@ check_binaries(struct ctx *ctx, struct vm *vm)
 	}
 	vm->varstemplate = pool_strdup(&vm->pool, h->vars_aarch64.s);
 	if (h->live && access(vm->varstemplate, R_OK) == -1)
-		diag_error(ctx, vm->at, NULL, "'%s': %s", vm->varstemplate,
-		    strerror(errno));
+		diag_error(ctx, vm->at, NULL, "UEFI variable store template "
+		    "'%s': %s", vm->varstemplate, strerror(errno));
 	if (vm->imagepath != NULL)
 		vm->varspath = pool_printf(&vm->pool, "%s.efivars",
 		    vm->imagepath);
@@ -444,13 +444,18 @@ static void
 read_keys(struct ctx *ctx, struct vm *vm, const struct val *v)
 {
 	const char	*path, *errstr, *file;
-	char		*text, *line, *next, *vis;
+	char		*text, *line, *next, *vis, *dir, *shown;
 	size_t		 n0 = vm->ci.nkeys, len;
 	int		 lineno = 0;
 
 	if (slurp(ctx, vm, v, MAX_KEYFILE, &text, &path) == -1)
 		return;
-	file = intern(ctx, path);
+	/* Named as the profile is, as diagnostics name files. */
+	dir = path_dir(vm->path);
+	shown = path_join(dir, v->s);
+	file = intern(ctx, shown);
+	free(shown);
+	free(dir);
 	for (line = text; line != NULL; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
