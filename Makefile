@@ -59,6 +59,7 @@ check: compiler/vmc tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
 	sh tests/state.sh
+	sh tests/firststart.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1
@@ -66,6 +67,7 @@ check: compiler/vmc tests/unit
 
 e2e: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/run.sh
+	VMC=compiler/vmc sh tests/e2e/cloudinit.sh
 
 macos:
 	sh tests/macos/syntax.sh
