@@ -14,6 +14,7 @@ Linux)
 	    python3 time qemu-system-x86 qemu-utils busybox-static iproute2
 	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind"
 	missing=
+	pkgs="$pkgs openssh-client curl mmdebstrap e2fsprogs"
 	for p in $pkgs; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"

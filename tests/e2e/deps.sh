@@ -8,6 +8,9 @@ set -eu
 pkgs="qemu-system-x86 qemu-utils busybox-static python3 iproute2 procps
     xz-utils zstd"
 
+# ssh and curl reach the cloud-init guest of cloudinit.sh; mmdebstrap
+# and e2fsprogs build it (debian.sh, cached).
+pkgs="$pkgs openssh-client curl mmdebstrap e2fsprogs"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root" >&2
 	exit 1
