@@ -21,6 +21,7 @@ SRCS =		compiler/buf.c compiler/path.c compiler/quote.c \
 		compiler/diag.c compiler/value.c compiler/parse.c \
 		compiler/model.c compiler/host.c compiler/validate.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
+		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \
 		compiler/compile.c compiler/install.c compiler/status.c \
 		compiler/main.c
@@ -69,6 +70,7 @@ check: compiler/vmc tests/unit
 	sh tests/layers.sh
 	sh tests/diagnostics.sh
 	sh tests/host.sh
+	sh tests/firststart.sh
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	BENCH_INSTALL_N=200 sh tests/bench/install.sh
 	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
@@ -77,6 +79,7 @@ check: compiler/vmc tests/unit
 
 e2e: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/run.sh
+	VMC=compiler/vmc sh tests/e2e/cloudinit.sh
 
 # Scripts of both guest architectures on this machine's real QEMU.
 arch: compiler/vmc

@@ -148,7 +148,10 @@ vm_load(struct ctx *ctx, const char *path, const char *rundir)
 	return vm;
 }
 
-/* The QEMU command line of a VM, as a shell would take it. */
+/*
+ * The QEMU command line of a VM, as a shell would take it, then the
+ * files of its seed, each after a header as head(1) prints them.
+ */
 static void
 show(const struct vm *vm)
 {
@@ -163,6 +166,13 @@ show(const struct vm *vm)
 		quote_sh(&b, a.v[i]);
 	}
 	printf("%s\n", b.p);
+	for (i = 0; vm->seeddir != NULL && seed_files[i] != NULL; i++) {
+		b.len = 0;
+		emit_seed(vm, i, &b);
+		printf("\n==> %s" SEED_DIR "/%s <==\n", vm->name, seed_files[i]);
+		if (b.len > 0)
+			fwrite(b.p, 1, b.len, stdout);
+	}
 	buf_free(&b);
 	argv_free(&a);
 }
@@ -193,7 +203,16 @@ emit(struct output *out, const struct vm *vm)
 		b.len = 0;
 		emit_plist(vm, &b);
 		name = xasprintf("%s.plist", vm->label.s);
-		output_add(out, name, &b, 0644);
+		rc = output_add(out, name, &b, 0644);
+		free(name);
+	}
+	/* The seed directory, which the script names in its run directory. */
+	for (i = 0; rc == 0 && vm->seeddir != NULL && seed_files[i] != NULL;
+	    i++) {
+		b.len = 0;
+		emit_seed(vm, i, &b);
+		name = xasprintf("%s" SEED_DIR "/%s", vm->name, seed_files[i]);
+		rc = output_add(out, name, &b, 0644);
 		free(name);
 	}
 	buf_free(&b);

@@ -1,6 +1,78 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmc.h"
+
+/*
+ * Makes the file at path on first start with the shell command cmd,
+ * which writes path.$$; renamed into place, so that a failed or killed
+ * first start leaves nothing half made.  A failure stops the script.
+ */
+static void
+make_once(struct buf *b, const struct vm *vm, const char *path,
+    const char *what, const struct buf *cmd)
+{
+	char	*msg;
+
+	buf_puts(b, "if [ ! -e ");
+	quote_sh(b, path);
+	buf_puts(b, " ] &&\n    ! { ");
+	buf_add(b, cmd->p, cmd->len);
+	buf_puts(b, " &&\n    mv -f ");
+	quote_sh(b, path);
+	buf_puts(b, ".$$ ");
+	quote_sh(b, path);
+	buf_puts(b, "; }; then\n\trm -f ");
+	quote_sh(b, path);
+	buf_puts(b, ".$$\n\techo ");
+	msg = xasprintf("%s: cannot create %s %s", vm->name, what, path);
+	quote_sh(b, msg);
+	free(msg);
+	buf_puts(b, " >&2\n\texit 1\nfi\n");
+}
+
+static int
+literal(const char *s)
+{
+	return s != NULL && strpbrk(s, "$`") != NULL;
+}
+
+/*
+ * First start: the overlay on base and the UEFI variable store, the
+ * files the VM writes to, are made before QEMU starts.
+ */
+static void
+first_start(const struct vm *vm, struct buf *b)
+{
+	struct buf	 cmd = { NULL, 0, 0 };
+
+	if (vm->qemuimg == NULL && vm->varspath == NULL)
+		return;
+	buf_puts(b, "# First start: make what the VM writes to.\n");
+	if (vm->qemuimg != NULL) {
+		quote_sh(&cmd, vm->qemuimg);
+		buf_printf(&cmd, " create -q -f qcow2 -F %s -b ",
+		    format_names[vm->basefmt]);
+		quote_sh(&cmd, vm->basepath);
+		buf_puts(&cmd, " ");
+		quote_sh(&cmd, vm->imagepath);
+		buf_puts(&cmd, ".$$");
+		if (val_ok(&vm->disksize))
+			buf_printf(&cmd, " %lluK",
+			    (unsigned long long)(vm->disksize.n >> 10));
+		make_once(b, vm, vm->imagepath, "its disk", &cmd);
+		cmd.len = 0;
+	}
+	if (vm->varspath != NULL) {
+		buf_puts(&cmd, "cp ");
+		quote_sh(&cmd, vm->varstemplate);
+		buf_puts(&cmd, " ");
+		quote_sh(&cmd, vm->varspath);
+		buf_puts(&cmd, ".$$");
+		make_once(b, vm, vm->varspath, "its UEFI variables", &cmd);
+	}
+	buf_free(&cmd);
+}
 
 /*
  * OUTDIR/NAME.sh: QEMU as a child of the script, which launchd stops
@@ -65,10 +137,11 @@ emit_sh(const struct vm *vm, struct buf *b)
 	    (unsigned long long)vm->stoptimeout.n, QUIT_WAIT);
 	/* A '$' or '`' in a quoted word is meant literally. */
 	for (i = 0; i < a.n; i++)
-		if (strpbrk(a.v[i], "$`") != NULL) {
-			buf_puts(b, "# shellcheck disable=SC2016\n");
+		if (strpbrk(a.v[i], "$`") != NULL)
 			break;
-		}
+	if (i < a.n || literal(vm->basepath) || literal(vm->varstemplate) ||
+	    literal(vm->qemuimg))
+		buf_puts(b, "# shellcheck disable=SC2016\n");
 	buf_puts(b, "qmp=");
 	quote_sh(b, vm->qmp);
 	buf_puts(b, "\n");
@@ -83,6 +156,7 @@ emit_sh(const struct vm *vm, struct buf *b)
 	buf_puts(b, helpers);
 	if (marker)
 		buf_puts(b, "rm -f \"$restart\"\n");
+	first_start(vm, b);
 	buf_puts(b, "stop=\n"
 	    "trap 'stop=1' HUP INT TERM\n");
 	for (g = 0; g < a.ngroup; g++) {

@@ -227,12 +227,47 @@ find_firmware(const char *qemu)
 	return NULL;
 }
 
+/* The aarch64 UEFI variables' template that goes with the firmware. */
+static char *
+find_vars(const char *qemu)
+{
+	const char	*fixed = "/usr/share/AAVMF/AAVMF_VARS.fd";
+	char		*dir, *p;
+
+	if (qemu != NULL) {
+		dir = path_dir(qemu);
+		p = xasprintf("%s/../share/qemu/edk2-arm-vars.fd", dir);
+		free(dir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return access(fixed, R_OK) == 0 ? xstrdup(fixed) : NULL;
+}
+
+/* The qemu-img of the host's QEMU: beside it, else on PATH. */
+static char *
+find_qemu_img(const char *qemu)
+{
+	char	*dir, *p;
+
+	if (qemu != NULL) {
+		dir = path_dir(qemu);
+		p = path_join(dir, "qemu-img");
+		free(dir);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return which("qemu-img");
+}
+
 int
 host_probe(struct ctx *ctx, struct host *h)
 {
 	struct utsname	 u;
 	const char	*os, *arch;
-	char		*x86, *arm, *fw;
+	char		*x86, *arm, *fw, *vars, *img;
 	long		 cpus, pages, pagesize;
 
 	memset(h, 0, sizeof(*h));
@@ -269,12 +304,18 @@ host_probe(struct ctx *ctx, struct host *h)
 	x86 = which("qemu-system-x86_64");
 	arm = which("qemu-system-aarch64");
 	fw = find_firmware(arm);
+	vars = find_vars(arm);
+	img = find_qemu_img(x86 != NULL ? x86 : arm);
 	if (x86 != NULL)
 		put(h, "qemu", "x86_64", x86);
 	if (arm != NULL)
 		put(h, "qemu", "aarch64", arm);
 	if (fw != NULL)
 		put(h, "qemu", "firmware-aarch64", fw);
+	if (vars != NULL)
+		put(h, "qemu", "vars-aarch64", vars);
+	if (img != NULL)
+		put(h, "qemu", "qemu-img", img);
 	return host_model(ctx, h);
 }
 
@@ -324,4 +365,6 @@ host_print(const struct host *h, FILE *fp)
 	print_val(fp, "x86_64", &h->qemu_x86_64);
 	print_val(fp, "aarch64", &h->qemu_aarch64);
 	print_val(fp, "firmware-aarch64", &h->firmware_aarch64);
+	print_val(fp, h->vars_aarch64.key, &h->vars_aarch64);
+	print_val(fp, h->qemu_img.key, &h->qemu_img);
 }

@@ -79,6 +79,22 @@ good_word(const char *s)
 	return check_word(s, "._-") == 0 && s[0] != '.' && s[0] != '-';
 }
 
+/* A file in OUTDIR: a name, or a name in a directory of it (a seed). */
+static int
+good_file(const char *s)
+{
+	const char	*slash;
+	char		*dir;
+	int		 ok;
+
+	if ((slash = strchr(s, '/')) == NULL)
+		return good_word(s);
+	dir = xasprintf("%.*s", (int)(slash - s), s);
+	ok = good_word(dir) && good_word(slash + 1);
+	free(dir);
+	return ok;
+}
+
 /* An absolute path without "." or ".." components or empty ones. */
 static int
 good_path(const char *s)
@@ -192,7 +208,7 @@ parse_line(struct record *r, int kind, char *line)
 		mode = strtoul(w[1], &end, 8);
 		hash = strlen(w[2]) == 16 ? strtoull(w[2], &end, 16) : 0;
 		if (n == 0 || (mode != 0755 && mode != 0644) || *end != '\0' ||
-		    hash == 0 || (kind == REC_INDEX ? !good_word(w[3]) :
+		    hash == 0 || (kind == REC_INDEX ? !good_file(w[3]) :
 		    !good_path(w[3])))
 			n = 0;
 		else

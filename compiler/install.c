@@ -532,6 +532,10 @@ stage(struct inst *in, struct dest *d)
 		buf_free(&b);
 		return -1;
 	}
+	/* A seed's directory, made root's like the run directory. */
+	dir = path_dir(d->path);
+	mkdirs(in, dir);
+	free(dir);
 	dir = path_dir(d->full);
 	base = strrchr(d->full, '/') + 1;
 	d->tmp = xasprintf("%s/" TMP_PREFIX "%s", dir, base);
@@ -601,6 +605,32 @@ remove_file(struct inst *in, const char *path)
 }
 
 /* Removes a run-time directory if it is empty: it is not vmc's to empty. */
+/*
+ * Removes the directory a VM's file was in when it is one of the VM's
+ * own, below the directory of its script (a seed's), and now empty.
+ */
+static void
+remove_subdir(struct inst *in, const struct recvm *v, const char *path)
+{
+	char		*dir, *f;
+	const char	*top = NULL;
+	size_t		 i, n;
+
+	for (i = 0; i < v->nf; i++)
+		if ((n = strlen(v->f[i].path)) > 3 &&
+		    strcmp(v->f[i].path + n - 3, ".sh") == 0)
+			top = v->f[i].path;
+	dir = path_dir(path);
+	n = top != NULL ? (size_t)(strrchr(top, '/') - top) : 0;
+	if (top != NULL && strlen(dir) > n + 1 && strncmp(dir, top, n) == 0 &&
+	    dir[n] == '/') {
+		f = full(in, dir);
+		rmdir(f);	/* fails while another file is in it */
+		free(f);
+	}
+	free(dir);
+}
+
 static void
 remove_dir(struct inst *in, const char *path)
 {
@@ -668,8 +698,10 @@ do_remove(struct inst *in, const struct recvm *old)
 		if (strstr(old->f[i].path, LAUNCHDAEMONS "/") == old->f[i].path)
 			rc |= remove_file(in, old->f[i].path);
 	for (i = 0; i < old->nf; i++)
-		if (strstr(old->f[i].path, LAUNCHDAEMONS "/") != old->f[i].path)
+		if (strstr(old->f[i].path, LAUNCHDAEMONS "/") != old->f[i].path) {
 			rc |= remove_file(in, old->f[i].path);
+			remove_subdir(in, old, old->f[i].path);
+		}
 	if (rc != 0)
 		return -1;
 	if (old->dir != NULL)
@@ -741,6 +773,8 @@ do_vm(struct inst *in, struct plan *p)
 				break;
 		if (j == p->nd && remove_file(in, old->f[i].path) == -1)
 			return -1;
+		if (j == p->nd)
+			remove_subdir(in, old, old->f[i].path);
 	}
 	if (old != NULL && old->dir != NULL &&
 	    (p->dir == NULL || strcmp(old->dir, p->dir) != 0))

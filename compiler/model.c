@@ -24,6 +24,8 @@ const char *const restart_names[] = { [RESTART_ON_FAILURE] = "on-failure",
     [RESTART_ALWAYS] = "always", [RESTART_NEVER] = "never", NULL };
 const char *const os_names[] = { [OS_MACOS] = "macos", [OS_LINUX] = "linux",
     NULL };
+const char *const datasource_names[] = { [DS_NOCLOUD] = "nocloud",
+    [DS_NOCLOUD_NET] = "nocloud-net", NULL };
 
 enum type {
 	T_STR,		/* any printable UTF-8 */
@@ -41,12 +43,16 @@ enum type {
 	T_CPU,		/* QEMU's -cpu: MODEL[,+F|,-F|,P=V]... */
 	T_PROP,		/* NAME=VALUE, a comma in VALUE doubled */
 	T_ARG,		/* one argument word, not empty */
+	T_HOST,		/* a host name: labels of letters, digits, '-' */
+	T_IP,		/* an IPv4 or IPv6 address, kept as text */
 	T_FWD,		/* repeatable, into nic->fwd */
-	T_CIDR		/* repeatable, into iface->addr */
+	T_CIDR,		/* repeatable, into iface->addr or nic->addr */
+	T_DNS,		/* repeatable, into nic->dns */
+	T_SSHKEY	/* repeatable, into ci.sshkey */
 };
 
 /* The objects sections fill. */
-enum obj { O_VM, O_NIC, O_HOST, O_IFACE };
+enum obj { O_VM, O_NIC, O_HOST, O_IFACE, O_CLOUD };
 
 enum doctype { D_PROFILE, D_HOST };
 
@@ -56,7 +62,8 @@ enum label {
 	L_REQUIRED	/* [interface.NAME] */
 };
 
-enum sect { S_VM, S_NETWORK, S_SERVICE, S_HOST, S_INTERFACE, S_QEMU };
+enum sect { S_VM, S_NETWORK, S_SERVICE, S_CLOUD, S_HOST, S_INTERFACE,
+    S_QEMU };
 
 struct section {
 	const char	*name;
@@ -72,6 +79,7 @@ static const struct section sections[] = {
 	[S_VM] = { "vm", D_PROFILE, O_VM, L_NONE, 1, 1 },
 	[S_NETWORK] = { "network", D_PROFILE, O_NIC, L_OPTIONAL, MAX_NICS, 0 },
 	[S_SERVICE] = { "service", D_PROFILE, O_VM, L_NONE, 1, 0 },
+	[S_CLOUD] = { "cloud-init", D_PROFILE, O_CLOUD, L_NONE, 1, 0 },
 	[S_HOST] = { "host", D_HOST, O_HOST, L_NONE, 1, 1 },
 	[S_INTERFACE] = { "interface", D_HOST, O_IFACE, L_REQUIRED, 0, 0 },
 	[S_QEMU] = { "qemu", D_HOST, O_HOST, L_NONE, 1, 0 },
@@ -96,6 +104,7 @@ struct key {
 #define NIC(f)	offsetof(struct nic, f)
 #define HOST(f)	offsetof(struct host, f)
 #define IF(f)	offsetof(struct iface, f)
+#define CI(f)	offsetof(struct cloudinit, f)
 #define NONE	0, 0
 
 static const struct key keys[] = {
@@ -107,6 +116,10 @@ static const struct key keys[] = {
 	{ S_VM, "image", T_PATH, REQUIRED, NULL, VM(image), NULL, NONE },
 	{ S_VM, "format", T_ENUM, 0, NULL, VM(format), format_names, NONE },
 	{ S_VM, "seed", T_URL, 0, NULL, VM(seed), NULL, NONE },
+	{ S_VM, "seed-datasource", T_ENUM, 0, "nocloud", VM(seedds),
+	    datasource_names, NONE },
+	{ S_VM, "base", T_PATH, 0, NULL, VM(base), NULL, NONE },
+	{ S_VM, "disk-size", T_SIZE, 0, NULL, VM(disksize), NULL, NONE },
 	{ S_VM, "qemu", T_ABSPATH, 0, NULL, VM(qemu), NULL, NONE },
 	{ S_VM, "firmware", T_PATH, 0, NULL, VM(firmware), NULL, NONE },
 	{ S_VM, "cpu", T_CPU, 0, NULL, VM(cpu), NULL, NONE },
@@ -125,6 +138,9 @@ static const struct key keys[] = {
 	{ S_NETWORK, "subnet-mask", T_IPV4, 0, NULL, NIC(mask), NULL, NONE },
 	{ S_NETWORK, "isolated", T_BOOL, 0, NULL, NIC(isolated), NULL, NONE },
 	{ S_NETWORK, "net-uuid", T_UUID, 0, NULL, NIC(uuid), NULL, NONE },
+	{ S_NETWORK, "address", T_CIDR, 0, NULL, 0, NULL, NONE },
+	{ S_NETWORK, "gateway", T_IP, 0, NULL, NIC(gateway), NULL, NONE },
+	{ S_NETWORK, "dns", T_DNS, 0, NULL, 0, NULL, NONE },
 	{ S_SERVICE, "label", T_WORD, 0, NULL, VM(label), NULL, NONE },
 	{ S_SERVICE, "autostart", T_BOOL, 0, "yes", VM(autostart), NULL, NONE },
 	{ S_SERVICE, "restart", T_ENUM, 0, "on-failure", VM(restart),
@@ -133,6 +149,11 @@ static const struct key keys[] = {
 	{ S_SERVICE, "log", T_ABSPATH, 0, NULL, VM(log), NULL, NONE },
 	{ S_SERVICE, "stop-timeout", T_NUM, 0, "30", VM(stoptimeout), NULL,
 	    0, 3600 },
+	{ S_CLOUD, "user-data", T_PATH, 0, NULL, CI(userdata), NULL, NONE },
+	{ S_CLOUD, "ssh-key", T_SSHKEY, 0, NULL, 0, NULL, NONE },
+	{ S_CLOUD, "hostname", T_HOST, 0, NULL, CI(hostname), NULL, NONE },
+	{ S_CLOUD, "instance-id", T_WORD, 0, NULL, CI(instanceid), NULL,
+	    NONE },
 	{ S_HOST, "os", T_ENUM, REQUIRED, NULL, HOST(os), os_names, NONE },
 	{ S_HOST, "arch", T_ENUM, REQUIRED, NULL, HOST(arch), arch_names, NONE },
 	{ S_HOST, "cpus", T_NUM, REQUIRED, NULL, HOST(cpus), NULL, 1, 65535 },
@@ -146,6 +167,9 @@ static const struct key keys[] = {
 	    NONE },
 	{ S_QEMU, "firmware-aarch64", T_ABSPATH, 0, NULL,
 	    HOST(firmware_aarch64), NULL, NONE },
+	{ S_QEMU, "vars-aarch64", T_ABSPATH, 0, NULL, HOST(vars_aarch64), NULL,
+	    NONE },
+	{ S_QEMU, "qemu-img", T_ABSPATH, 0, NULL, HOST(qemu_img), NULL, NONE },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -161,7 +185,8 @@ struct model {
 static int
 repeated(const struct key *k)
 {
-	return k->type == T_FWD || k->type == T_CIDR || (k->flags & MULTI);
+	return k->type == T_FWD || k->type == T_CIDR || k->type == T_DNS ||
+	    k->type == T_SSHKEY || (k->flags & MULTI);
 }
 
 static struct val *
@@ -407,6 +432,12 @@ object(struct model *m, const struct section *sec, const char *label,
 		    create)
 			obj = add_iface(m, label, at);
 		return obj;
+	case O_CLOUD:
+		if (create && !m->vm->ci.present) {
+			m->vm->ci.present = 1;
+			m->vm->ci.at = at;
+		}
+		return &m->vm->ci;
 	}
 	return NULL;
 }
@@ -447,6 +478,7 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 {
 	struct ctx	*ctx = m->ctx;
 	const char	*errstr;
+	struct cidr	 c;
 	uint32_t	 a;
 	size_t		 i;
 
@@ -558,8 +590,23 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 			return;
 		}
 		break;
+	case T_HOST:
+		if (check_hostname(s->value) == -1) {
+			bad_value(ctx, s, "is not a host name (letters, digits "
+			    "and '-', in labels separated by '.')");
+			return;
+		}
+		break;
+	case T_IP:
+		if (parse_ip(s->value, &c) == -1) {
+			bad_value(ctx, s, "is not an IPv4 or IPv6 address");
+			return;
+		}
+		break;
 	case T_FWD:
 	case T_CIDR:
+	case T_DNS:
+	case T_SSHKEY:
 		abort();
 	}
 	v->s = pool_strdup(m->pool, s->value);
@@ -583,21 +630,62 @@ add_forward(struct model *m, const struct key *k, struct nic *nic,
 	nic->fwd[nic->nfwd++] = f;
 }
 
+/* An address with a prefix length (T_CIDR) or without (T_DNS). */
 static void
-add_cidr(struct model *m, struct iface *ifp, const struct setting *s)
+add_cidr(struct model *m, const struct key *k, struct cidr **v, size_t *n,
+    const struct setting *s)
 {
 	struct cidr	 c;
 
-	if (parse_cidr(s->value, &c) == -1) {
+	if (k->type == T_CIDR && parse_cidr(s->value, &c) == -1) {
 		bad_value(m->ctx, s, "is not an address with a prefix length, "
 		    "like 192.168.1.10/24");
 		return;
 	}
+	if (k->type == T_DNS && parse_ip(s->value, &c) == -1) {
+		bad_value(m->ctx, s, "is not an IPv4 or IPv6 address");
+		return;
+	}
 	c.at = s->at;
+	c.key = k->key;
 	c.s = pool_strdup(m->pool, s->value);
-	ifp->addr = xreallocarray(ifp->addr, ifp->naddr + 1,
-	    sizeof(*ifp->addr));
-	ifp->addr[ifp->naddr++] = c;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = c;
+}
+
+/* Each ssh-key as set; validation reads what it names. */
+static void
+add_sshkey(struct model *m, const struct key *k, struct cloudinit *ci,
+    const struct setting *s)
+{
+	struct val	*v;
+
+	ci->sshkey = xreallocarray(ci->sshkey, ci->nsshkey + 1,
+	    sizeof(*ci->sshkey));
+	v = memset(&ci->sshkey[ci->nsshkey++], 0, sizeof(*v));
+	v->state = V_SET;
+	v->key = k->key;
+	v->s = pool_strdup(m->pool, s->value);
+	v->at = s->at;
+}
+
+static void
+add_repeated(struct model *m, const struct key *k, enum obj kind, void *obj,
+    const struct setting *s)
+{
+	struct iface	*ifp = obj;
+	struct nic	*nic = obj;
+
+	if (k->type == T_FWD)
+		add_forward(m, k, obj, s);
+	else if (k->type == T_SSHKEY)
+		add_sshkey(m, k, obj, s);
+	else if (k->type == T_DNS)
+		add_cidr(m, k, &nic->dns, &nic->ndns, s);
+	else if (kind == O_IFACE)
+		add_cidr(m, k, &ifp->addr, &ifp->naddr, s);
+	else
+		add_cidr(m, k, &nic->addr, &nic->naddr, s);
 }
 
 /* One more value of a repeatable key; a bad one is reported and left out. */
@@ -642,10 +730,8 @@ apply(struct model *m, const struct setting *s)
 	if (repeated(k)) {
 		if (s->value != NULL && (k->flags & MULTI))
 			add_item(m, k, obj, s);
-		else if (s->value != NULL && k->type == T_FWD)
-			add_forward(m, k, obj, s);
 		else if (s->value != NULL)
-			add_cidr(m, obj, s);
+			add_repeated(m, k, sections[sect].obj, obj, s);
 		return;
 	}
 	v = val_of(k, obj);
@@ -742,6 +828,10 @@ build(struct model *m, struct doc *doc, struct loc fileat)
 				defaults(m, i, &m->host->ifs[j],
 				    m->host->ifs[j].at);
 			break;
+		case O_CLOUD:
+			if (m->vm->ci.present)
+				defaults(m, i, &m->vm->ci, m->vm->ci.at);
+			break;
 		}
 	}
 	return m->ctx->errors > errors ? -1 : 0;
@@ -753,6 +843,7 @@ vm_model(struct ctx *ctx, struct vm *vm)
 	struct model	 m = { ctx, D_PROFILE, vm, NULL, &vm->pool };
 
 	name_vals(O_VM, vm);
+	name_vals(O_CLOUD, &vm->ci);
 	return build(&m, &vm->doc, vm->at);
 }
 
@@ -775,10 +866,15 @@ vm_free(struct vm *vm)
 
 	if (vm == NULL)
 		return;
-	for (i = 0; i < vm->nnic; i++)
+	for (i = 0; i < vm->nnic; i++) {
 		free(vm->nic[i].fwd);
+		free(vm->nic[i].addr);
+		free(vm->nic[i].dns);
+	}
 	free(vm->nic);
 	free_lists(O_VM, vm);
+	free(vm->ci.sshkey);
+	free(vm->ci.keys);
 	doc_free(&vm->doc);
 	pool_free(&vm->pool);
 	free(vm->name);

@@ -31,6 +31,10 @@
  * it.  The index of the last build tells which files belong to VMs
  * that are gone: those are removed with the rest of the commit, unless
  * someone changed them since.
+ *
+ * A name may hold one '/': a file in a directory of the output (a
+ * VM's seed).  Such a directory is made when its first file is added,
+ * and removed again by a failed build that made it.
  */
 
 #define TMP_PREFIX	".vmc-tmp-"
@@ -57,6 +61,8 @@ struct output {
 	size_t		 seq;		/* names temporary files */
 	struct pending	*p;		/* the changed files */
 	size_t		 n, cap;
+	char		**dirs;		/* made in the output directory */
+	size_t		 ndirs;
 	/* The build's state (state.c), written as it grows. */
 	uint64_t	 key;		/* 0: none kept */
 	time_t		 start;		/* of the build */
@@ -115,7 +121,8 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 		while (got < data->len &&
 		    (n = read(fd, p + got, data->len - got)) > 0)
 			got += n;
-		same = got == data->len && memcmp(p, data->p, got) == 0;
+		same = got == data->len &&
+		    (got == 0 || memcmp(p, data->p, got) == 0);
 		free(p);
 	}
 	close(fd);
@@ -263,7 +270,7 @@ remove_files(int dfd, const char *prefix)
 {
 	struct dirent	*de;
 	DIR		*d;
-	int		 fd, empty = 1;
+	int		 fd, sub, empty = 1;
 
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
@@ -274,9 +281,17 @@ remove_files(int dfd, const char *prefix)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		else if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-			unlinkat(dfd, de->d_name, 0);
-		else
+		else if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			if (unlinkat(dfd, de->d_name, 0) == 0 || *prefix != '\0')
+				continue;
+			/* A staged directory: one level deep. */
+			if ((sub = openat(dfd, de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW)) != -1) {
+				remove_files(sub, "");
+				close(sub);
+			}
+			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+		} else
 			empty = 0;
 	closedir(d);
 	return empty;
@@ -366,6 +381,9 @@ output_free(struct output *o)
 		free(o->p[i].old);
 	}
 	free(o->p);
+	for (i = 0; i < o->ndirs; i++)
+		free(o->dirs[i]);
+	free(o->dirs);
 	free(o->dir);
 	free(o->stage);
 	free(o->statetmp);
@@ -462,6 +480,40 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	return o;
 }
 
+/*
+ * Makes the directory of a name "dir/file" where the file goes: in the
+ * staging directory, or in the output directory itself.  A directory
+ * there must be one, not a link to one elsewhere.
+ */
+static int
+make_dir(struct output *o, const char *name)
+{
+	struct stat	 st;
+	const char	*slash;
+	char		*dir;
+	int		 rc = 0;
+
+	if ((slash = strchr(name, '/')) == NULL)
+		return 0;
+	dir = xasprintf("%.*s", (int)(slash - name), name);
+	if (mkdirat(wdir(o), dir, 0755) == 0) {
+		if (o->stage == NULL) {
+			o->dirs = xreallocarray(o->dirs, o->ndirs + 1,
+			    sizeof(*o->dirs));
+			o->dirs[o->ndirs++] = xstrdup(dir);
+		}
+	} else if (errno != EEXIST ||
+	    fstatat(wdir(o), dir, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode)) {
+		if (errno == EEXIST)
+			errno = ENOTDIR;	/* a file or link of that name */
+		fail(o->ctx, o->dir, dir, "create a directory");
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
 /* Writes name to a temporary file unless it holds data already. */
 static int
 add_file(struct output *o, const char *name, const struct buf *data,
@@ -471,6 +523,8 @@ add_file(struct output *o, const char *name, const struct buf *data,
 	char		*tmp;
 	int		 fd;
 
+	if (make_dir(o, name) == -1)
+		return -1;
 	/* A staged build is into an empty directory. */
 	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
 		note(o, 'o', name, &st);
@@ -598,10 +652,14 @@ drop_state(struct output *o)
 void
 output_abort(struct output *o)
 {
+	size_t	 i;
+
 	drop_state(o);
 	if (o->oldstate)
 		renameat(o->dfd, OLD_STATE, o->dfd, STATE_FILE);
 	roll_back(o->dfd, o->p, o->n);
+	for (i = 0; i < o->ndirs; i++)
+		unlinkat(o->dfd, o->dirs[i], AT_REMOVEDIR);
 	if (o->stage != NULL)
 		remove_stage(o->stage, o->sfd);
 	if (o->created)
@@ -620,7 +678,7 @@ output_commit(struct output *o, int keepstate)
 	struct pending	*p;
 	size_t		 i;
 	int		 rc;
-	char		*path;
+	char		*path, *slash;
 
 	if (o->nvm > 0 && add_index(o) == -1) {
 		output_abort(o);
@@ -691,6 +749,13 @@ output_commit(struct output *o, int keepstate)
 			diag_note(o->ctx, (struct loc){ intern(o->ctx, path),
 			    0 }, "removed: its VM is gone");
 			free(path);
+			/* A seed's directory goes with its last file. */
+			if ((slash = strchr(o->p[i].name, '/')) != NULL) {
+				path = xasprintf("%.*s",
+				    (int)(slash - o->p[i].name), o->p[i].name);
+				unlinkat(o->dfd, path, AT_REMOVEDIR);
+				free(path);
+			}
 		}
 	}
 	if (o->oldstate)

@@ -106,14 +106,27 @@ qemu_argv(const struct vm *vm, struct argv *a)
 		quote_qemu(&b, vm->fwpath);
 		opt(a, "-drive", &b);
 	}
+	if (vm->varspath != NULL) {
+		buf_puts(&b, "if=pflash,unit=1,format=raw,file=");
+		quote_qemu(&b, vm->varspath);
+		opt(a, "-drive", &b);
+	}
 	buf_puts(&b, "file=");
 	quote_qemu(&b, vm->imagepath);
 	buf_printf(&b, ",format=%s,if=virtio", vm->format.s);
 	opt(a, "-drive", &b);
 	if (val_ok(&vm->seed)) {
-		buf_puts(&b, "type=1,serial=ds=nocloud;s=");
+		buf_printf(&b, "type=1,serial=ds=%s;s=", vm->seedds.s);
 		quote_qemu(&b, vm->seed.s);
 		opt(a, "-smbios", &b);
+	}
+	/* The local seed: QEMU shows the directory as a FAT disk. */
+	if (vm->seeddir != NULL) {
+		buf_puts(&b, "if=virtio,format=raw,read-only=on,"
+		    "file.driver=vvfat,file.dir=");
+		quote_qemu(&b, vm->seeddir);
+		buf_puts(&b, ",file.label=CIDATA");
+		opt(a, "-drive", &b);
 	}
 	for (i = 0; i < vm->nnic; i++)
 		netdev(a, &vm->nic[i], i);

@@ -61,20 +61,128 @@ check_accel(struct ctx *ctx, struct vm *vm)
 	}
 }
 
+/* Reads up to n bytes at off; returns how many. */
+static size_t
+read_at(int fd, void *p, size_t n, off_t off)
+{
+	ssize_t	 r;
+	size_t	 got = 0;
+
+	while (got < n && (r = pread(fd, (char *)p + got, n - got,
+	    off + got)) > 0)
+		got += r;
+	return got;
+}
+
+static uint64_t
+be64(const unsigned char *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | p[7];
+}
+
+/*
+ * A qcow2 header: the virtual size, and the backing file's name when
+ * there is one (the caller frees it).  See QEMU's docs/interop/qcow2.txt.
+ */
+static void
+qcow2_header(int fd, uint64_t *size, char **backing)
+{
+	unsigned char	 h[32];
+	uint64_t	 off;
+	uint32_t	 len;
+	char		*name;
+
+	*backing = NULL;
+	*size = 0;
+	if (read_at(fd, h, sizeof(h), 0) != sizeof(h))
+		return;
+	*size = be64(h + 24);
+	off = be64(h + 8);
+	len = (uint32_t)h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19];
+	if (off == 0 || len == 0 || len > 1023)
+		return;
+	name = xmalloc(len + 1);
+	if (read_at(fd, name, len, (off_t)off) != len ||
+	    memchr(name, '\0', len) != NULL) {
+		free(name);
+		return;
+	}
+	name[len] = '\0';
+	*backing = name;
+}
+
+/*
+ * An image file named by key v at path: its status, format, virtual
+ * size and backing file.  Returns 0, -1 with errno set when it cannot
+ * be opened, or -2 when it is not a regular file.
+ */
+static int
+open_image(const char *path, struct stat *st, int *fmt, uint64_t *size,
+    char **backing)
+{
+	unsigned char	 magic[4];
+	int		 fd;
+
+	*backing = NULL;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -2;
+	}
+	if (read_at(fd, magic, 4, 0) == 4 && memcmp(magic, "QFI\xfb", 4) == 0) {
+		*fmt = FMT_QCOW2;
+		qcow2_header(fd, size, backing);
+	} else {
+		*fmt = FMT_RAW;
+		*size = st->st_size;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A live host's qcow2 image must find its backing file. */
+static void
+check_backing(struct ctx *ctx, struct vm *vm, const char *backing)
+{
+	char	*dir, *path, *vis;
+
+	if (!ctx->host->live)
+		return;
+	dir = path_dir(vm->imagepath);
+	path = path_clean(dir, backing);
+	if (access(path, F_OK) == -1) {
+		vis = diag_vis(backing);
+		diag_error(ctx, vm->image.at, vm->image.key, "its backing file "
+		    "%s: %s", vis, strerror(errno));
+		free(vis);
+	}
+	free(path);
+	free(dir);
+}
+
 /* Returns the detected format, or -1 after a diagnostic. */
 static int
 probe_image(struct ctx *ctx, struct vm *vm)
 {
 	struct stat	 st;
-	unsigned char	 magic[4];
-	ssize_t		 n;
-	int		 fd, error;
-	char		*vis;
+	uint64_t	 size;
+	int		 fmt, error, rc;
+	char		*vis, *backing;
 
-	if ((fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK)) == -1) {
+	if ((rc = open_image(vm->imagepath, &st, &fmt, &size, &backing))
+	    != 0) {
 		error = errno;
 		vis = diag_vis(vm->image.s);
-		if (error != ENOENT || ctx->host->live)
+		if (rc == -2)
+			diag_error(ctx, vm->image.at, vm->image.key, "%s is not "
+			    "a regular file", vis);
+		else if (error == ENOENT && val_ok(&vm->base))
+			;	/* an overlay on base is made on first start */
+		else if (error != ENOENT || ctx->host->live)
 			diag_error(ctx, vm->image.at, vm->image.key, "%s: %s", vis,
 			    strerror(error));
 		else if (!val_ok(&vm->format))
@@ -87,22 +195,80 @@ probe_image(struct ctx *ctx, struct vm *vm)
 		free(vis);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		vis = diag_vis(vm->image.s);
-		diag_error(ctx, vm->image.at, vm->image.key, "%s is not a regular "
-		    "file", vis);
-		close(fd);
-		free(vis);
-		return -1;
-	}
 	vm->imagest = st;
 	vm->imageok = 1;
 	/* Two paths name one disk when they reach one inode. */
 	vm->imageid = pool_printf(&vm->pool, "%llu:%llu",
 	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	return n == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? FMT_QCOW2 : FMT_RAW;
+	if (backing != NULL)
+		check_backing(ctx, vm, backing);
+	free(backing);
+	return fmt;
+}
+
+/*
+ * The cloud image an overlay starts from: it must be readable here, as
+ * its format goes into the script.  Sets the base's virtual size.
+ */
+static void
+check_base(struct ctx *ctx, struct vm *vm, uint64_t *size)
+{
+	struct stat	 st;
+	char		*vis, *backing;
+	int		 fmt, rc;
+
+	*size = 0;
+	vm->basepath = pool_add(&vm->pool, path_clean(vm->dir, vm->base.s));
+	vis = diag_vis(vm->base.s);
+	if ((rc = open_image(vm->basepath, &st, &fmt, size, &backing)) != 0) {
+		if (rc == -2)
+			diag_error(ctx, vm->base.at, vm->base.key, "%s is not a "
+			    "regular file", vis);
+		else if (errno == ENOENT && !ctx->host->live)
+			diag_error(ctx, vm->base.at, vm->base.key, "%s does not "
+			    "exist here, so its format cannot be detected", vis);
+		else
+			diag_error(ctx, vm->base.at, vm->base.key, "%s: %s", vis,
+			    strerror(errno));
+		vm->basepath = NULL;
+	} else
+		vm->basefmt = fmt;
+	free(backing);
+	free(vis);
+}
+
+/* With base, image is the VM's own qcow2 overlay on it. */
+static void
+check_overlay(struct ctx *ctx, struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	uint64_t		 size;
+
+	if (val_ok(&vm->format) && vm->format.n != FMT_QCOW2) {
+		diag_error(ctx, vm->format.at, vm->format.key, "%s, but an "
+		    "image on %s is a qcow2 overlay", vm->format.s,
+		    vm->base.key);
+		return;
+	}
+	check_base(ctx, vm, &size);
+	if (vm->basepath != NULL && vm->imagepath != NULL &&
+	    strcmp(vm->basepath, vm->imagepath) == 0)
+		diag_error(ctx, vm->base.at, vm->base.key, "'%s' is also the "
+		    "%s; the overlay must be a file of its own", vm->base.s,
+		    vm->image.key);
+	if (val_ok(&vm->disksize) && size > 0 && vm->disksize.n < size)
+		diag_error(ctx, vm->disksize.at, vm->disksize.key, "'%s' is "
+		    "smaller than the %s's %lluM", vm->disksize.s,
+		    vm->base.key, (unsigned long long)(size >> 20));
+	if (!val_ok(&h->qemu_img))
+		diag_error(ctx, vm->base.at, vm->base.key, "the host has no "
+		    "qemu-img to create the overlay; install QEMU");
+	else {
+		vm->qemuimg = pool_strdup(&vm->pool, h->qemu_img.s);
+		if (h->live && access(vm->qemuimg, X_OK) == -1)
+			diag_error(ctx, vm->base.at, vm->base.key, "'%s': %s",
+			    vm->qemuimg, strerror(errno));
+	}
 }
 
 static void
@@ -112,8 +278,24 @@ check_image(struct ctx *ctx, struct vm *vm)
 
 	vm->imagepath = pool_add(&vm->pool, path_clean(vm->dir, vm->image.s));
 	vm->imageid = vm->imagepath;
-	if ((fmt = probe_image(ctx, vm)) == -1)
+	if (val_ok(&vm->base))
+		check_overlay(ctx, vm);
+	else if (val_ok(&vm->disksize))
+		diag_error(ctx, vm->disksize.at, vm->disksize.key, "needs %s: "
+		    "only an overlay vmc creates can be given a size",
+		    vm->base.key);
+	if ((fmt = probe_image(ctx, vm)) == -1) {
+		if (val_ok(&vm->base) && !val_ok(&vm->format)) {
+			vm->format.n = FMT_QCOW2;
+			vm->format.s = format_names[FMT_QCOW2];
+			vm->format.state = V_DEFAULT;
+		}
 		return;
+	}
+	if (val_ok(&vm->base) && fmt != FMT_QCOW2 && !val_ok(&vm->format))
+		diag_error(ctx, vm->image.at, vm->image.key, "'%s' is %s, but "
+		    "an image on %s is a qcow2 overlay", vm->image.s,
+		    format_names[fmt], vm->base.key);
 	if (!val_ok(&vm->format)) {
 		vm->format.n = fmt;
 		vm->format.s = format_names[fmt];
@@ -149,6 +331,240 @@ check_binaries(struct ctx *ctx, struct vm *vm)
 		diag_error(ctx, vm->at, vm->firmware.key, "an aarch64 VM needs UEFI "
 		    "firmware and the host description names none; set "
 		    "firmware in [vm]");
+	/* UEFI keeps its boot entries in a store of the VM's own. */
+	if (vm->arch.n != ARCH_AARCH64 || vm->fwpath == NULL)
+		return;
+	if (!val_ok(&h->vars_aarch64)) {
+		diag_error(ctx, vm->at, NULL, "an aarch64 VM needs a UEFI "
+		    "variable store and the host description names no "
+		    "template; set %s in its [qemu]", h->vars_aarch64.key);
+		return;
+	}
+	vm->varstemplate = pool_strdup(&vm->pool, h->vars_aarch64.s);
+	if (h->live && access(vm->varstemplate, R_OK) == -1)
+		diag_error(ctx, vm->at, NULL, "UEFI variable store template "
+		    "'%s': %s", vm->varstemplate, strerror(errno));
+	if (vm->imagepath != NULL)
+		vm->varspath = pool_printf(&vm->pool, "%s.efivars",
+		    vm->imagepath);
+}
+
+/* Counts a file the seed is made from among the files the VM read. */
+static void
+add_input(struct ctx *ctx, struct vm *vm, const char *path,
+    const struct stat *st)
+{
+	struct doc	*d = &vm->doc;
+
+	if (d->nin == d->capin) {
+		d->capin = d->capin ? d->capin * 2 : 4;
+		d->in = xreallocarray(d->in, d->capin, sizeof(*d->in));
+	}
+	d->in[d->nin].path = intern(ctx, path);
+	d->in[d->nin++].st = *st;
+}
+
+/*
+ * Reads a file named by v, relative to the profile, of at most max
+ * bytes, into the VM's pool.  Returns its length, or -1 after a
+ * diagnostic.
+ */
+static ssize_t
+slurp(struct ctx *ctx, struct vm *vm, const struct val *v, size_t max,
+    char **text, const char **path)
+{
+	struct stat	 st;
+	char		*p, *vis;
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	*path = pool_add(&vm->pool, path_clean(vm->dir, v->s));
+	vis = diag_vis(v->s);
+	if ((fd = open(*path, O_RDONLY | O_NONBLOCK)) == -1) {
+		diag_error(ctx, v->at, v->key, "%s: %s", vis, strerror(errno));
+		free(vis);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > max) {
+		diag_error(ctx, v->at, v->key, "%s is not a regular file of at "
+		    "most %zuK", vis, max >> 10);
+		close(fd);
+		free(vis);
+		return -1;
+	}
+	free(vis);
+	p = xmalloc(st.st_size + 1);
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, p + got, st.st_size - got)) > 0)
+		got += n;
+	close(fd);
+	p[got] = '\0';
+	*text = pool_add(&vm->pool, p);
+	add_input(ctx, vm, *path, &st);
+	return got;
+}
+
+/* user-data goes to the guest verbatim, in a form cloud-init takes. */
+static void
+check_userdata(struct ctx *ctx, struct vm *vm)
+{
+	struct cloudinit	*ci = &vm->ci;
+	const char		*path;
+	char			*text, *vis;
+	ssize_t			 n;
+
+	if ((n = slurp(ctx, vm, &ci->userdata, MAX_USERDATA, &text,
+	    &path)) == -1)
+		return;
+	if (strncmp(text, "#cloud-config", 13) == 0 ||
+	    strncmp(text, "#!", 2) == 0 ||
+	    strncasecmp(text, "Content-Type:", 13) == 0 ||
+	    strncasecmp(text, "MIME-Version:", 13) == 0) {
+		ci->ud = text;
+		ci->udlen = n;
+		return;
+	}
+	vis = diag_vis(ci->userdata.s);
+	diag_error(ctx, ci->userdata.at, ci->userdata.key, "%s does not start "
+	    "with #cloud-config, #! or a MIME header (Content-Type:)", vis);
+	free(vis);
+}
+
+static void
+add_key(struct vm *vm, const char *line, size_t len)
+{
+	struct cloudinit	*ci = &vm->ci;
+
+	ci->keys = xreallocarray(ci->keys, ci->nkeys + 1, sizeof(*ci->keys));
+	ci->keys[ci->nkeys++] = pool_printf(&vm->pool, "%.*s", (int)len, line);
+}
+
+/* A key file: OpenSSH public key lines, blank lines and # comments. */
+static void
+read_keys(struct ctx *ctx, struct vm *vm, const struct val *v)
+{
+	const char	*path, *errstr, *file;
+	char		*text, *line, *next, *vis, *dir, *shown;
+	size_t		 n0 = vm->ci.nkeys, len;
+	int		 lineno = 0;
+
+	if (slurp(ctx, vm, v, MAX_KEYFILE, &text, &path) == -1)
+		return;
+	/* Named as the profile is, as diagnostics name files. */
+	dir = path_dir(vm->path);
+	shown = path_join(dir, v->s);
+	file = intern(ctx, shown);
+	free(shown);
+	free(dir);
+	for (line = text; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		lineno++;
+		if ((len = strlen(line)) > 0 && line[len - 1] == '\r')
+			line[len - 1] = '\0';
+		if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
+			continue;
+		if (!utf8_valid(line) || check_sshkey(line, &errstr) == -1) {
+			vis = diag_vis(line);
+			diag_error(ctx, (struct loc){ file, lineno }, v->key,
+			    "%.40s%s %s", vis, strlen(vis) > 40 ? "..." : "",
+			    utf8_valid(line) ? errstr : "is not UTF-8");
+			free(vis);
+			continue;
+		}
+		add_key(vm, line, strlen(line));
+	}
+	if (vm->ci.nkeys == n0) {
+		vis = diag_vis(v->s);
+		diag_error(ctx, v->at, v->key, "%s holds no public key", vis);
+		free(vis);
+	}
+}
+
+/* Each ssh-key is a public key line, or else names a file of them. */
+static void
+check_keys(struct ctx *ctx, struct vm *vm)
+{
+	const struct val	*v;
+	const char		*errstr;
+	size_t			 i;
+	char			*vis;
+
+	for (i = 0; i < vm->ci.nsshkey; i++) {
+		v = &vm->ci.sshkey[i];
+		if (strpbrk(v->s, " \t") == NULL) {
+			read_keys(ctx, vm, v);
+			continue;
+		}
+		if (check_sshkey(v->s, &errstr) == 0) {
+			add_key(vm, v->s, strlen(v->s));
+			continue;
+		}
+		vis = diag_vis(v->s);
+		diag_error(ctx, v->at, v->key, "%.40s%s %s", vis,
+		    strlen(vis) > 40 ? "..." : "", errstr);
+		free(vis);
+	}
+}
+
+/* The local seed replaces the seed URL; what it holds must be sound. */
+static void
+check_cloudinit(struct ctx *ctx, struct vm *vm, const char *rundir)
+{
+	struct cloudinit	*ci = &vm->ci;
+
+	if (val_ok(&vm->seed))
+		diag_error(ctx, vm->seed.at, vm->seed.key, "a seed URL and a "
+		    "[cloud-init] section exclude each other: the local seed "
+		    "needs no server");
+	if (ci->hostname.state == V_UNSET) {
+		ci->hostname.s = vm->name;
+		ci->hostname.state = V_DEFAULT;
+	}
+	if (ci->instanceid.state == V_UNSET) {
+		ci->instanceid.s = vm->name;
+		ci->instanceid.state = V_DEFAULT;
+	}
+	if (val_ok(&ci->userdata))
+		check_userdata(ctx, vm);
+	check_keys(ctx, vm);
+	vm->seeddir = pool_printf(&vm->pool, "%s/%s" SEED_DIR, rundir,
+	    vm->name);
+}
+
+/* The guest's own addresses only reach it through the local seed. */
+static void
+check_guest_net(struct ctx *ctx, const struct vm *vm, const struct nic *nic)
+{
+	struct cidr	 gw;
+	const char	*key = NULL;
+	struct loc	 at;
+	size_t		 i;
+
+	if (nic->naddr > 0) {
+		key = nic->addr[0].key;
+		at = nic->addr[0].at;
+	} else if (val_ok(&nic->gateway)) {
+		key = nic->gateway.key;
+		at = nic->gateway.at;
+	} else if (nic->ndns > 0) {
+		key = nic->dns[0].key;
+		at = nic->dns[0].at;
+	}
+	if (key != NULL && !vm->ci.present) {
+		diag_error(ctx, at, key, "the guest learns its addresses from "
+		    "the seed vmc writes: add a [cloud-init] section");
+		return;
+	}
+	if (!val_ok(&nic->gateway) || parse_ip(nic->gateway.s, &gw) == -1)
+		return;
+	for (i = 0; i < nic->naddr; i++)
+		if (nic->addr[i].family == gw.family)
+			return;
+	diag_error(ctx, nic->gateway.at, nic->gateway.key, "'%s' needs a "
+	    "static address of its family", nic->gateway.s);
 }
 
 static int
@@ -385,6 +801,7 @@ check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 		    netmode_names[NET_SHARED], netmode_names[NET_HOST]);
 	if (val_ok(&nic->mac))
 		check_mac(ctx, vm, idx);
+	check_guest_net(ctx, vm, nic);
 }
 
 static void
@@ -819,6 +1236,11 @@ vm_validate(struct ctx *ctx, struct vm *vm, const char *rundir)
 	check_private(ctx, vm, &vm->firmware, vm->fwpath);
 	check_private(ctx, vm, &vm->log, val_ok(&vm->log) ? vm->logpath :
 	    NULL);
+	if (vm->ci.present)
+		check_cloudinit(ctx, vm, rundir);
+	if (vm->seedds.state == V_SET && !val_ok(&vm->seed))
+		diag_error(ctx, vm->seedds.at, vm->seedds.key, "needs %s, the "
+		    "URL the guest fetches its seed from", vm->seed.key);
 	if (strlen(vm->qmp) > MAX_SUN_PATH)
 		diag_error(ctx, vm->at, NULL, "the monitor socket '%s' is "
 		    "longer than %d bytes; choose a shorter run directory (-p)",

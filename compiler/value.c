@@ -455,3 +455,142 @@ utf8_valid(const char *str)
 	}
 	return 1;
 }
+
+/* An IPv4 or IPv6 address without a prefix; prefix is set to its length. */
+int
+parse_ip(const char *s, struct cidr *c)
+{
+	uint32_t	 v4;
+
+	memset(c, 0, sizeof(*c));
+	if (strchr(s, ':') != NULL) {
+		c->family = AF_INET6;
+		c->prefix = 128;
+		return inet_pton(AF_INET6, s, c->addr) == 1 ? 0 : -1;
+	}
+	if (parse_ipv4(s, &v4) == -1)
+		return -1;
+	c->family = AF_INET;
+	c->prefix = 32;
+	c->addr[0] = v4 >> 24;
+	c->addr[1] = v4 >> 16;
+	c->addr[2] = v4 >> 8;
+	c->addr[3] = v4;
+	return 0;
+}
+
+/* RFC 1123: labels of 1 to 63 letters, digits and '-', 253 in all. */
+int
+check_hostname(const char *s)
+{
+	size_t	 len = 0, i;
+
+	if (strlen(s) > 253)
+		return -1;
+	for (i = 0;; i++) {
+		if (s[i] == '.' || s[i] == '\0') {
+			if (len == 0 || len > 63 || s[i - 1] == '-')
+				return -1;
+			if (s[i] == '\0')
+				return 0;
+			len = 0;
+			continue;
+		}
+		if (len == 0 && s[i] == '-')
+			return -1;
+		if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') &&
+		    !isdigit_c(s[i]) && s[i] != '-')
+			return -1;
+		len++;
+	}
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (isdigit_c(c))
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * The first bytes of base64 text of n characters, padded to a multiple
+ * of 4, into out; -1 when it is not such text.
+ */
+static int
+b64_head(const char *s, size_t n, unsigned char *out, size_t want)
+{
+	size_t	 i, got = 0, pad = 0;
+	uint32_t acc = 0;
+	int	 v;
+
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '=' && i >= n - 2) {
+			pad++;
+			v = 0;
+		} else if (pad > 0 || (v = b64val((unsigned char)s[i])) == -1)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		if (i % 4 == 3) {
+			if (got < want)
+				out[got++] = acc >> 16;
+			if (got < want)
+				out[got++] = acc >> 8;
+			if (got < want)
+				out[got++] = acc;
+			acc = 0;
+		}
+	}
+	return got == want ? 0 : -1;
+}
+
+/*
+ * An OpenSSH public key line: TYPE BASE64 [COMMENT], the key's own
+ * encoding naming the same TYPE.
+ */
+int
+check_sshkey(const char *s, const char **errstr)
+{
+	static const char *const types[] = { "ssh-ed25519", "ssh-rsa",
+	    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+	    "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
+	    "sk-ecdsa-sha2-nistp256@openssh.com" };
+	unsigned char	 head[4 + 40];
+	const char	*blob;
+	size_t		 tlen, blen, i;
+	uint32_t	 n;
+
+	tlen = strcspn(s, " \t");
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strlen(types[i]) == tlen && strncmp(s, types[i], tlen) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0])) {
+		*errstr = "is not an OpenSSH public key (ssh-ed25519, ssh-rsa, "
+		    "ecdsa-sha2-* or sk-*, then the key in base64)";
+		return -1;
+	}
+	blob = s + tlen + strspn(s + tlen, " \t");
+	blen = strcspn(blob, " \t");
+	if (blob == s + tlen || b64_head(blob, blen, head, 4 + tlen) == -1 ||
+	    (n = (uint32_t)head[0] << 24 | head[1] << 16 | head[2] << 8 |
+	    head[3]) != tlen || memcmp(head + 4, s, tlen) != 0) {
+		*errstr = "has a key that is not in base64 or not of its type";
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
+			*errstr = "contains a control character";
+			return -1;
+		}
+	return 0;
+}

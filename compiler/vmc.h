@@ -31,6 +31,8 @@
 #define MAX_NICS	8
 #define MAX_INCLUDE	8	/* include nesting */
 #define MAX_NAME	63	/* VM name */
+#define MAX_USERDATA	(1 << 20)	/* bytes of cloud-init user-data */
+#define MAX_KEYFILE	(64 << 10)	/* bytes of a file of SSH keys */
 
 /* Where a value came from.  line 0: a default or a whole file. */
 struct loc {
@@ -114,9 +116,20 @@ enum accel { ACCEL_AUTO, ACCEL_HVF, ACCEL_KVM, ACCEL_TCG };
 enum format { FMT_QCOW2, FMT_RAW };
 enum restart { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER };
 enum os { OS_MACOS, OS_LINUX };
+enum datasource { DS_NOCLOUD, DS_NOCLOUD_NET };
 extern const char *const netmode_names[], *const arch_names[];
 extern const char *const accel_names[], *const format_names[];
 extern const char *const restart_names[], *const os_names[];
+extern const char *const datasource_names[];
+
+struct cidr {
+	struct loc	 at;
+	const char	*s;
+	const char	*key;
+	int		 family;	/* AF_INET, AF_INET6 */
+	unsigned char	 addr[16];
+	int		 prefix;
+};
 
 struct nic {
 	const char	*label;		/* NULL for plain [network] */
@@ -125,7 +138,27 @@ struct nic {
 	struct val	 start, end, mask;
 	struct fwd	*fwd;
 	size_t		 nfwd;
+	/* The guest's own settings, written into the cloud-init seed. */
+	struct cidr	*addr;		/* static addresses */
+	size_t		 naddr;
+	struct val	 gateway;
+	struct cidr	*dns;		/* addresses, prefix the full length */
+	size_t		 ndns;
 	uint64_t	 hwaddr;	/* the MAC in use, derived when auto */
+};
+
+/* A [cloud-init] section: a NoCloud seed that vmc writes. */
+struct cloudinit {
+	int		 present;
+	struct loc	 at;		/* the section header */
+	struct val	 userdata, hostname, instanceid;
+	struct val	*sshkey;	/* as set: a key line or a file */
+	size_t		 nsshkey;
+	/* resolved by validation, in the VM's pool */
+	const char	*ud;		/* the user-data, verbatim; NULL: none */
+	size_t		 udlen;
+	const char	**keys;		/* every public key line */
+	size_t		 nkeys;
 };
 
 struct vm {
@@ -134,11 +167,12 @@ struct vm {
 	char		*dir;		/* absolute directory of the profile */
 	struct loc	 at;		/* the profile file itself */
 	struct val	 arch, machine, accel, cpus, memory, image, format;
-	struct val	 seed, qemu, firmware, cpu;
+	struct val	 seed, seedds, qemu, firmware, base, disksize, cpu;
 	struct vlist	 machopts, qemuargs;
 	struct val	 label, autostart, restart, user, log, stoptimeout;
 	struct nic	*nic;		/* in order of first appearance */
 	size_t		 nnic;
+	struct cloudinit ci;
 	struct doc	 doc;
 	struct pool	 pool;		/* every string of the VM's */
 	/* resolved by validation, in the pool */
@@ -148,6 +182,12 @@ struct vm {
 	int		 imageok;
 	const char	*qemupath;
 	const char	*fwpath;
+	const char	*basepath;	/* absolute, when base is set */
+	int		 basefmt;	/* enum format of the base */
+	const char	*qemuimg;	/* creates the overlay on base */
+	const char	*varstemplate;	/* aarch64: the UEFI variables' template */
+	const char	*varspath;	/* the VM's own copy, beside the image */
+	const char	*seeddir;	/* RUNDIR/NAME.cidata, with [cloud-init] */
 	const char	*logpath;
 	const char	*script;	/* RUNDIR/NAME.sh */
 	const char	*qmp;		/* RUNDIR/NAME.qmp, or vmdir/qmp */
@@ -156,14 +196,6 @@ struct vm {
 	int		 accels[2];	/* enum accel, -1 when absent */
 	const char	*cpumodel;	/* the -cpu value */
 	const char	*gicopt;	/* a -machine property vmc adds, or NULL */
-};
-
-struct cidr {
-	struct loc	 at;
-	const char	*s;
-	int		 family;	/* AF_INET, AF_INET6 */
-	unsigned char	 addr[16];
-	int		 prefix;
 };
 
 struct iface {
@@ -177,6 +209,7 @@ struct iface {
 struct host {
 	struct val	 os, arch, cpus, memory;
 	struct val	 qemu_x86_64, qemu_aarch64, firmware_aarch64;
+	struct val	 qemu_img, vars_aarch64;
 	struct iface	*ifs;
 	size_t		 nifs;
 	struct doc	 doc;
@@ -280,6 +313,9 @@ int		 parse_bool(const char *, uint64_t *);
 int		 parse_mac(const char *, uint64_t *);
 int		 parse_ipv4(const char *, uint32_t *);
 int		 parse_cidr(const char *, struct cidr *);
+int		 parse_ip(const char *, struct cidr *);
+int		 check_hostname(const char *);
+int		 check_sshkey(const char *, const char **);
 int		 parse_uuid(const char *);
 int		 parse_forward(const char *, struct fwd *, const char **);
 int		 check_url(const char *, const char **);
@@ -328,7 +364,7 @@ struct argv {
 void		 qemu_argv(const struct vm *, struct argv *);
 void		 argv_free(struct argv *);
 
-/* emit_sh.c, emit_plist.c */
+/* emit_sh.c, emit_plist.c, emit_seed.c */
 #define QUIT_WAIT	10	/* seconds for QEMU to quit before a kill */
 #define STOP_MARGIN	30	/* ExitTimeOut less stop-timeout: covers the
 				 * two QMP exchanges (2 s each), a second
@@ -336,6 +372,9 @@ void		 argv_free(struct argv *);
 				 * and a Mac slowed down by its shutdown */
 void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_plist(const struct vm *, struct buf *);
+#define SEED_DIR	".cidata"	/* NAME.cidata: a VM's NoCloud seed */
+extern const char *const seed_files[];
+void		 emit_seed(const struct vm *, size_t file, struct buf *);
 
 /* state.c */
 #define STATE_FILE	".vmc-state"

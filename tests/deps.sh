@@ -16,6 +16,7 @@ Linux)
 	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind
 	    netcat-openbsd mmdebstrap e2fsprogs util-linux"
 	missing=
+	pkgs="$pkgs openssh-client curl mmdebstrap e2fsprogs"
 	for p in $pkgs; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"

@@ -12,30 +12,18 @@ set -u
 export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-VMC=${VMC:-$top/compiler/vmc}
-case $VMC in /*) ;; *) VMC=$top/$VMC ;; esac
-pass=0
-fail=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-install.XXXXXX")
-root=$tmp/root
-cleanup() {
-	chattr -i "$root/Library/Application Support/vmc/ubuntu.sh" \
-	    2> /dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
+# shellcheck source=lib.sh
+. "$top/tests/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: install tests need root (files owned by root)"
 	exit 0
 fi
+# shellcheck disable=SC2016 # run on exit
+at_exit='chattr -i "$root/Library/Application Support/vmc/ubuntu.sh" 2> /dev/null'
+tempdir install
+root=$tmp/root
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok   $1"
-}
-
+# bad NAME WHY: also shows what the last vmc said.
 bad() {
 	fail=$((fail + 1))
 	echo "FAIL $1: $2"
@@ -66,18 +54,18 @@ build() {
 }
 
 # Every file and directory under the root as it is now.
-listing() {
+tree() {
 	find "$root" -printf '%p\t%i %m %u:%g %s %T@\n' | sort
 }
 
 # Runs vmc, keeping its status, output and the launchctl calls it made.
 vmc() {
-	listing > "$tmp/before"
+	tree > "$tmp/before"
 	n=$(wc -l < "$FAKE_LAUNCHD/log")
 	"$VMC" "$@" > "$tmp/stdout" 2> "$tmp/err"
 	rc=$?
 	tail -n +$((n + 1)) "$FAKE_LAUNCHD/log" > "$tmp/calls"
-	listing > "$tmp/after"
+	tree > "$tmp/after"
 }
 
 # The files (not directories) that changed since vmc() listed the root;
@@ -367,6 +355,34 @@ else
 	bad "status unknown" "rc $rc"
 fi
 
+# A VM with a cloud-init seed: the seed's directory goes beside the
+# script, root's, and away with the VM.
+printf '#cloud-config\nhostname: seedy\n' > "$tmp/p/seedy.yaml"
+printf '[vm]\nmemory = 1G\nimage = /Users/Shared/VMs/seedy.qcow2\nformat = qcow2\n\n[cloud-init]\nuser-data = seedy.yaml\n\n[network]\nmode = user\n' \
+    > "$tmp/p/seedy.ini"
+build
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'seedy: added' "$tmp/stdout" &&
+    cmp -s "$tmp/out/seedy.cidata/user-data" "$rd/seedy.cidata/user-data" &&
+    [ -f "$rd/seedy.cidata/meta-data" ] &&
+    [ "$(fmode "$rd/seedy.cidata")" = 755 ] &&
+    [ "$(fmode "$rd/seedy.cidata/meta-data")" = 644 ] &&
+    grep -q "seedy.cidata/network-config" "$man"; then
+	ok "a seed's directory installed beside its script"
+else
+	bad "seed installed" "rc $rc"
+fi
+rm "$tmp/p/seedy.ini" "$tmp/p/seedy.yaml"
+build
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'seedy: removed' "$tmp/stdout" &&
+    [ ! -e "$rd/seedy.cidata" ] && [ ! -e "$tmp/out/seedy.cidata" ] &&
+    ! grep -q seedy "$man"; then
+	ok "and removed with its VM, from the build and the system"
+else
+	bad "seed removed" "rc $rc; $(ls "$rd" "$tmp/out")"
+fi
+
 # 10. Uninstall one, then all: bootout, files and records gone.
 vmc uninstall -R "$root" svc
 if [ $rc = 0 ] && [ "$(cat "$tmp/stdout")" = "svc: removed" ] &&
@@ -410,5 +426,4 @@ if command -v setpriv > /dev/null; then
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

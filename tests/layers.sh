@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib.sh"
 tempdir layers
 order="buf path quote diag value parse model host validate qemu emit_sh
-    emit_plist state index output compile install status main"
+    emit_plist emit_seed state index output compile install status main"
 
 rank() {
 	i=0

@@ -87,10 +87,11 @@ fmode() {
 	stat -c %a "$1" 2> /dev/null || stat -f %Lp "$1"
 }
 
-# listing [-a] [-t] DIR: one line per entry of DIR, sorted: name, mode,
-# size and SHA-256 of a file; "name/ mode" for a directory; "name ->
-# target" for a symbolic link.  -a lists hidden entries too; -t adds
-# the modification time in nanoseconds.
+# listing [-a] [-t] DIR: one line per entry of DIR and of the
+# directories in it, sorted: path, mode, size and SHA-256 of a file;
+# "path/ mode" for a directory; "path -> target" for a symbolic link.
+# -a lists hidden entries too; -t adds the modification time in
+# nanoseconds.
 listing() {
 	python3 - "$@" <<'EOF'
 import hashlib, os, stat, sys
@@ -101,25 +102,33 @@ while args and args[0].startswith("-"):
     o = args.pop(0)
     hidden = hidden or "a" in o
     times = times or "t" in o
-top = os.fsencode(args[0])
 out = sys.stdout.buffer
-for name in sorted(os.listdir(top)):
-    if name.startswith(b".") and not hidden:
-        continue
-    p = os.path.join(top, name)
-    st = os.lstat(p)
-    mode = b"%o" % stat.S_IMODE(st.st_mode)
-    if stat.S_ISLNK(st.st_mode):
-        line = name + b" -> " + os.readlink(p)
-    elif stat.S_ISDIR(st.st_mode):
-        line = name + b"/ " + mode
-    else:
-        with open(p, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest().encode()
-        line = b"%s %s %d %s" % (name, mode, st.st_size, digest)
-    if times:
-        line += b" %d" % st.st_mtime_ns
-    out.write(line + b"\n")
+
+
+def walk(top, prefix):
+    for name in sorted(os.listdir(top)):
+        if name.startswith(b".") and not hidden:
+            continue
+        p = os.path.join(top, name)
+        st = os.lstat(p)
+        mode = b"%o" % stat.S_IMODE(st.st_mode)
+        if stat.S_ISLNK(st.st_mode):
+            line = prefix + name + b" -> " + os.readlink(p)
+        elif stat.S_ISDIR(st.st_mode):
+            line = prefix + name + b"/ " + mode
+        else:
+            with open(p, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest().encode()
+            line = b"%s %s %d %s" % (prefix + name, mode, st.st_size,
+                                     digest)
+        if times:
+            line += b" %d" % st.st_mtime_ns
+        out.write(line + b"\n")
+        if stat.S_ISDIR(st.st_mode):
+            walk(p, prefix + name + b"/")
+
+
+walk(os.fsencode(args[0]), b"")
 EOF
 }
 

@@ -73,10 +73,7 @@ run_case() {
 		fi
 		if [ "$status" = 0 ] && [ -d "$out" ]; then
 			rm -rf "$casedir/out"
-			mkdir "$casedir/out"
-			for f in "$out"/*; do
-				tokens "$f" > "$casedir/out/${f##*/}"
-			done
+			copy_outputs "$casedir/out"
 		fi
 	fi
 	[ "$status" = "$want_status" ] ||
@@ -116,11 +113,23 @@ run_case() {
 	fi
 }
 
-check_outputs() {
-	mkdir "$work/tok"
-	for f in "$out"/*; do
-		tokens "$f" > "$work/tok/${f##*/}"
+# copy_outputs DIR: the output files, and those of the directories in
+# it (a VM's seed), with machine-specific paths as tokens.
+copy_outputs() {
+	mkdir "$1"
+	for f in "$out"/* "$out"/*/*; do
+		[ -e "$f" ] || continue
+		g=$1/${f#"$out"/}
+		if [ -d "$f" ]; then
+			mkdir "$g"
+		else
+			tokens "$f" > "$g"
+		fi
 	done
+}
+
+check_outputs() {
+	copy_outputs "$work/tok"
 	diff -ru "$casedir/out" "$work/tok" > "$work/diff" ||
 	    { wrong "outputs differ"; cat "$work/diff"; }
 	for f in "$out"/*.sh; do

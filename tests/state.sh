@@ -172,6 +172,26 @@ else
 	bad "a profile removed" "exit $st, or the output differs"
 fi
 
+# A seed is made from files beside the profile: they count as read.
+clean
+printf 'QFI\373' > img/e.qcow2
+printf '#cloud-config\n' > p/e.yaml
+printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEu/ufF5MtQJ6GhYkb7CTRWYpoHYsACDobMt15hOapJn\n' \
+    > p/e.pub
+printf '[vm]\nmemory = 1G\nimage = ../img/e.qcow2\n[cloud-init]\n'\
+'user-data = e.yaml\nssh-key = e.pub\n' > p/e.ini
+check_case "a profile with a seed added" 0
+clean
+printf '#cloud-config\npackages: [curl]\n' > p/e.yaml
+check_case "a seed's user-data edited" 0
+clean
+printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEu/ufF5MtQJ6GhYkb7CTRWYpoHYsACDobMt15hOapJn\n' \
+    >> p/e.pub
+check_case "a seed's key file edited" 0
+clean
+rm out/e.cidata/meta-data
+check_case "a seed's file removed" 0
+
 clean
 sed 's/^cpus = 8/cpus = 4/' "$tmp/host" > "$tmp/host.new"
 mv "$tmp/host.new" "$tmp/host"

@@ -136,6 +136,52 @@ test_small(void)
 }
 
 static void
+test_seed_values(void)
+{
+	static const char ed[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEu/uf"
+	    "F5MtQJ6GhYkb7CTRWYpoHYsACDobMt15hOapJn alice@example";
+	static const char *const badkeys[] = {
+	    "ssh-ed25519",
+	    "ssh-ed25519 ",
+	    "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIEu/ufF5MtQJ6GhYkb7CTRWYpoHYsA"
+	    "CDobMt15hOapJn",
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEu/ufF5MtQJ6GhYkb7CTRWYpoHY"
+	    "sACDobMt15hOapJ",
+	    "ssh-ed25519 AAAAC3Nza=1lZDI1NTE5AAAAIEu/ufF5MtQJ6GhYkb7CTRWYpoHY"
+	    "sACDobMt15hOapJn",
+	    "ssh-dss AAAAB3NzaC1kc3MAAACB",
+	    "ecdsa-sha2-nistp256 AAAA",
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEu/ufF5MtQJ6GhYkb7CTRWYpoHY"
+	    "sACDobMt15hOapJn x\001y",
+	};
+	struct cidr	 c;
+	const char	*e;
+	size_t		 i;
+
+	expect(check_sshkey(ed, &e) == 0, "sshkey", "ed25519 with comment");
+	expect(check_sshkey("ssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIEu/ufF5MtQJ6"
+	    "GhYkb7CTRWYpoHYsACDobMt15hOapJn", &e) == 0, "sshkey", "tab, no "
+	    "comment");
+	for (i = 0; i < sizeof(badkeys) / sizeof(badkeys[0]); i++)
+		expect(check_sshkey(badkeys[i], &e) == -1, "sshkey bad",
+		    badkeys[i]);
+	expect(check_hostname("web") == 0, "hostname", "web");
+	expect(check_hostname("a-1.example.org") == 0, "hostname", "fqdn");
+	expect(check_hostname("a..b") == -1, "hostname", "empty label");
+	expect(check_hostname("a.") == -1, "hostname", "trailing dot");
+	expect(check_hostname("-a") == -1, "hostname", "leading -");
+	expect(check_hostname("a-.b") == -1, "hostname", "label ends in -");
+	expect(check_hostname("a_b") == -1, "hostname", "underscore");
+	expect(check_hostname("") == -1, "hostname", "empty");
+	expect(parse_ip("10.0.2.3", &c) == 0 && c.prefix == 32 &&
+	    c.addr[3] == 3, "ip", "10.0.2.3");
+	expect(parse_ip("fec0::3", &c) == 0 && c.prefix == 128, "ip",
+	    "fec0::3");
+	expect(parse_ip("10.0.2.3/32", &c) == -1, "ip", "prefix");
+	expect(parse_ip("010.0.2.3", &c) == -1, "ip", "leading zero");
+}
+
+static void
 test_forward(void)
 {
 	static const struct {
@@ -351,6 +397,7 @@ main(void)
 	test_size();
 	test_small();
 	test_forward();
+	test_seed_values();
 	test_url();
 	test_quote();
 	test_paths();

@@ -32,6 +32,14 @@ qmp()
 	} | /usr/bin/nc -U -w 1 "$qmp" >/dev/null 2>&1
 }
 
+# First start: make what the VM writes to.
+if [ ! -e /Users/Shared/VMs/k8s-w1.qcow2.efivars ] &&
+    ! { cp /opt/homebrew/share/qemu/edk2-arm-vars.fd /Users/Shared/VMs/k8s-w1.qcow2.efivars.$$ &&
+    mv -f /Users/Shared/VMs/k8s-w1.qcow2.efivars.$$ /Users/Shared/VMs/k8s-w1.qcow2.efivars; }; then
+	rm -f /Users/Shared/VMs/k8s-w1.qcow2.efivars.$$
+	echo 'k8s-w1: cannot create its UEFI variables /Users/Shared/VMs/k8s-w1.qcow2.efivars' >&2
+	exit 1
+fi
 stop=
 trap 'stop=1' HUP INT TERM
 /opt/homebrew/bin/qemu-system-aarch64 \
@@ -43,6 +51,7 @@ trap 'stop=1' HUP INT TERM
 	-smp 4 \
 	-m 8192M \
 	-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd \
+	-drive if=pflash,unit=1,format=raw,file=/Users/Shared/VMs/k8s-w1.qcow2.efivars \
 	-drive file=/Users/Shared/VMs/k8s-w1.qcow2,format=qcow2,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.105.1:8000/k8s/k8s-w1/' \
 	-netdev vmnet-shared,id=net0,start-address=192.168.105.1,end-address=192.168.105.50,subnet-mask=255.255.255.0 \

@@ -12,6 +12,9 @@ pkgs="qemu-system-x86 qemu-system-arm qemu-efi-aarch64 qemu-utils
     busybox-static python3 iproute2 procps xz-utils zstd netcat-openbsd
     mmdebstrap e2fsprogs util-linux"
 
+# ssh and curl reach the cloud-init guest of cloudinit.sh; mmdebstrap
+# and e2fsprogs build it (debian.sh, cached).
+pkgs="$pkgs openssh-client curl mmdebstrap e2fsprogs"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root" >&2
 	exit 1

@@ -223,6 +223,18 @@ check_outputs(const struct vm *vm)
 		check_qemu(vm->seed.s);
 	if (vm->fwpath != NULL)
 		check_qemu(vm->fwpath);
+	if (vm->varspath != NULL)
+		check_qemu(vm->varspath);
+	if (vm->seeddir != NULL)
+		check_qemu(vm->seeddir);
+	/* The seed's own files: text, with no NUL byte (user-data aside). */
+	for (i = 0; vm->seeddir != NULL && seed_files[i] != NULL; i++) {
+		emit_seed(vm, i, &sh);
+		if (sh.len > 0 && strcmp(seed_files[i], "user-data") != 0 &&
+		    (strlen(sh.p) != sh.len || !utf8_valid(sh.p)))
+			abort();
+		sh.len = 0;
+	}
 	check_xml(vm->label.s);
 	check_xml(vm->script);
 	check_xml(vm->logpath);

@@ -32,6 +32,14 @@ qmp()
 	} | /usr/bin/nc -U -w 1 "$qmp" >/dev/null 2>&1
 }
 
+# First start: make what the VM writes to.
+if [ ! -e @CASE@/profiles/disk.raw.efivars ] &&
+    ! { cp /usr/local/share/qemu/edk2-arm-vars.fd @CASE@/profiles/disk.raw.efivars.$$ &&
+    mv -f @CASE@/profiles/disk.raw.efivars.$$ @CASE@/profiles/disk.raw.efivars; }; then
+	rm -f @CASE@/profiles/disk.raw.efivars.$$
+	echo 'arm: cannot create its UEFI variables @CASE@/profiles/disk.raw.efivars' >&2
+	exit 1
+fi
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \
@@ -42,6 +50,7 @@ trap 'stop=1' HUP INT TERM
 	-smp 1 \
 	-m 1024M \
 	-drive if=pflash,format=raw,readonly=on,file=/usr/local/share/qemu/edk2-aarch64-code.fd \
+	-drive if=pflash,unit=1,format=raw,file=@CASE@/profiles/disk.raw.efivars \
 	-drive file=@CASE@/profiles/disk.raw,format=raw,if=virtio \
 	-nic none \
 	-qmp unix:/vmc/arm.qmp,server=on,wait=off \

@@ -32,6 +32,14 @@ qmp()
 	} | /usr/bin/nc -U -w 1 "$qmp" >/dev/null 2>&1
 }
 
+# First start: make what the VM writes to.
+if [ ! -e @CASE@/profiles/a.qcow2.efivars ] &&
+    ! { cp /opt/homebrew/share/qemu/edk2-arm-vars.fd @CASE@/profiles/a.qcow2.efivars.$$ &&
+    mv -f @CASE@/profiles/a.qcow2.efivars.$$ @CASE@/profiles/a.qcow2.efivars; }; then
+	rm -f @CASE@/profiles/a.qcow2.efivars.$$
+	echo 'tcg10: cannot create its UEFI variables @CASE@/profiles/a.qcow2.efivars' >&2
+	exit 1
+fi
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \
@@ -42,6 +50,7 @@ trap 'stop=1' HUP INT TERM
 	-smp 10 \
 	-m 1024M \
 	-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd \
+	-drive if=pflash,unit=1,format=raw,file=@CASE@/profiles/a.qcow2.efivars \
 	-drive file=@CASE@/profiles/a.qcow2,format=qcow2,if=virtio \
 	-nic none \
 	-qmp unix:/vmc/tcg10.qmp,server=on,wait=off \

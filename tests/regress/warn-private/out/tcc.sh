@@ -36,9 +36,10 @@ stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \
 	-name guest=tcc \
-	-machine virt \
+	-machine q35 \
+	-accel hvf \
 	-accel tcg \
-	-cpu max \
+	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
 	-drive if=pflash,format=raw,readonly=on,file=/Users/me/Downloads/edk2-aarch64-code.fd \

@@ -1,0 +1,82 @@
+#!/bin/sh
+# The first-start block of the generated scripts, run by dash and by
+# bash --posix (macOS's /bin/sh) with the real qemu-img; the argument
+# recorder stands in for QEMU.  An overlay on base and an aarch64 UEFI
+# variable store are made once, atomically; when making one fails, the
+# script stops before QEMU with status 1 and leaves nothing behind.
+#
+#   sh tests/firststart.sh	(after make; needs qemu-img and bash)
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+VMC=${VMC:-$top/compiler/vmc}
+rec=$top/tests/argv-rec
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+}
+
+check() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else bad "$_d"; fi
+}
+
+for t in qemu-img bash dash; do
+	command -v $t > /dev/null || { echo "firststart: no $t" >&2; exit 1; }
+done
+cd "$tmp" || exit 1
+mkdir p
+qemu-img create -q -f qcow2 p/base.qcow2 64M
+truncate -s 1M p/arm.raw
+head -c 4096 /dev/urandom > vars.fd
+printf '[vm]\nmemory = 256M\nbase = base.qcow2\nimage = o.qcow2\n'\
+'disk-size = 128M\n' > p/o.ini
+printf '[vm]\narch = aarch64\nmemory = 256M\nimage = arm.raw\n' > p/arm.ini
+sed -e "s|@REC@|$rec|" -e "s|^qemu-img = .*|qemu-img = $(command -v qemu-img)|" \
+    -e "s|^vars-aarch64 = .*|vars-aarch64 = $tmp/vars.fd|" \
+    "$top/tests/regress/default.host" > host
+"$VMC" build -H host -p "$tmp/out" -o out p || exit 1
+
+for sh in dash "bash --posix"; do
+	rm -f p/o.qcow2 p/arm.raw.efivars argv
+	VMC_ARGV_OUT=argv $sh out/o.sh 2> err
+	check "$sh: o.sh creates the overlay and starts QEMU" \
+	    test $? = 0 -a -f p/o.qcow2 -a -f argv
+	qemu-img info p/o.qcow2 > o.info 2>&1
+	check "$sh: the overlay is on the base, its format named" \
+	    grep -qxF "backing file format: qcow2" o.info
+	check "$sh: the overlay has disk-size" \
+	    grep -q '^virtual size: 128 MiB' o.info
+	VMC_ARGV_OUT=argv $sh out/arm.sh 2> err
+	check "$sh: arm.sh copies the UEFI variables template" \
+	    cmp -s vars.fd p/arm.raw.efivars
+	# A second start keeps what the first made.
+	echo changed > p/arm.raw.efivars
+	VMC_ARGV_OUT=argv $sh out/arm.sh 2> err
+	check "$sh: a later start keeps the variable store" \
+	    test "$(cat p/arm.raw.efivars)" = changed
+	# Without its base, the overlay cannot be made: no QEMU, no litter.
+	rm -f p/o.qcow2 argv
+	mv p/base.qcow2 base.away
+	VMC_ARGV_OUT=argv $sh out/o.sh 2> err
+	check "$sh: a failed qemu-img stops the script with status 1" \
+	    test $? = 1
+	check "$sh: ... before QEMU starts" test ! -e argv
+	set -- p/o.qcow2*
+	check "$sh: ... leaving no overlay or temporary file" test ! -e "$1"
+	check "$sh: ... and saying why" grep -q "^o: cannot create its disk " err
+	mv base.away p/base.qcow2
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
