@@ -467,28 +467,26 @@ add_plan(struct inst *in)
 	return &in->p[in->np++];
 }
 
-/* Writes the manifest to a temporary file and renames it into place. */
+/*
+ * Writes b to the new file tmp, owned by root when we are root, with
+ * its mode, synced.  Only root can write where install writes: a file
+ * of that name is a killed run's.  -1 with errno set, tmp removed.
+ */
 static int
-write_manifest(struct inst *in)
+write_new(struct inst *in, const char *tmp, const struct buf *b, int mode)
 {
-	struct buf	 b = { NULL, 0, 0 };
-	char		*tmp;
-	ssize_t		 w;
-	size_t		 off = 0;
-	int		 fd, rc = -1;
+	ssize_t	 w;
+	size_t	 off = 0;
+	int	 fd, error;
 
-	qsort(in->man.vm, in->man.n, sizeof(*in->man.vm), cmp_recvm);
-	record_write(&b, &in->man);
-	tmp = xasprintf("%s%s/" TMP_PREFIX "manifest", in->opt->root,
-	    "/var/db/vmc");
 	unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if ((in->asroot && fchown(fd, 0, 0) == -1) || fchmod(fd, mode) == -1)
 		goto fail;
-	if ((in->asroot && fchown(fd, 0, 0) == -1) || fchmod(fd, 0644) == -1)
-		goto fail;
-	while (off < b.len) {
-		if ((w = write(fd, b.p + off, b.len - off)) == -1) {
+	while (off < b->len) {
+		if ((w = write(fd, b->p + off, b->len - off)) == -1) {
 			if (errno == EINTR)
 				continue;
 			goto fail;
@@ -501,17 +499,34 @@ write_manifest(struct inst *in)
 		fd = -1;
 		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, in->manpath) == -1)
-		goto fail;
-	rc = 0;
+	return 0;
 fail:
-	if (rc == -1) {
+	error = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = error;
+	return -1;
+}
+
+/* Writes the manifest to a temporary file and renames it into place. */
+static int
+write_manifest(struct inst *in)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		*tmp;
+	int		 rc = 0;
+
+	qsort(in->man.vm, in->man.n, sizeof(*in->man.vm), cmp_recvm);
+	record_write(&b, &in->man);
+	tmp = xasprintf("%s%s/" TMP_PREFIX "manifest", in->opt->root,
+	    "/var/db/vmc");
+	if (write_new(in, tmp, &b, 0644) == -1 ||
+	    rename(tmp, in->manpath) == -1) {
 		diag_sys(in->ctx, at(in, in->manpath), "cannot write: %s",
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
 		unlink(tmp);
+		rc = -1;
 	}
 	free(tmp);
 	buf_free(&b);
@@ -524,9 +539,7 @@ stage(struct inst *in, struct dest *d)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	char		*dir, *base;
-	ssize_t		 w;
-	size_t		 off = 0;
-	int		 fd = -1, rc = -1;
+	int		 rc = 0;
 
 	if (check_source(in, d->src, &b) == -1) {
 		buf_free(&b);
@@ -540,35 +553,12 @@ stage(struct inst *in, struct dest *d)
 	base = strrchr(d->full, '/') + 1;
 	d->tmp = xasprintf("%s/" TMP_PREFIX "%s", dir, base);
 	free(dir);
-	/* Only root can write here: a file of this name is a killed run's. */
-	unlink(d->tmp);
-	if ((fd = open(d->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		goto fail;
-	if ((in->asroot && fchown(fd, 0, 0) == -1) ||
-	    fchmod(fd, d->src->mode) == -1)
-		goto fail;
-	while (off < b.len) {
-		if ((w = write(fd, b.p + off, b.len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += w;
-	}
-	if (fsync(fd) == -1)
-		goto fail;
-	rc = close(fd);
-	fd = -1;
-fail:
-	if (rc == -1) {
+	if (write_new(in, d->tmp, &b, d->src->mode) == -1) {
 		diag_sys(in->ctx, at(in, d->full), "cannot write: %s",
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(d->tmp);
 		free(d->tmp);
 		d->tmp = NULL;
+		rc = -1;
 	}
 	buf_free(&b);
 	return rc;

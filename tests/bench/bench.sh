@@ -106,22 +106,7 @@ gen() {
 	}'
 }
 
-# A Linux host with room for the fleet: loopback 127/8 takes the
-# forwards beyond 65535.
-cat > "$tmp/host" <<'EOF'
-[host]
-os = linux
-arch = x86_64
-cpus = 64
-memory = 64T
-
-[interface.lo]
-address = 127.0.0.1/8
-loopback = yes
-
-[qemu]
-x86_64 = /usr/bin/qemu-system-x86_64
-EOF
+cp "$top/tests/bench/fleet.host" "$tmp/host"
 
 # Runs one timed command; sets us to its time in microseconds.  A
 # failure or any diagnostic is wrong: the fleet is meant to be clean.

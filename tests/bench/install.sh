@@ -40,20 +40,7 @@ else
 	now() { python3 -c 'import time; print(time.time_ns() // 1000)'; }
 fi
 
-cat > "$tmp/host" <<'EOF'
-[host]
-os = linux
-arch = x86_64
-cpus = 64
-memory = 64T
-
-[interface.lo]
-address = 127.0.0.1/8
-loopback = yes
-
-[qemu]
-x86_64 = /usr/bin/qemu-system-x86_64
-EOF
+cp "$top/tests/bench/fleet.host" "$tmp/host"
 
 # N profiles in $2; variant $3 of profile $4 changes its script (cpus)
 # and its plist (stop-timeout).
@@ -117,11 +104,16 @@ again
 others=$(grep -cv "local.vmc.$name\$\|local.vmc.$name.plist\$" "$d/calls")
 foreign=$(grep -cv "/$name.sh\$\|/local.vmc.$name.plist\$\|^/var/db/vmc/manifest\$" \
     "$d/written")
-[ "$calls" = 2 ] && [ "$others" = 0 ] || wrong "one change: $calls launchctl calls, $others for other VMs"
-[ "$written" = 3 ] && [ "$foreign" = 0 ] || wrong "one change: $written files written, $foreign of other VMs"
-grep -qx "$name: changed" "$d/status" &&
-    [ "$(grep -c ': unchanged$' "$d/status")" = $((one - 1)) ] ||
-    wrong "one change: statuses"
+if [ "$calls" != 2 ] || [ "$others" != 0 ]; then
+	wrong "one change: $calls launchctl calls, $others for other VMs"
+fi
+if [ "$written" != 3 ] || [ "$foreign" != 0 ]; then
+	wrong "one change: $written files written, $foreign of other VMs"
+fi
+if ! grep -qx "$name: changed" "$d/status" ||
+    [ "$(grep -c ': unchanged$' "$d/status")" != $((one - 1)) ]; then
+	wrong "one change: statuses"
+fi
 one_line=$(printf '| %7d | %9d | %10d | %5d | %12d | %7d | %13d |' \
     "$one" "$fresh" "$ms" "$calls" "$others" "$written" "$foreign")
 sed 's/^/    /' "$d/calls" > "$tmp/one.calls"
