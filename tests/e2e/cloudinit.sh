@@ -24,46 +24,20 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-VMC=${VMC:-compiler/vmc}
-case $VMC in
-/*) ;;
-*) VMC=$(pwd)/$VMC ;;
-esac
-cd "$root" || exit 1
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
+cd "$top" || exit 1
 QEMU=/usr/bin/qemu-system-x86_64
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}	# seconds; TCG on a busy machine is slow
 helper="python3 $here/helper.py"
-
-npass=0
-nfail=0
 pids=
-tmp=
-
-ok()
-{
-	npass=$((npass + 1))
-	echo "ok - $*"
-}
-
-notok()
-{
-	nfail=$((nfail + 1))
-	echo "FAIL - $*"
-}
-
-check()
-{
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else notok "$_d"; fi
-}
 
 bail()
 {
-	notok "$*"
+	bad "$*"
 	echo "cloudinit: cannot go on: $*" >&2
-	exit 1
+	finish
 }
 
 alive()
@@ -86,28 +60,19 @@ stop()
 	return 0
 }
 
-cleanup()
-{
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	[ $_rc -ne 0 ] && [ $nfail -eq 0 ] && notok "ended early (status $_rc)"
-	for _p in $pids; do
-		stop "$_p"
+# On the way out: no QEMU left, and the consoles when something failed.
+# shellcheck disable=SC2016 # run on exit
+at_exit='for _p in $pids; do
+	stop "$_p"
+done
+if [ "$fail" -gt 0 ]; then
+	for _f in "$tmp"/*.console "$tmp/http.log"; do
+		[ -f "$_f" ] || continue
+		echo "# ${_f##*/} (last 40 lines):"
+		tail -n 40 "$_f" | sed "s/^/  | /"
 	done
-	if [ $nfail -gt 0 ] && [ -n "$tmp" ]; then
-		for _f in "$tmp"/*.console "$tmp/http.log"; do
-			[ -f "$_f" ] || continue
-			echo "# ${_f##*/} (last 40 lines):"
-			tail -n 40 "$_f" | sed 's/^/  | /'
-		done
-	fi
-	[ -n "$tmp" ] && rm -rf "$tmp"
-	echo "$npass passed, $nfail failed"
-	[ $nfail -eq 0 ] && [ $_rc -eq 0 ] || exit 1
-	exit 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+fi'
+tempdir ci
 
 echo "# cloudinit: preconditions"
 for t in qemu-img:qemu-utils ssh:openssh-client ssh-keygen:openssh-client \
@@ -124,7 +89,6 @@ done
 ok "Debian guest in $guest"
 base=$guest/root.qcow2
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-ci.XXXXXX") || bail "mktemp -d"
 mkdir "$tmp/fleet" "$tmp/out" "$tmp/web"
 ssh-keygen -q -t ed25519 -N '' -C vmc-e2e -f "$tmp/key" ||
     bail "ssh-keygen failed"
@@ -341,7 +305,7 @@ if wait_ssh "$pnet" "$qpid"; then
 	ok "net: ssh works with the key from the served meta-data"
 	echo "# time: net booted to ssh in $(($(date +%s) - t0)) s (TCG)"
 else
-	notok "net: ssh with the key from the served meta-data"
+	bad "net: ssh with the key from the served meta-data"
 fi
 h=$(gssh "$pnet" hostname 2>/dev/null)
 check "net: the guest's host name is net: $h" test "$h" = net
@@ -365,9 +329,11 @@ check "old: cloud-init fetched meta-data from the URL" \
     grep -q 'GET /old/meta-data' "$tmp/http.log"
 check "old: and then fell back to DataSourceNone: $(cat "$tmp/old.final")" \
     grep -q 'Datasource DataSourceNone' "$tmp/old.final"
+# shellcheck disable=SC2317 # called through check
 no_ssh()
 {
 	! gssh "$1" true 2>/dev/null
 }
 check "old: so the key was never authorized" no_ssh "$pold"
 stop "$qpid"
+finish
