@@ -62,6 +62,22 @@ struct output {
 	int		 oldstate;	/* the last one is kept as OLD_STATE */
 };
 
+/*
+ * The output being written, for the one way out that does not pass
+ * through compile.c: a failed allocation exits at once (buf.c).  The
+ * exit handler then undoes the build as output_abort does, so that it
+ * leaves the directory as a failed build must.  The only mutable
+ * global: exit(3) takes no argument.
+ */
+static struct output	*writing;
+
+static void
+abort_at_exit(void)
+{
+	if (writing != NULL)
+		output_abort(writing);
+}
+
 static void
 fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 {
@@ -321,7 +337,7 @@ roll_back(int dfd, struct pending *p, size_t n)
 			unlinkat(dfd, p[i].name, 0);
 		if (p[i].old != NULL)
 			unlinkat(dfd, p[i].old, 0);
-		if (!p[i].done)
+		if (!p[i].done && p[i].tmp != NULL)
 			unlinkat(dfd, p[i].tmp, 0);
 	}
 }
@@ -331,6 +347,7 @@ output_free(struct output *o)
 {
 	size_t	 i;
 
+	writing = NULL;
 	for (i = 0; i < o->n; i++) {
 		free(o->p[i].name);
 		free(o->p[i].tmp);
@@ -358,9 +375,13 @@ struct output *
 output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 {
 	struct output	*o;
+	static int	 handler;
 	struct stat	 locked, now;
 	char		*stage;
 	int		 dfd, created;
+
+	if (!handler && atexit(abort_at_exit) == 0)
+		handler = 1;
 
 	for (;;) {
 		created = 1;
@@ -387,6 +408,7 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 		close(dfd);
 	}
 	o = xcalloc(1, sizeof(*o));
+	writing = o;
 	o->ctx = ctx;
 	o->dir = xstrdup(dir);
 	o->dfd = dfd;
@@ -421,13 +443,17 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	return o;
 }
 
-/* Writes name to a temporary file unless it holds data already. */
+/*
+ * Writes name to a temporary file unless it holds data already.  The
+ * file is on the list of pending files from the moment it exists, so
+ * that whatever ends the build removes it.
+ */
 int
 output_add(struct output *o, const char *name, const struct buf *data,
     int mode)
 {
 	struct stat	 st;
-	char		*tmp;
+	char		*tmp, **slot = &tmp;
 	int		 fd;
 
 	/* A staged build is into an empty directory. */
@@ -435,27 +461,28 @@ output_add(struct output *o, const char *name, const struct buf *data,
 		note(o, 'o', name, &st);
 		return 0;
 	}
-	if ((fd = create(o, name, mode, &tmp)) == -1)
+	if (o->stage == NULL) {
+		add_pending(o, name, NULL);
+		slot = &o->p[o->n - 1].tmp;
+	}
+	if ((fd = create(o, name, mode, slot)) == -1) {
+		if (o->stage == NULL)
+			free(o->p[--o->n].name);
 		return o->clash ? 0 : -1;
+	}
+	if (o->stage != NULL)
+		free(tmp);	/* the staging directory goes whole */
 	if (write_all(fd, data->p, data->len) == -1 || fstat(fd, &st) == -1) {
 		fail(o->ctx, o->dir, name, "write");
 		close(fd);
-		goto fail;
+		return -1;
 	}
 	if (close(fd) == -1) {
 		fail(o->ctx, o->dir, name, "write");
-		goto fail;
+		return -1;
 	}
 	note(o, 'o', name, &st);
-	if (o->stage == NULL)
-		add_pending(o, name, tmp);
-	else
-		free(tmp);
 	return 0;
-fail:
-	unlinkat(wdir(o), tmp, 0);
-	free(tmp);
-	return -1;
 }
 
 /* Removes the state's temporary file. */

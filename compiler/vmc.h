@@ -193,6 +193,15 @@ struct member {
 	struct pool	 pool;
 };
 
+/* Diagnostics said of one file read (diag.c). */
+struct tally {
+	const char	*file;
+	size_t		 n;
+};
+
+#define DIAG_FILE_MAX	100	/* diagnostics shown for one file read */
+#define DIAG_RUN_MAX	1000	/* and for a whole run */
+
 /* Everything one run needs; there are no mutable globals. */
 struct ctx {
 	int		 errors;
@@ -203,6 +212,9 @@ struct ctx {
 	const struct host *host;
 	struct msg	*msgs;
 	size_t		 nmsgs, capmsgs;
+	size_t		 shown;		/* diagnostics kept, up to DIAG_RUN_MAX */
+	struct tally	*tally;		/* by file, a hash table */
+	size_t		 ntally, captally;
 };
 
 /* buf.c: memory, growing buffers, pools; allocation failure is fatal */

@@ -138,6 +138,22 @@ umask "$mask"
 fault close:5:EIO "write: Input/output error"
 fault renameat:7:EXDEV "rename into place: Invalid cross-device link"
 
+# Memory runs out while the build writes: vmc exits at once, and what
+# it wrote must still be undone.  ASan's allocator is not the shim's.
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+	for n in 1 50; do
+		rm -rf "$tmp/out"
+		cp -a "$tmp/old" "$tmp/out"
+		cp "$tmp/old.list" "$tmp/want.list"
+		expect "fault malloc:$n:ENOMEM" 3 "Cannot allocate memory" \
+		    "$tmp/out" env VMC_FAULT="malloc:$n:ENOMEM" \
+		    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+		    -o "$tmp/out" "$tmp/v2"
+	done
+else
+	echo "skip malloc faults: AddressSanitizer's allocator is in use"
+fi
+
 # The output directory cannot be created: nothing appears.
 : > "$tmp/want.list"
 mkdir "$tmp/parent"
@@ -344,6 +360,59 @@ elif [ "$(id -u)" != 0 ]; then
 else
 	echo "skip unreadable files: root without setpriv"
 fi
+
+# Floods of diagnostics: a 16 MiB profile of junk lines, alone and
+# included eight times, and many bad profiles.  What is said is bounded
+# (DIAG_FILE_MAX a file read, DIAG_RUN_MAX a run, each saying it stops),
+# and so is memory: under ulimit -v (not with ASan, which reserves more
+# address space than any such limit) the build still fails as invalid.
+mkdir "$s/big" "$s/big8" "$s/many"
+yes x | head -c 16777216 > "$s/big/a.ini"
+for i in 1 2 3 4 5 6 7 8; do
+	echo "include = ../big/a.ini"
+done > "$s/big8/b.ini"
+for i in $(seq 1 12); do
+	yes y | head -n 150 > "$s/many/m$i.ini"
+done
+limit=
+[ -z "${ASAN_OPTIONS:-}" ] && limit="ulimit -v 400000;"
+# flood NAME DIR LINES: builds DIR, wants status 1, LINES lines said.
+flood() {
+	sh -c "$limit exec \"\$@\"" sh "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$2" > /dev/null 2> "$tmp/err"
+	st=$?
+	if [ $st != 1 ]; then
+		bad "$1" "exit status $st, expected 1"
+	elif [ "$(wc -l < "$tmp/err")" != "$3" ] ||
+	    [ "$(grep -c 'the rest are not shown$' "$tmp/err")" = 0 ]; then
+		bad "$1" "$(wc -l < "$tmp/err") lines said, expected $3"
+	elif ! listing "$s/out" | cmp -s - "$tmp/want.list"; then
+		bad "$1" "the output directory changed"
+	else
+		ok "$1"
+	fi
+	rm -f "$tmp/err"
+}
+flood "16 MiB of junk lines" "$s/big" 101
+flood "16 MiB of junk lines included 8 times" "$s/big8" 808
+flood "12 profiles of 150 bad lines" "$s/many" 1001
+rm -rf "$s/big" "$s/big8" "$s/many"
+
+# A file name that holds a newline and a terminal escape is said with
+# both made visible: one line, no escape character.
+d="$s/x
+y$(printf '\033')[31m"
+mkdir "$d"
+printf 'junk\n' > "$d/e.ini"
+"$VMC" check -H "$host" "$d" 2> "$tmp/err"
+if [ "$(wc -l < "$tmp/err")" = 1 ] && ! grep -q "$(printf '\033')" "$tmp/err" &&
+    grep -Fqx "$s/x\\012y\\033[31m/e.ini:1: error: expected 'key = value' \
+or '[section]'" "$tmp/err"; then
+	ok "a file name with a newline and an escape"
+else
+	bad "a file name with a newline and an escape" "said raw"
+fi
+rm -rf "$d" "$tmp/err"
 
 # A QEMU path and an output directory full of shell metacharacters:
 # the generated script must still exec QEMU (here the argument

@@ -7,7 +7,8 @@
  * The Nth call of FUNC (counting from 1) fails with ERRNO (default
  * EIO).  FUNC is one of mkdir, open (of a directory), flock, create
  * (openat with O_CREAT), fchmod, write, close (of a file create made),
- * linkat, renameat (also rename).
+ * linkat, renameat (also rename), malloc (counting only once a file
+ * has been created, that is while a build writes; glibc only).
  * With "half", the Nth write writes half its bytes and returns that;
  * the write after it fails.  Later calls succeed again.
  *
@@ -28,7 +29,7 @@
 
 static const char	*func;
 static long		 nth;
-static int		 err = EIO, half, armed, tmpfds[1024];
+static int		 err = EIO, half, armed, created, tmpfds[1024];
 
 static const struct {
 	const char	*name;
@@ -37,6 +38,7 @@ static const struct {
 	{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EACCES", EACCES },
 	{ "EROFS", EROFS }, { "EDQUOT", EDQUOT }, { "EPERM", EPERM },
 	{ "EXDEV", EXDEV }, { "ENOENT", ENOENT }, { "EMFILE", EMFILE },
+	{ "ENOMEM", ENOMEM },
 };
 
 static void
@@ -185,7 +187,7 @@ do_openat(int (*real)(int, const char *, int, ...), int dfd,
 	trace(dfd, path);
 	fd = real(dfd, path, flags, mode);
 	if ((flags & O_CREAT) && fd >= 0 && fd < 1024)
-		tmpfds[fd] = 1;
+		tmpfds[fd] = created = 1;
 	return fd;
 }
 
@@ -291,4 +293,16 @@ rename(const char *old, const char *new)
 		return -1;
 	}
 	return real(old, new);
+}
+
+extern void	*__libc_malloc(size_t);
+
+void *
+malloc(size_t n)
+{
+	if (created && hit("malloc")) {
+		errno = err;
+		return NULL;
+	}
+	return __libc_malloc(n);
 }
