@@ -109,11 +109,9 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 	size_t	 got = 0;
 	int	 fd, same = 0;
 
-	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW))
-	    == -1)
+	if ((fd = path_open(dfd, name, 1, st)) == -1)
 		return 0;
-	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
-	    (size_t)st->st_size == data->len &&
+	if ((size_t)st->st_size == data->len &&
 	    (st->st_mode & 07777) == (mode_t)mode) {
 		p = xmalloc(data->len);
 		while (got < data->len &&

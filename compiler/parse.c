@@ -369,23 +369,17 @@ read_file(struct reader *r)
 
 	if (r->parent != NULL)
 		at = here(r->parent);
-	/* O_NONBLOCK: a FIFO must not hang the build. */
-	if ((fd = open(r->file, O_RDONLY | O_NONBLOCK)) == -1) {
+	if ((fd = path_open(AT_FDCWD, r->file, 0, &st)) == -1 && errno != 0) {
 		diag_sys(r->ctx, at, "cannot open '%s': %s", r->file,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1) {
-		diag_sys(r->ctx, at, "cannot stat '%s': %s", r->file,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+	if (fd == -1 || st.st_size > MAX_FILE) {
 		diag_sys(r->ctx, at, "'%s' is %s", r->file,
 		    S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
 		    "larger than 16 MiB" : "not a regular file");
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	r->dev = st.st_dev;

@@ -1,4 +1,8 @@
+#include <sys/stat.h>
+
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +10,48 @@
 
 #include "vmc.h"
 
-/* Path names, as strings: none of these but path_abs asks the kernel. */
+/*
+ * Path names and the files they name.  Every file vmc reads is opened
+ * through path_open.
+ */
+
+/*
+ * Opens path (relative to dfd) for reading, without side effects:
+ * only a regular file is opened, as opening a device can allocate a
+ * terminal or arm a watchdog, and opening a FIFO blocks.  O_NONBLOCK
+ * and O_NOCTTY cover a file swapped for another between the stat and
+ * the open, which the fstat then rejects.  Returns the descriptor and
+ * sets *st, or returns -1 with errno set; errno 0 means the file is
+ * not a regular file, and *st says what it is.
+ */
+int
+path_open(int dfd, const char *path, int nofollow, struct stat *st)
+{
+	struct stat	 now;
+	int		 fd, flags;
+
+	flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	if (fstatat(dfd, path, st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == -1)
+		return -1;
+	if (!S_ISREG(st->st_mode)) {
+		errno = 0;
+		return -1;
+	}
+	if ((fd = openat(dfd, path, flags | (nofollow ? O_NOFOLLOW : 0))) ==
+	    -1)
+		return -1;
+	if (fstat(fd, &now) == -1) {
+		close(fd);
+		return -1;
+	}
+	*st = now;
+	if (!S_ISREG(now.st_mode)) {
+		close(fd);
+		errno = 0;
+		return -1;
+	}
+	return fd;
+}
 
 int
 path_has_suffix(const char *s, const char *suffix)

@@ -141,6 +141,7 @@ same_file(int dfd, char *line)
 int
 state_fresh(const char *dir, uint64_t key)
 {
+	struct stat	 st;
 	char	*line = NULL, head[64];
 	size_t	 cap = 0, n = 0, count;
 	FILE	*fp;
@@ -148,7 +149,7 @@ state_fresh(const char *dir, uint64_t key)
 
 	if (key == 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
 		return 0;
-	if ((fd = openat(dfd, STATE_FILE, O_RDONLY | O_NOFOLLOW)) == -1 ||
+	if ((fd = path_open(dfd, STATE_FILE, 1, &st)) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
 		if (fd != -1)
 			close(fd);

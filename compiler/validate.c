@@ -69,7 +69,8 @@ probe_image(struct ctx *ctx, struct vm *vm)
 	int		 fd, error;
 	char		*vis;
 
-	if ((fd = open(vm->imagepath, O_RDONLY | O_NONBLOCK)) == -1) {
+	if ((fd = path_open(AT_FDCWD, vm->imagepath, 0, &st)) == -1 &&
+	    errno != 0) {
 		error = errno;
 		vis = diag_vis(vm->image.s);
 		if (error != ENOENT || ctx->host->live)
@@ -85,11 +86,10 @@ probe_image(struct ctx *ctx, struct vm *vm)
 		free(vis);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fd == -1) {
 		vis = diag_vis(vm->image.s);
 		diag_error(ctx, vm->image.at, vm->image.key, "%s is not a regular "
 		    "file", vis);
-		close(fd);
 		free(vis);
 		return -1;
 	}

@@ -243,6 +243,7 @@ void		 pool_free(struct pool *);
 uint64_t	 hash_add(uint64_t, const void *, size_t);
 
 /* path.c */
+int		 path_open(int dfd, const char *, int nofollow, struct stat *);
 int		 path_has_suffix(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);

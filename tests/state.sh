@@ -217,6 +217,29 @@ head -c 100 out/.vmc-state > "$tmp/cut"
 mv "$tmp/cut" out/.vmc-state
 check_case "a truncated state" 0
 
+# Something other than a regular file where the state belongs: a FIFO
+# must not hang the build, a device must not be read; each is ignored
+# and replaced by the build's state.  timeout makes a hang a failure.
+for kind in fifo zero link; do
+	clean
+	rm out/.vmc-state
+	case $kind in
+	fifo) mkfifo out/.vmc-state; what=FIFO ;;
+	zero) what="device (/dev/zero)"
+	    [ "$(id -u)" = 0 ] && mknod out/.vmc-state c 1 5 ||
+	    ln -s /dev/zero out/.vmc-state ;;
+	link) ln -s /dev/zero out/.vmc-state; what="symlink to /dev/zero" ;;
+	esac
+	timeout 20 "$VMC" build -H "$tmp/host" -p /vmc -o out "$tmp/p" \
+	    > /dev/null 2> "$tmp/err"
+	st=$?
+	if [ $st = 0 ] && [ -f out/.vmc-state ] && same_as_new; then
+		ok "the state is a $what"
+	else
+		bad "the state is a $what" "exit $st (124: hung), or no state"
+	fi
+done
+
 # What a build killed after it began writing leaves: its state put
 # aside and a temporary file.  The next build must clean up.
 clean

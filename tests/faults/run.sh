@@ -335,6 +335,33 @@ machine$" ;;
 		special "image is a $kind" $want "$msg"
 	fi
 done
+# Devices named as an include or an image are never opened: opening
+# one can allocate a terminal (/dev/ptmx), set a power policy
+# (/dev/cpu_dma_latency) or arm a watchdog.  The shim's trace shows
+# every open.
+for dev in /dev/ptmx /dev/cpu_dma_latency /dev/zero; do
+	[ -c "$dev" ] || continue
+	printf 'include = %s\n[vm]\nmemory = 1G\nimage = %s\n' "$dev" "$dev" \
+	    > "$s/p/dev.ini"
+	rm -f "$tmp/trace"
+	expect "include and image are $dev" 3 "^$s/p/dev.ini:1: error: \
+'$dev' is not a regular file$" "$s/out" env VMC_TRACE="$tmp/trace" \
+	    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$s/p"
+	printf '[vm]\nmemory = 1G\nimage = %s\nformat = raw\n' "$dev" \
+	    > "$s/p/dev.ini"
+	expect "image is $dev" 1 "^$s/p/dev.ini:3: error: image: \
+'$dev' is not a regular file$" "$s/out" env VMC_TRACE="$tmp/trace" \
+	    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$s/p"
+	if grep -q "^$dev\$" "$tmp/trace"; then
+		bad "$dev is never opened" "$(grep -c "^$dev\$" "$tmp/trace") opens"
+	else
+		ok "$dev is never opened"
+	fi
+	rm -rf "$s/p"
+	mkdir "$s/p"
+done
 if [ -n "$asuser" ]; then
 	chmod 755 "$s" "$s/p"
 	chmod 777 "$s/out"
