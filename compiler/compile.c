@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +129,6 @@ vm_load(struct ctx *ctx, const char *path, const char *rundir)
 	base = strrchr(path, '/');
 	base = base == NULL ? path : base + 1;
 	vm->name = xasprintf("%.*s", (int)(strlen(base) - 4), base);
-	dir = path_dir(path);
-	if ((vm->dir = path_abs(dir)) == NULL)
-		vm->dir = xstrdup(".");
-	free(dir);
 	if (check_vmname(vm->name) == -1) {
 		vis = diag_vis(vm->name);
 		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
@@ -143,6 +140,15 @@ vm_load(struct ctx *ctx, const char *path, const char *rundir)
 	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
 	    vm->doc.n == 0 && vm->doc.nsect == 0)
 		return vm;
+	/* What the profile names is found from here (path_resolve). */
+	dir = path_dir(path);
+	vm->dir = realpath(dir, NULL);
+	free(dir);
+	if (vm->dir == NULL) {
+		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
+		    "%s", strerror(errno));
+		return vm;
+	}
 	vm_model(ctx, vm);
 	vm_validate(ctx, vm, rundir);
 	return vm;

@@ -130,25 +130,60 @@ path_clean(const char *dir, const char *path)
 	return out;
 }
 
-/* An absolute form of a path, without resolving the last component. */
+/*
+ * The one resolution of a path a profile names (an image, firmware),
+ * relative to dir: as the kernel would resolve it, whatever the working
+ * directory or the spelling of the command line.  The directory goes
+ * through realpath, so that a symbolic link followed by ".." leads
+ * where open(2) goes; the last component stays, so that a link there
+ * is followed when the file is used, as it was when it was checked.
+ * Components that do not exist on this machine (a described host's
+ * files) are taken as written below the longest ancestor that does.
+ * Returns NULL with errno set when the kernel cannot resolve it.
+ */
 char *
-path_abs(const char *path)
+path_resolve(const char *dir, const char *path)
 {
-	char	 real[PATH_MAX];
-	char	*dir, *base, *p;
+	char	*full, *prefix, *real, *out, *base;
+	size_t	 n, end;
 
-	if (path[0] == '/')
-		return xstrdup(path);
-	dir = path_dir(path);
-	if (realpath(dir, real) == NULL) {
-		free(dir);
+	full = path_join(dir, path);
+	n = strlen(full);
+	while (n > 1 && full[n - 1] == '/')
+		full[--n] = '\0';
+	/* full[0, end) is resolved: the directory, or all when the last
+	 * component moves the directory. */
+	base = strrchr(full, '/');
+	base = base == NULL ? full : base + 1;
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || *base == '\0')
+		end = n;
+	else
+		end = base > full ? (size_t)(base - full - 1) : 0;
+	for (;;) {
+		if (end == 0)
+			prefix = xstrdup(full[0] == '/' ? "/" : ".");
+		else
+			prefix = xasprintf("%.*s", (int)end, full);
+		real = realpath(prefix, NULL);
+		free(prefix);
+		if (real != NULL || errno != ENOENT || end == 0)
+			break;
+		/* Missing here: its parent, the rest as written. */
+		while (end > 0 && full[end - 1] != '/')
+			end--;
+		if (end > 0)
+			end--;
+	}
+	if (real == NULL) {
+		free(full);
 		return NULL;
 	}
-	free(dir);
-	base = strrchr(path, '/');
-	base = base == NULL ? (char *)path : base + 1;
-	p = path_join(real, base);
-	return p;
+	while (full[end] == '/')
+		end++;
+	out = full[end] == '\0' ? xstrdup(real) : path_clean(real, full + end);
+	free(real);
+	free(full);
+	return out;
 }
 
 /* dir made absolute against the working directory, without a trailing '/'. */

@@ -108,7 +108,16 @@ check_image(struct ctx *ctx, struct vm *vm)
 {
 	int	 fmt;
 
-	vm->imagepath = pool_add(&vm->pool, path_clean(vm->dir, vm->image.s));
+	char	*p, *vis;
+
+	if ((p = path_resolve(vm->dir, vm->image.s)) == NULL) {
+		vis = diag_vis(vm->image.s);
+		diag_error(ctx, vm->image.at, vm->image.key, "%s: %s", vis,
+		    strerror(errno));
+		free(vis);
+		return;
+	}
+	vm->imagepath = pool_add(&vm->pool, p);
 	vm->imageid = vm->imagepath;
 	if ((fmt = probe_image(ctx, vm)) == -1)
 		return;
@@ -126,6 +135,7 @@ check_binaries(struct ctx *ctx, struct vm *vm)
 {
 	const struct host	*h = ctx->host;
 	const struct val	*q, *fw;
+	char			*p;
 
 	q = val_ok(&vm->qemu) ? &vm->qemu : vm->arch.n == ARCH_X86_64 ?
 	    &h->qemu_x86_64 : &h->qemu_aarch64;
@@ -141,7 +151,14 @@ check_binaries(struct ctx *ctx, struct vm *vm)
 	}
 	fw = val_ok(&vm->firmware) ? &vm->firmware :
 	    vm->arch.n == ARCH_AARCH64 ? &h->firmware_aarch64 : NULL;
-	if (fw != NULL && val_ok(fw))
+	if (fw == &vm->firmware && val_ok(fw)) {
+		/* Named by the profile: resolved as its image is. */
+		if ((p = path_resolve(vm->dir, fw->s)) != NULL)
+			vm->fwpath = pool_add(&vm->pool, p);
+		else
+			diag_error(ctx, fw->at, fw->key, "'%s': %s", fw->s,
+			    strerror(errno));
+	} else if (fw != NULL && val_ok(fw))
 		vm->fwpath = pool_add(&vm->pool, path_clean(vm->dir, fw->s));
 	else if (vm->arch.n == ARCH_AARCH64)
 		diag_error(ctx, vm->at, vm->firmware.key, "an aarch64 VM needs UEFI "

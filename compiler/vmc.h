@@ -248,7 +248,7 @@ int		 path_has_suffix(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
 char		*path_clean(const char *, const char *);
-char		*path_abs(const char *);
+char		*path_resolve(const char *, const char *);
 char		*path_absdir(const char *);
 
 /* quote.c: the only ways user data reaches output */

@@ -388,6 +388,33 @@ else
 	echo "skip unreadable files: root without setpriv"
 fi
 
+# A working directory deeper than PATH_MAX: the profile's directory
+# cannot be resolved, which is an error, never a relative image path.
+mkdir "$s/deep"
+(
+	cd "$s/deep" || exit 1
+	long=$(printf '%0200d' 0)
+	i=0
+	while [ $i -lt 24 ]; do
+		mkdir "$long" && cd -P "$long" || exit 1
+		i=$((i + 1))
+	done
+	mkdir p
+	printf 'QFI\373' > disk.qcow2
+	printf '[vm]\nmemory = 1G\nimage = ../disk.qcow2\nformat = qcow2\n' \
+	    > p/a.ini
+	"$VMC" build -H "$host" -p /vmc -o "$s/out" p > /dev/null 2> "$tmp/err"
+)
+st=$?
+if [ $st = 3 ] && grep -qx "p/a.ini: error: cannot resolve the profile's \
+directory: File name too long" "$tmp/err" &&
+    listing "$s/out" | cmp -s - "$tmp/want.list"; then
+	ok "working directory deeper than PATH_MAX"
+else
+	bad "working directory deeper than PATH_MAX" "exit $st"
+fi
+rm -rf "$s/deep" "$tmp/err"
+
 # Floods of diagnostics: a 16 MiB profile of junk lines, alone and
 # included eight times, and many bad profiles.  What is said is bounded
 # (DIAG_FILE_MAX a file read, DIAG_RUN_MAX a run, each saying it stops),
