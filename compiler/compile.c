@@ -94,6 +94,7 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 	struct stat	 st;
 	const char	*arg;
 	size_t		 i;
+	int		 rc;
 
 	for (i = 0; i < run->nargs; i++) {
 		arg = run->args[i];
@@ -102,8 +103,13 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 			    "a profile must be a .ini file");
 		else if (run->cmd == CMD_SHOW)
 			add_profile(f, arg);
-		else if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		else if ((rc = stat(arg, &st)) == 0 && S_ISDIR(st.st_mode))
 			add_dir(ctx, f, arg);
+		else if (rc == -1 && errno != ENOENT &&
+		    !path_has_suffix(arg, ".ini"))
+			/* e.g. a symbolic link loop: say what it is */
+			diag_sys(ctx, (struct loc){ arg, 0 }, "cannot open '%s': "
+			    "%s", arg, strerror(errno));
 		else if (!path_has_suffix(arg, ".ini"))
 			diag_error(ctx, (struct loc){ arg, 0 }, NULL,
 			    "a profile must be a directory or a .ini file");

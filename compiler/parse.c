@@ -255,17 +255,13 @@ expand(struct reader *r, const char *key, const char *v)
 static int
 check_value(struct reader *r, const char *key, const char *v)
 {
-	const unsigned char	*p;
-	char			*vis;
+	const char	*why;
+	char		*vis;
 
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			break;
-	if (*p == '\0' && utf8_valid(v))
+	if ((why = text_check(v)) == NULL)
 		return 1;
 	vis = diag_vis(v);
-	diag_error(r->ctx, here(r), key, "%s: %s", vis, *p != '\0' ?
-	    "control characters are not allowed" : "invalid UTF-8");
+	diag_error(r->ctx, here(r), key, "%s: %s", vis, why);
 	free(vis);
 	return 0;
 }
@@ -349,8 +345,10 @@ handler(void *arg, const char *section, const char *key, const char *value)
 		if (*section != '\0')
 			diag_error(r->ctx, here(r), key,
 			    "must come before the first section");
-		else
-			include(r, value);
+		else if ((v = expand(r, key, value)) != NULL) {
+			include(r, v);
+			free(v);
+		}
 		return 1;
 	}
 	/* A value that does not expand still counts as set. */

@@ -284,6 +284,7 @@ int		 check_url(const char *, const char **);
 int		 check_vmname(const char *);
 int		 check_word(const char *, const char *extra);
 int		 utf8_valid(const char *);
+const char	*text_check(const char *);
 void		 fmt_mac(uint64_t, char[18]);
 void		 fmt_ipv4(uint32_t, char[16]);
 

@@ -172,10 +172,12 @@ test_url(void)
 {
 	static const char *const good[] = { "http://10.0.2.2/", "https://a/b/",
 	    "http://h:8000/x/y/", "http://[fe80::1]:80/x/",
-	    "http://h/a,b/$x/" };
+	    "http://h/a,b/$x/", "http://[::1]/", "http://[fd00::2]:8000/s/" };
 	static const char *const bad[] = { "ftp://h/", "http://h", "http:///",
 	    "http://h/a;b/", "http://h/a b/", "http://h:0/", "http://h:/",
-	    "http://h:123456/", "HTTP://h/", "http://u@h/", "http://h:x/" };
+	    "http://h:123456/", "HTTP://h/", "http://u@h/", "http://h:x/",
+	    "http://[/", "http://[zz/", "http://[::1]x/", "http://[::1/",
+	    "http://[::1]:/" };
 	const char	*e;
 	size_t		 i;
 
@@ -226,7 +228,8 @@ test_quote(void)
 	};
 	static const char *const hostile[] = { "it's", "\"$(id)\"", "`id`",
 	    "a;b&c|d<e>f*g~h", "$HOME", "\\", "'\"'\"'", "caf\xc3\xa9 \xe2\x82\xac",
-	    "-n", "a\\tb", "*", "", "!x", "{a,b}", "#c" };
+	    "-n", "a\\tb", "*", "", "!x", "{a,b}", "#c", "code\\",
+	    "a\\\\'b\\" };
 	struct buf	 b;
 	size_t		 i;
 

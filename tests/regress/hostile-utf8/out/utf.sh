@@ -9,7 +9,7 @@ exec @REC@ \
 	-cpu max \
 	-smp 1 \
 	-m 1024M \
-	-drive 'file=@CASE@/profiles/dïsk-日本語-😀-é-‏-￿-􏿿.qcow2,format=qcow2,if=virtio' \
+	-drive 'file=@CASE@/profiles/dïsk-日本語-😀-é-‏-�-􏿿.qcow2,format=qcow2,if=virtio' \
 	-smbios 'type=1,serial=ds=nocloud;s=http://例え.jp/ñ/' \
 	-nic none \
 	-qmp 'unix:/run/ÿ/utf.qmp,server=on,wait=off' \
