@@ -184,9 +184,11 @@ show(const struct vm *vm)
  * notes the files they came from.
  */
 static void
-emit(struct output *out, const struct vm *vm)
+emit(struct output *out, const struct vm *vm, const struct host *host)
 {
 	struct buf	 b = { NULL, 0, 0 };
+	struct stat	 st;
+	const char	*checked[2];
 	char		*name;
 	size_t		 i;
 	int		 rc;
@@ -195,6 +197,13 @@ emit(struct output *out, const struct vm *vm)
 		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
 	if (vm->imageok)
 		output_note(out, vm->imagepath, &vm->imagest);
+	/* On this machine validation checked QEMU and the firmware too:
+	 * should either go or change, the next build must check again. */
+	checked[0] = vm->qemupath;
+	checked[1] = vm->fwpath;
+	for (i = 0; host->live && i < 2; i++)
+		if (checked[i] != NULL && stat(checked[i], &st) == 0)
+			output_note(out, checked[i], &st);
 
 	emit_sh(vm, &b);
 	name = xasprintf("%s.sh", vm->name);
@@ -240,7 +249,7 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 				    run->start);
 			/* A failure is counted in ctx by output.c. */
 			if (out != NULL && ctx->errors == 0)
-				emit(out, vm);
+				emit(out, vm, ctx->host);
 		}
 		vm_free(vm);
 	}

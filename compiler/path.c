@@ -53,6 +53,26 @@ path_open(int dfd, const char *path, int nofollow, struct stat *st)
 	return fd;
 }
 
+/*
+ * Makes what was written to fd durable, or for a directory the changes
+ * to its entries.  On macOS fsync(2) only hands the data to the drive,
+ * whose cache may lose or reorder it at a power cut; F_FULLFSYNC (where
+ * it exists) flushes that cache too.  It flushes the whole drive, so
+ * callers ask for it (full) once a commit, before and after the renames
+ * that publish a build: one flush covers every file synced before it.
+ */
+int
+path_sync(int fd, int full)
+{
+#ifdef F_FULLFSYNC
+	if (full && fcntl(fd, F_FULLFSYNC) == 0)
+		return 0;
+#else
+	(void)full;
+#endif
+	return fsync(fd);
+}
+
 int
 path_has_suffix(const char *s, const char *suffix)
 {

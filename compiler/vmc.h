@@ -244,6 +244,7 @@ uint64_t	 hash_add(uint64_t, const void *, size_t);
 
 /* path.c */
 int		 path_open(int dfd, const char *, int nofollow, struct stat *);
+int		 path_sync(int fd, int full);
 int		 path_has_suffix(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
@@ -331,11 +332,12 @@ void		 emit_plist(const struct vm *, struct buf *);
 
 /* state.c */
 #define STATE_FILE	".vmc-state"
+#define TMP_PREFIX	".vmc-tmp-"	/* every temporary name in OUTDIR */
 uint64_t	 state_key(const struct host *, const char *rundir,
 		    char *const *paths, size_t);
 void		 state_begin(struct buf *, uint64_t key);
 int		 state_file(struct buf *, int kind, const char *path,
-		    const struct stat *);
+		    const struct stat *, uint64_t hash);
 void		 state_end(struct buf *, size_t);
 int		 state_fresh(const char *dir, uint64_t key);
 

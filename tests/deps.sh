@@ -12,7 +12,7 @@ Darwin)
 Linux)
 	pkgs="make gcc pkg-config libinih-dev libbsd-dev mandoc shellcheck
 	    python3 time qemu-system-x86 qemu-utils busybox-static iproute2
-	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind"
+	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind acl"
 	missing=
 	for p in $pkgs; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null |

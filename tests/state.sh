@@ -137,12 +137,14 @@ if [ $st = 0 ] && [ ! -s "$tmp/err" ] &&
 else
 	bad "nothing changed" "exit $st, or a file was written"
 fi
+# The outputs are read to compare them with their hashes; nothing else.
 if [ -n "$traced" ]; then
-	if read_profiles || grep -q -e '\.sh$' -e '\.plist$' "$tmp/trace"; then
-		bad "nothing changed: only the state is read" \
+	if read_profiles || grep -v -e '\.sh$' -e '\.plist$' -e '^out$' \
+	    -e '^@/\.vmc-state$' -e "^$tmp/host\$" "$tmp/trace" | grep -q .; then
+		bad "nothing changed: only the state and the outputs are read" \
 		    "opened $(tr '\n' ' ' < "$tmp/trace")"
 	else
-		ok "nothing changed: only the state is read"
+		ok "nothing changed: only the state and the outputs are read"
 	fi
 fi
 
@@ -173,6 +175,15 @@ check_case "an output removed" 0
 clean
 echo '# mine' >> out/b.sh
 check_case "an output edited" 0
+
+# Edited in place to the same size, its mtime put back: only the
+# contents tell, which the state's hash of each output catches.
+clean
+cp -p out/b.sh "$tmp/b.keep"
+sed 's/-m 1024M/-m 2048M/' "$tmp/b.keep" > "$tmp/b.new"
+cat "$tmp/b.new" > out/b.sh
+touch -r "$tmp/b.keep" out/b.sh
+check_case "an output edited in place, same size and mtime" 0
 
 clean
 chmod 700 out/b.sh
@@ -239,6 +250,25 @@ for kind in fifo zero link; do
 		bad "the state is a $what" "exit $st (124: hung), or no state"
 	fi
 done
+
+# On this machine (no -H) validation checks the QEMU binary a profile
+# names: once it is gone, the next build must say so.
+mkdir -p live/p bin
+printf 'QFI\373' > live/img.qcow2
+cp "$top/tests/argv-rec" bin/qemu
+printf '[vm]\nmemory = 64M\naccel = tcg\nimage = ../img.qcow2\nqemu = %s\n' \
+    "$tmp/bin/qemu" > live/p/q.ini
+tick
+"$VMC" build -p /vmc -o live/out live/p > /dev/null 2> "$tmp/err"
+st=$?
+rm bin/qemu
+"$VMC" build -p /vmc -o live/out live/p > /dev/null 2> "$tmp/err"
+st2=$?
+if [ $st = 0 ] && [ $st2 = 1 ] && grep -q "qemu: .*No such file" "$tmp/err"; then
+	ok "the QEMU binary removed after a clean build"
+else
+	bad "the QEMU binary removed after a clean build" "not noticed"
+fi
 
 # What a build killed after it began writing leaves: its state put
 # aside and a temporary file.  The next build must clean up.

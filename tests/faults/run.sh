@@ -35,7 +35,7 @@ ok() {
 bad() {
 	fail=$((fail + 1))
 	echo "FAIL $1: $2"
-	[ -f "$tmp/err" ] && sed 's/^/	/' "$tmp/err"
+	[ -f "$tmp/err" ] && sed -e 's/^/	/' -e 5q "$tmp/err"
 }
 
 cc -Wall -Wextra -shared -fPIC -o "$tmp/shim.so" "$top/tests/faults/shim.c" \
@@ -119,14 +119,13 @@ for n in 1 2 3 4 5 6; do
 	fault "create:$n:EMFILE" "create a temporary file: Too many open files"
 	fault "write:$n:ENOSPC" "write: No space left on device"
 	fault "linkat:$n:EIO" "keep the old version: Input/output error"
-	# The first rename puts the old state aside.
-	fault "renameat:$((n + 1)):EIO" "rename into place: Input/output error"
+	fault "renameat:$n:EIO" "rename into place: Input/output error"
 done
 # The seventh file is the build's state, written and renamed last.
 fault create:7:ENOSPC "create a temporary file: No space left on device" \
     /.vmc-state
 fault write:7:EIO "write: Input/output error" /.vmc-state
-fault renameat:8:EIO "rename into place: Input/output error" \
+fault renameat:7:EIO "rename into place: Input/output error" \
     /.vmc-state
 fault write:3:ENOSPC:half "write: No space left on device"
 fault write:6:EDQUOT:half "write: Disk quota exceeded"
@@ -136,7 +135,34 @@ umask 077
 fault fchmod:4:EPERM "set the mode: Operation not permitted"
 umask "$mask"
 fault close:5:EIO "write: Input/output error"
-fault renameat:7:EXDEV "rename into place: Invalid cross-device link"
+fault renameat:6:EXDEV "rename into place: Invalid cross-device link"
+
+# Durable commits: every file is synced before its rename, the
+# directory before and after the renames; a failed sync fails the build
+# like a failed write.
+fault fsync:1:EIO "write: Input/output error"
+fault fsync:7:EIO "write: Input/output error" /.vmc-state
+fault fsync:8:EIO "sync the directory: Input/output error"
+fault fsync:9:EIO "sync the directory: Input/output error"
+
+# Where a hard link is refused (Linux's protected_hardlinks, FAT), the
+# old version is kept as a copy instead: the build goes through.
+for n in 1 4; do
+	rm -rf "$tmp/out" "$tmp/want"
+	cp -a "$tmp/old" "$tmp/out"
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/want" "$tmp/v2"
+	rm -f "$tmp/want/.vmc-state"
+	cp -p "$tmp/old/notes.txt" "$tmp/want/"
+	listing "$tmp/want" > "$tmp/want.list"
+	if env VMC_FAULT="linkat:$n:EPERM" LD_PRELOAD="$tmp/shim.so" "$VMC" \
+	    build -H "$host" -p /vmc -o "$tmp/out" "$tmp/v2" 2> "$tmp/err" &&
+	    listing "$tmp/out" | grep -v '^\.vmc-state ' |
+	    cmp -s - "$tmp/want.list"; then
+		ok "linkat:$n:EPERM: the old version is copied"
+	else
+		bad "linkat:$n:EPERM" "failed or differs"
+	fi
+done
 
 # Memory runs out while the build writes: vmc exits at once, and what
 # it wrote must still be undone.  ASan's allocator is not the shim's.
@@ -165,7 +191,7 @@ Permission denied" "$tmp/parent" env VMC_FAULT=mkdir:1:EACCES \
 # A new output directory is staged beside it and renamed into place:
 # a failure leaves neither behind.
 for spec in create:1:EMFILE create:4:ENOSPC write:3:ENOSPC \
-    write:2:EIO:half close:4:EIO renameat:2:EXDEV; do
+    write:2:EIO:half close:4:EIO renameat:1:EXDEV; do
 	case $spec in
 	create*) msg="create a temporary file" ;;
 	renameat*) msg="rename into place" ;;
@@ -388,8 +414,56 @@ else
 	echo "skip unreadable files: root without setpriv"
 fi
 
+# Linux's protected_hardlinks: after a build as root into a directory
+# a user owns, the user's own build must still go through, though the
+# kernel refuses a hard link to root's files.
+if [ -n "$asuser" ] &&
+    [ "$(cat /proc/sys/fs/protected_hardlinks 2> /dev/null)" = 1 ]; then
+	rm -rf "$tmp/ph" "$tmp/want"
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/ph" "$tmp/v1" &&
+	    chown 65534:65534 "$tmp/ph"
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/want" "$tmp/v2"
+	listing "$tmp/want" | grep -v '^\.vmc-state ' > "$tmp/want.list"
+	if asnobody "$tmp/vmc" build -H "$host" -p /vmc -o "$tmp/ph" \
+	    "$tmp/v2" 2> "$tmp/err" && listing "$tmp/ph" |
+	    grep -v '^\.vmc-state ' | cmp -s - "$tmp/want.list"; then
+		ok "a user builds over root's build (protected_hardlinks)"
+	else
+		bad "a user builds over root's build (protected_hardlinks)" \
+		    "failed or differs"
+	fi
+	rm -rf "$tmp/ph" "$tmp/want" "$tmp/err"
+else
+	echo "skip protected_hardlinks: not root, or not enabled"
+fi
+
+# A default ACL on the output directory gives new files other modes
+# than the umask would: each file still gets its own, and a build after
+# the state is gone rewrites nothing.
+mkdir "$tmp/acl"
+if setfacl -d -m u::rwx,g::---,o::--- "$tmp/acl" 2> /dev/null; then
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/acl" "$tmp/v1"
+	st=$?
+	modes=$(cd "$tmp/acl" && stat -c '%a' ./*.sh ./*.plist | sort -u |
+	    tr '\n' ' ')
+	rm -f "$tmp/acl/.vmc-state"
+	before=$(ls -li --time-style=full-iso "$tmp/acl")
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/acl" "$tmp/v1"
+	if [ $st = 0 ] && [ "$modes" = "644 755 " ] &&
+	    [ "$(ls -li --time-style=full-iso "$tmp/acl")" = "$before" ]; then
+		ok "a default ACL on the output directory"
+	else
+		bad "a default ACL on the output directory" \
+		    "exit $st, modes $modes, or files rewritten"
+	fi
+else
+	echo "skip default ACL: setfacl missing or not supported here"
+fi
+rm -rf "$tmp/acl"
+
 # A working directory deeper than PATH_MAX: the profile's directory
 # cannot be resolved, which is an error, never a relative image path.
+listing "$s/out" > "$tmp/want.list"
 mkdir "$s/deep"
 (
 	cd "$s/deep" || exit 1

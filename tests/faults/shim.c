@@ -7,8 +7,9 @@
  * The Nth call of FUNC (counting from 1) fails with ERRNO (default
  * EIO).  FUNC is one of mkdir, open (of a directory), flock, create
  * (openat with O_CREAT), fchmod, write, close (of a file create made),
- * linkat, renameat (also rename), malloc (counting only once a file
- * has been created, that is while a build writes; glibc only).
+ * linkat, renameat (also rename), unlinkat, fsync, malloc (counting
+ * only once a file has been created, that is while a build writes;
+ * glibc only).  ERRNO SIGKILL kills vmc in that call instead.
  * With "half", the Nth write writes half its bytes and returns that;
  * the write after it fails.  Later calls succeed again.
  *
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -38,7 +40,7 @@ static const struct {
 	{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EACCES", EACCES },
 	{ "EROFS", EROFS }, { "EDQUOT", EDQUOT }, { "EPERM", EPERM },
 	{ "EXDEV", EXDEV }, { "ENOENT", ENOENT }, { "EMFILE", EMFILE },
-	{ "ENOMEM", ENOMEM },
+	{ "ENOMEM", ENOMEM }, { "SIGKILL", -1 },
 };
 
 static void
@@ -81,7 +83,11 @@ hit(const char *f)
 	setup();
 	if (func == NULL || strcmp(f, func) != 0)
 		return 0;
-	return ++count == nth;
+	if (++count != nth)
+		return 0;
+	if (err == -1)
+		raise(SIGKILL);
+	return 1;
 }
 
 /* Appends path to $VMC_TRACE, opened through the real open. */
@@ -305,4 +311,26 @@ malloc(size_t n)
 		return NULL;
 	}
 	return __libc_malloc(n);
+}
+
+int
+unlinkat(int dfd, const char *path, int flags)
+{
+	REAL(unlinkat);
+	if (hit("unlinkat")) {
+		errno = err;
+		return -1;
+	}
+	return real(dfd, path, flags);
+}
+
+int
+fsync(int fd)
+{
+	REAL(fsync);
+	if (hit("fsync")) {
+		errno = err;
+		return -1;
+	}
+	return real(fd);
 }
