@@ -48,7 +48,7 @@ cmd_host(struct ctx *ctx, int argc)
 		return EXIT_USAGE;
 	}
 	rc = host_probe(ctx, &host);
-	host_print(&host, stdout);
+	host_print(ctx, &host, stdout);
 	host_free(&host);
 	return rc == -1 ? ctx_status(ctx) : 0;
 }

@@ -410,6 +410,21 @@ read_file(struct reader *r)
 }
 
 /*
+ * 1 when this reader reads "[name]" back as a section of that name:
+ * printable ASCII without blanks (inih takes " ;" for a comment) and
+ * without ']', at most MAX_KEY bytes.  host.c prints only such names.
+ */
+int
+doc_section_ok(const char *name)
+{
+	const char	*p;
+
+	for (p = name; *p > 0x20 && *p < 0x7f && *p != ']'; p++)
+		continue;
+	return *p == '\0' && p > name && p - name <= MAX_KEY;
+}
+
+/*
  * Reads a profile or host file with everything it includes into doc,
  * in reading order: included files first, so later values win.
  */

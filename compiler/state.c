@@ -62,7 +62,7 @@ state_key(const struct host *host, const char *rundir, char *const *paths,
 	if (*VMC_SOURCE_ID == '\0' || getcwd(cwd, sizeof(cwd)) == NULL ||
 	    (fp = open_memstream(&text, &len)) == NULL)
 		return 0;
-	host_print(host, fp);
+	host_print(NULL, host, fp);
 	if (fclose(fp) != 0) {
 		free(text);
 		return 0;

@@ -296,6 +296,7 @@ void		 doc_add(struct doc *, const char *section, const char *key,
 		    char *value, struct loc);
 void		 doc_section(struct doc *, const char *, size_t, struct loc);
 void		 doc_free(struct doc *);
+int		 doc_section_ok(const char *);
 
 /* model.c */
 int		 vm_model(struct ctx *, struct vm *);
@@ -307,7 +308,7 @@ const struct iface *host_iface(const struct host *, const char *);
 /* host.c */
 int		 host_read(struct ctx *, struct host *, const char *path);
 int		 host_probe(struct ctx *, struct host *);
-void		 host_print(const struct host *, FILE *);
+void		 host_print(struct ctx *, const struct host *, FILE *);
 
 /* validate.c */
 void		 vm_validate(struct ctx *, struct vm *, const char *rundir);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../compiler/vmc.h"
 
@@ -277,6 +278,53 @@ test_mac(void)
 	    "locally administered unicast");
 }
 
+/*
+ * vmc host prints only interface names its reader reads back: the
+ * output of a host with hostile names must read as a host file.
+ */
+static void
+test_host_print(void)
+{
+	static const char *const names[] = { "eth0", "a]b;c", "a b",
+	    "\xc3\xa9th0", "br-1.2_x@y" };
+	struct ctx	 ctx;
+	struct host	 h, back;
+	char		 path[] = "/tmp/vmc-unit.XXXXXX";
+	FILE		*fp;
+	size_t		 i;
+	int		 fd;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&h, 0, sizeof(h));
+	h.nifs = sizeof(names) / sizeof(names[0]);
+	h.ifs = xcalloc(h.nifs, sizeof(*h.ifs));
+	for (i = 0; i < h.nifs; i++)
+		h.ifs[i].name = names[i];
+	h.os.state = h.arch.state = h.cpus.state = V_SET;
+	h.os.s = "linux";
+	h.arch.s = "x86_64";
+	h.cpus.s = "2";
+	h.memory.n = 1ULL << 30;
+	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		expect(0, "host print", "mkstemp");
+		return;
+	}
+	host_print(&ctx, &h, fp);
+	fclose(fp);
+	expect(ctx.warnings == 3, "host print", "three names left out");
+	expect(host_read(&ctx, &back, path) == 0 && back.nifs == 2 &&
+	    strcmp(back.ifs[0].name, "eth0") == 0 &&
+	    strcmp(back.ifs[1].name, "br-1.2_x@y") == 0, "host print",
+	    "read back");
+	host_free(&back);
+	unlink(path);
+	free(h.ifs);
+	for (i = 0; i < ctx.nmsgs; i++)		/* the warnings, unsaid */
+		free(ctx.msgs[i].text);
+	ctx.nmsgs = 0;
+	ctx_free(&ctx);
+}
+
 int
 main(void)
 {
@@ -288,6 +336,7 @@ main(void)
 	test_quote();
 	test_paths();
 	test_mac();
+	test_host_print();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
