@@ -180,9 +180,10 @@ create(struct output *o, const char *name, int mode, char **tmp)
 }
 
 /*
- * Makes a file's contents durable before the rename that publishes
- * it, so that a power cut cannot leave a name pointing at an empty or
- * zero-filled file.
+ * Makes a file's contents durable (with the sync of its directory
+ * that follows, path.c) before the rename that publishes it, so that
+ * a power cut cannot leave a name pointing at an empty or zero-filled
+ * file.
  */
 static int
 sync_file(struct output *o, int fd, const char *name)

@@ -1,3 +1,6 @@
+#if defined(__linux__)
+#define _GNU_SOURCE	/* syncfs(2): see path_sync */
+#endif
 #include <sys/stat.h>
 
 #include <err.h>
@@ -54,23 +57,29 @@ path_open(int dfd, const char *path, int nofollow, struct stat *st)
 }
 
 /*
- * Makes what was written to fd durable, or for a directory the changes
- * to its entries.  On macOS fsync(2) only hands the data to the drive,
- * whose cache may lose or reorder it at a power cut; F_FULLFSYNC (where
- * it exists) flushes that cache too.  It flushes the whole drive, so
- * callers ask for it (full) once a commit, before and after the renames
- * that publish a build: one flush covers every file synced before it.
+ * Durability, in two steps: path_sync(fd, 0) for each file written,
+ * then path_sync(dfd, 1) on its directory once, before and after the
+ * renames that publish the files.  Where the kernel can flush a whole
+ * file system at once (Linux's syncfs), the first step is left to the
+ * second: one flush instead of one journal commit a file, which on
+ * ext4 costs milliseconds each.  Elsewhere each file is fsync'ed; on
+ * macOS that only hands the data to the drive, whose cache may lose or
+ * reorder it at a power cut, so the directory step asks for
+ * F_FULLFSYNC, which flushes the drive's cache, once for all the files
+ * before it.
  */
 int
-path_sync(int fd, int full)
+path_sync(int fd, int dir)
 {
-#ifdef F_FULLFSYNC
-	if (full && fcntl(fd, F_FULLFSYNC) == 0)
-		return 0;
+#if defined(__linux__)
+	return dir ? syncfs(fd) : 0;
 #else
-	(void)full;
+#ifdef F_FULLFSYNC
+	if (dir && fcntl(fd, F_FULLFSYNC) == 0)
+		return 0;
 #endif
 	return fsync(fd);
+#endif
 }
 
 int

@@ -244,7 +244,7 @@ uint64_t	 hash_add(uint64_t, const void *, size_t);
 
 /* path.c */
 int		 path_open(int dfd, const char *, int nofollow, struct stat *);
-int		 path_sync(int fd, int full);
+int		 path_sync(int fd, int dir);
 int		 path_has_suffix(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);

@@ -137,13 +137,19 @@ umask "$mask"
 fault close:5:EIO "write: Input/output error"
 fault renameat:6:EXDEV "rename into place: Invalid cross-device link"
 
-# Durable commits: every file is synced before its rename, the
-# directory before and after the renames; a failed sync fails the build
-# like a failed write.
-fault fsync:1:EIO "write: Input/output error"
-fault fsync:7:EIO "write: Input/output error" /.vmc-state
-fault fsync:8:EIO "sync the directory: Input/output error"
-fault fsync:9:EIO "sync the directory: Input/output error"
+# Durable commits: the files and the directory are synced before the
+# renames and after them (on Linux by one syncfs each, elsewhere by an
+# fsync of each file too); a failed sync fails the build like a failed
+# write, and puts back what was renamed.
+if [ "$(uname)" = Linux ]; then
+	fault fsync:1:EIO "sync the directory: Input/output error"
+	fault fsync:2:EIO "sync the directory: Input/output error"
+else
+	fault fsync:1:EIO "write: Input/output error"
+	fault fsync:7:EIO "write: Input/output error" /.vmc-state
+	fault fsync:8:EIO "sync the directory: Input/output error"
+	fault fsync:9:EIO "sync the directory: Input/output error"
+fi
 
 # Where a hard link is refused (Linux's protected_hardlinks, FAT), the
 # old version is kept as a copy instead: the build goes through.

@@ -7,9 +7,9 @@
  * The Nth call of FUNC (counting from 1) fails with ERRNO (default
  * EIO).  FUNC is one of mkdir, open (of a directory), flock, create
  * (openat with O_CREAT), fchmod, write, close (of a file create made),
- * linkat, renameat (also rename), unlinkat, fsync, malloc (counting
- * only once a file has been created, that is while a build writes;
- * glibc only).  ERRNO SIGKILL kills vmc in that call instead.
+ * linkat, renameat (also rename), unlinkat, fsync (also syncfs),
+ * malloc (counting only once a file has been created, that is while a
+ * build writes; glibc only).  ERRNO SIGKILL kills vmc in that call.
  * With "half", the Nth write writes half its bytes and returns that;
  * the write after it fails.  Later calls succeed again.
  *
@@ -328,6 +328,18 @@ int
 fsync(int fd)
 {
 	REAL(fsync);
+	if (hit("fsync")) {
+		errno = err;
+		return -1;
+	}
+	return real(fd);
+}
+
+/* Counted as fsync: where vmc has it, it stands for the fsyncs. */
+int
+syncfs(int fd)
+{
+	REAL(syncfs);
 	if (hit("fsync")) {
 		errno = err;
 		return -1;
