@@ -444,15 +444,14 @@ output_free(struct output *o)
 struct output *
 output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 {
-	struct output	*o;
 	static int	 handler;
+	struct output	*o;
 	struct stat	 locked, now;
 	char		*stage;
 	int		 dfd, created;
 
 	if (!handler && atexit(abort_at_exit) == 0)
 		handler = 1;
-
 	for (;;) {
 		created = 1;
 		if (mkdir(dir, 0755) == -1) {
@@ -478,12 +477,12 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 		close(dfd);
 	}
 	o = xcalloc(1, sizeof(*o));
-	writing = o;
 	o->ctx = ctx;
 	o->dir = xstrdup(dir);
 	o->dfd = dfd;
 	o->sfd = -1;
 	o->statefd = -1;
+	writing = o;
 	o->created = created;
 	o->key = key;
 	o->start = start;
