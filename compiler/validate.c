@@ -106,9 +106,8 @@ probe_image(struct ctx *ctx, struct vm *vm)
 static void
 check_image(struct ctx *ctx, struct vm *vm)
 {
-	int	 fmt;
-
 	char	*p, *vis;
+	int	 fmt;
 
 	if ((p = path_resolve(vm->dir, vm->image.s)) == NULL) {
 		vis = diag_vis(vm->image.s);
