@@ -13,6 +13,7 @@
 #define MAX_FILE	(16 * 1024 * 1024)
 #define MAX_KEY		48	/* inih keeps 49 bytes of names */
 #define MAX_READS	64	/* files read for one document, includes too */
+#define MAX_SETTINGS	10000	/* kept for one document: memory stays bounded */
 
 /* One file being read; includes nest through parent. */
 struct reader {
@@ -26,6 +27,7 @@ struct reader {
 	int			 line;
 	int			 depth;
 	size_t			*reads;	/* files read for the document so far */
+	int			*full;	/* MAX_SETTINGS reached and said */
 	int			 bad;	/* this line was rejected by the reader */
 	int			 pending; /* a key line inih has not handed on */
 	dev_t			 dev;
@@ -297,6 +299,7 @@ include(struct reader *r, const char *value)
 	sub.name = r->name;
 	sub.depth = r->depth + 1;
 	sub.reads = r->reads;
+	sub.full = r->full;
 	free(path);
 	if (read_file(&sub) == -1)
 		return;
@@ -321,6 +324,14 @@ handler(void *arg, const char *section, const char *key, const char *value)
 	r->pending = 0;
 	if (r->bad)
 		return 1;
+	if (r->doc->n >= MAX_SETTINGS) {
+		if (!*r->full)
+			diag_error(r->ctx, here(r), NULL, "more than %d settings "
+			    "in one profile; the rest are not read",
+			    MAX_SETTINGS);
+		*r->full = 1;
+		return 1;
+	}
 	if (*key == '\0') {
 		diag_error(r->ctx, here(r), NULL, "missing key before '='");
 		return 1;
@@ -433,11 +444,12 @@ doc_read(struct ctx *ctx, struct doc *doc, const char *path, const char *name)
 {
 	struct reader	 r;
 	size_t		 reads = 1;
-	int		 errors = ctx->errors, rc;
+	int		 errors = ctx->errors, full = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
 	r.reads = &reads;
+	r.full = &full;
 	r.doc = doc;
 	r.file = intern(ctx, path);
 	r.name = name;

@@ -496,7 +496,7 @@ fi
 rm -rf "$s/deep" "$tmp/err"
 
 # Floods of diagnostics: a 16 MiB profile of junk lines, alone and
-# included eight times, and many bad profiles.  What is said is bounded
+# included eight times, many bad profiles, and 16 MiB of settings.  What is said is bounded
 # (DIAG_FILE_MAX a file read, DIAG_RUN_MAX a run, each saying it stops),
 # and so is memory: under ulimit -v (not with ASan, which reserves more
 # address space than any such limit) the build still fails as invalid.
@@ -508,6 +508,8 @@ done > "$s/big8/b.ini"
 for i in $(seq 1 12); do
 	yes y | head -n 150 > "$s/many/m$i.ini"
 done
+mkdir "$s/kv"
+{ echo '[vm]'; yes 'a = b' | head -c 16000000; } > "$s/kv/a.ini"
 limit=
 [ -z "${ASAN_OPTIONS:-}" ] && limit="ulimit -v 400000;"
 # flood NAME DIR LINES: builds DIR, wants status 1, LINES lines said.
@@ -530,7 +532,9 @@ flood() {
 flood "16 MiB of junk lines" "$s/big" 101
 flood "16 MiB of junk lines included 8 times" "$s/big8" 808
 flood "12 profiles of 150 bad lines" "$s/many" 1001
-rm -rf "$s/big" "$s/big8" "$s/many"
+# Settings are kept for the model: at most 10000 a profile.
+flood "16 MiB of key = value lines" "$s/kv" 101
+rm -rf "$s/big" "$s/big8" "$s/many" "$s/kv"
 
 # A file name that holds a newline and a terminal escape is said with
 # both made visible: one line, no escape character.
