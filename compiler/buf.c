@@ -83,7 +83,7 @@ xasprintf(const char *fmt, ...)
 }
 
 /* Room for n more bytes and the NUL. */
-static void
+void
 buf_grow(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
@@ -188,24 +188,4 @@ pool_free(struct pool *p)
 		free(p->v[i]);
 	free(p->v);
 	memset(p, 0, sizeof(*p));
-}
-
-/* Reads a file whole into b, not following a symbolic link. */
-int
-buf_read(const char *path, struct buf *b)
-{
-	char	 chunk[8192];
-	ssize_t	 n;
-	int	 fd;
-
-	b->len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_add(b, chunk, n);
-	close(fd);
-	if (n == 0)
-		buf_add(b, "", 1), b->len--;
-	return n == 0 ? 0 : -1;
 }

@@ -93,6 +93,7 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 	struct stat	 st;
 	const char	*arg;
 	size_t		 i;
+	int		 rc;
 
 	for (i = 0; i < run->nargs; i++) {
 		arg = run->args[i];
@@ -101,8 +102,13 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 			    "a profile must be a .ini file");
 		else if (run->cmd == CMD_SHOW)
 			add_profile(f, arg);
-		else if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		else if ((rc = stat(arg, &st)) == 0 && S_ISDIR(st.st_mode))
 			add_dir(ctx, f, arg);
+		else if (rc == -1 && errno != ENOENT &&
+		    !path_has_suffix(arg, ".ini"))
+			/* e.g. a symbolic link loop: say what it is */
+			diag_sys(ctx, (struct loc){ arg, 0 }, "cannot open '%s': "
+			    "%s", arg, strerror(errno));
 		else if (!path_has_suffix(arg, ".ini"))
 			diag_error(ctx, (struct loc){ arg, 0 }, NULL,
 			    "a profile must be a directory or a .ini file");
@@ -128,10 +134,6 @@ vm_load(struct ctx *ctx, const char *path, const char *rundir)
 	base = strrchr(path, '/');
 	base = base == NULL ? path : base + 1;
 	vm->name = xasprintf("%.*s", (int)(strlen(base) - 4), base);
-	dir = path_dir(path);
-	if ((vm->dir = path_abs(dir)) == NULL)
-		vm->dir = xstrdup(".");
-	free(dir);
 	if (check_vmname(vm->name) == -1) {
 		vis = diag_vis(vm->name);
 		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
@@ -143,6 +145,15 @@ vm_load(struct ctx *ctx, const char *path, const char *rundir)
 	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
 	    vm->doc.n == 0 && vm->doc.nsect == 0)
 		return vm;
+	/* What the profile names is found from here (path_resolve). */
+	dir = path_dir(path);
+	vm->dir = realpath(dir, NULL);
+	free(dir);
+	if (vm->dir == NULL) {
+		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
+		    "%s", strerror(errno));
+		return vm;
+	}
 	vm_model(ctx, vm);
 	vm_validate(ctx, vm, rundir);
 	return vm;
@@ -182,9 +193,11 @@ show(const struct vm *vm)
  * notes the files they came from.
  */
 static void
-emit(struct output *out, const struct vm *vm)
+emit(struct output *out, const struct vm *vm, const struct host *host)
 {
 	struct buf	 b = { NULL, 0, 0 };
+	struct stat	 st;
+	const char	*checked[2];
 	char		*name;
 	size_t		 i;
 	int		 rc;
@@ -194,6 +207,13 @@ emit(struct output *out, const struct vm *vm)
 		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
 	if (vm->imageok)
 		output_note(out, vm->imagepath, &vm->imagest);
+	/* On this machine validation checked QEMU and the firmware too:
+	 * should either go or change, the next build must check again. */
+	checked[0] = vm->qemupath;
+	checked[1] = vm->fwpath;
+	for (i = 0; host->live && i < 2; i++)
+		if (checked[i] != NULL && stat(checked[i], &st) == 0)
+			output_note(out, checked[i], &st);
 
 	emit_sh(vm, &b);
 	name = xasprintf("%s.sh", vm->name);
@@ -248,7 +268,7 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 				    run->start);
 			/* A failure is counted in ctx by output.c. */
 			if (out != NULL && ctx->errors == 0)
-				emit(out, vm);
+				emit(out, vm, ctx->host);
 		}
 		vm_free(vm);
 	}

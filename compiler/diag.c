@@ -1,4 +1,6 @@
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,28 +11,60 @@
 /*
  * Every diagnostic goes through here, GCC style so that editors can
  * jump to it: FILE:LINE: error: KEY: message.  Messages are held until
- * diag_flush so that each file's come out in line order.
+ * diag_flush so that each file's come out in line order.  A file read
+ * shows at most DIAG_FILE_MAX and a run DIAG_RUN_MAX, each saying when
+ * it stops, so that memory and output stay bounded however bad the
+ * input: the rest are counted, not kept.
  */
-static void
-diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
-    const char *fmt, va_list ap)
-{
-	struct buf	 b = { NULL, 0, 0 };
-	struct msg	*m;
-	char		*text;
 
-	if (at.file != NULL && at.line > 0)
-		buf_printf(&b, "%s:%d: ", at.file, at.line);
-	else if (at.file != NULL)
-		buf_printf(&b, "%s: ", at.file);
-	else
-		buf_puts(&b, "vmc: ");
-	buf_printf(&b, "%s: ", level);
-	if (key != NULL)
-		buf_printf(&b, "%s: ", key);
-	text = xvasprintf(fmt, ap);
-	buf_puts(&b, text);
-	free(text);
+/* Appends s with what a terminal would act on escaped (see below). */
+static void
+add_printable(struct buf *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned int		 c;
+	size_t			 n, i;
+	char			 esc[5];
+
+	while (*p != '\0') {
+		/* The length of a valid UTF-8 sequence at p, or 0. */
+		n = 0;
+		if (*p >= 0x20 && *p < 0x7f)
+			n = 1;
+		else if (*p >= 0xc2 && *p <= 0xdf)
+			n = 2;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 3;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 4;
+		c = n == 1 ? *p : n == 0 ? 0 : *p & (0x7f >> n);
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				n = 0;
+				break;
+			}
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		/* Overlong, surrogate, beyond U+10FFFF, or a C1 control. */
+		if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+		    (n == 2 && c < 0xa0))
+			n = 0;
+		if (n == 0) {
+			snprintf(esc, sizeof(esc), "\\%03o", *p++);
+			buf_puts(b, esc);
+		} else {
+			buf_add(b, (const char *)p, n);
+			p += n;
+		}
+	}
+}
+
+static void
+hold(struct ctx *ctx, struct loc at, char *text)
+{
+	struct msg	*m;
+
 	if (ctx->nmsgs == ctx->capmsgs) {
 		ctx->capmsgs = ctx->capmsgs ? ctx->capmsgs * 2 : 16;
 		ctx->msgs = xreallocarray(ctx->msgs, ctx->capmsgs,
@@ -40,7 +74,92 @@ diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
 	m->at = at;
 	m->seq = ctx->nmsgs++;
 	m->rank = 0;
-	m->text = b.p;
+	m->text = text;
+}
+
+/* The place of file in a table of cap slots, open-addressed. */
+static struct tally *
+slot(struct tally *t, size_t cap, const char *file)
+{
+	size_t	 i;
+
+	i = (size_t)(((uintptr_t)file >> 3) * 0x9e3779b97f4a7c15ULL);
+	for (i &= cap - 1; t[i].file != NULL && t[i].file != file;
+	    i = (i + 1) & (cap - 1))
+		continue;
+	return &t[i];
+}
+
+/* How many diagnostics were said of the file read at this name. */
+static size_t *
+tally(struct ctx *ctx, const char *file)
+{
+	struct tally	*old = ctx->tally, *t;
+	size_t		 i, cap = ctx->captally;
+
+	if (2 * (ctx->ntally + 1) > cap) {
+		ctx->captally = cap ? 2 * cap : 64;
+		ctx->tally = xcalloc(ctx->captally, sizeof(*ctx->tally));
+		for (i = 0; i < cap; i++)
+			if (old[i].file != NULL)
+				*slot(ctx->tally, ctx->captally, old[i].file) =
+				    old[i];
+		free(old);
+	}
+	t = slot(ctx->tally, ctx->captally, file);
+	if (t->file == NULL) {
+		t->file = file;
+		ctx->ntally++;
+	}
+	return &t->n;
+}
+
+static void
+diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
+    const char *fmt, va_list ap)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		*n = NULL;
+	char		*text;
+	int		 last = 0;
+
+	if (ctx->shown > DIAG_RUN_MAX)
+		return;
+	if (at.file != NULL && *(n = tally(ctx, at.file)) > DIAG_FILE_MAX)
+		return;
+	if (ctx->shown++ == DIAG_RUN_MAX) {
+		at.file = NULL;
+		last = 1;
+	} else if (n != NULL && (*n)++ == DIAG_FILE_MAX)
+		last = 1;
+	if (at.file != NULL && at.line > 0)
+		buf_printf(&b, "%s:%d: ", at.file, at.line);
+	else if (at.file != NULL)
+		buf_printf(&b, "%s: ", at.file);
+	else
+		buf_puts(&b, "vmc: ");
+	buf_printf(&b, "%s: ", level);
+	if (last)
+		buf_printf(&b, "more than %d diagnostics%s; the rest are not "
+		    "shown", at.file != NULL ? DIAG_FILE_MAX : DIAG_RUN_MAX,
+		    at.file != NULL ? " for this file" : "");
+	else {
+		if (key != NULL)
+			buf_printf(&b, "%s: ", key);
+		text = xvasprintf(fmt, ap);
+		buf_puts(&b, text);
+		free(text);
+	}
+	/* File names and messages as the user gave them, made printable:
+	 * a name holding a newline or an escape must not forge a line or
+	 * drive the terminal. */
+	text = b.p;
+	b.p = NULL;
+	b.len = b.cap = 0;
+	buf_add(&b, "", 0);
+	add_printable(&b, text);
+	free(text);
+	hold(ctx, at, b.p);
 }
 
 static int
@@ -102,7 +221,8 @@ diag_error(struct ctx *ctx, struct loc at, const char *key,
 {
 	va_list	 ap;
 
-	ctx->errors++;
+	if (ctx->errors < INT_MAX)
+		ctx->errors++;
 	va_start(ap, fmt);
 	diag(ctx, at, "error", key, fmt, ap);
 	va_end(ap);
@@ -114,7 +234,8 @@ diag_warn(struct ctx *ctx, struct loc at, const char *key,
 {
 	va_list	 ap;
 
-	ctx->warnings++;
+	if (ctx->warnings < INT_MAX)
+		ctx->warnings++;
 	va_start(ap, fmt);
 	diag(ctx, at, "warning", key, fmt, ap);
 	va_end(ap);
@@ -126,8 +247,9 @@ diag_sys(struct ctx *ctx, struct loc at, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	ctx->errors++;
-	ctx->sys++;
+	if (ctx->errors < INT_MAX)
+		ctx->errors++;
+	ctx->sys = 1;
 	va_start(ap, fmt);
 	diag(ctx, at, "error", NULL, fmt, ap);
 	va_end(ap);
@@ -233,6 +355,7 @@ ctx_free(struct ctx *ctx)
 
 	diag_flush(ctx);
 	free(ctx->msgs);
+	free(ctx->tally);
 	for (i = 0; i < ctx->nfiles; i++)
 		free(ctx->files[i]);
 	free(ctx->files);

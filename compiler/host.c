@@ -342,9 +342,16 @@ print_size(FILE *fp, uint64_t n)
 		fprintf(fp, "memory = %llu%c\n", (unsigned long long)n, units[u]);
 }
 
+/*
+ * Prints the host as a host file.  An interface whose name the reader
+ * would not read back (Linux allows ']', blanks and any byte above
+ * 0x7f) is left out, with a warning when ctx is given: a host file is
+ * for describing a Mac, whose interface names are plain.
+ */
 void
-host_print(const struct host *h, FILE *fp)
+host_print(struct ctx *ctx, const struct host *h, FILE *fp)
 {
+	char	*section, *vis;
 	size_t	 i, j;
 
 	fprintf(fp, "[host]\n");
@@ -353,7 +360,20 @@ host_print(const struct host *h, FILE *fp)
 	print_val(fp, "cpus", &h->cpus);
 	print_size(fp, h->memory.n);
 	for (i = 0; i < h->nifs; i++) {
-		fprintf(fp, "\n[interface.%s]\n", h->ifs[i].name);
+		section = xasprintf("interface.%s", h->ifs[i].name);
+		if (!doc_section_ok(section)) {
+			if (ctx != NULL) {
+				vis = diag_vis(h->ifs[i].name);
+				diag_warn(ctx, (struct loc){ NULL, 0 }, NULL,
+				    "interface %s left out: a host file cannot "
+				    "name it", vis);
+				free(vis);
+			}
+			free(section);
+			continue;
+		}
+		fprintf(fp, "\n[%s]\n", section);
+		free(section);
 		for (j = 0; j < h->ifs[i].naddr; j++)
 			fprintf(fp, "address = %s\n", h->ifs[i].addr[j].s);
 		print_val(fp, "up", &h->ifs[i].up);

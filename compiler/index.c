@@ -243,6 +243,7 @@ record_read(struct ctx *ctx, const char *path, int kind, struct record *r)
 {
 	const char	*magic = kind == REC_INDEX ? "vmc-index 1" :
 			    "vmc-manifest 1";
+	struct stat	 st;
 	struct loc	 at = { NULL, 0 };
 	char		*line = NULL, *p;
 	size_t		 cap = 0, count;
@@ -253,12 +254,13 @@ record_read(struct ctx *ctx, const char *path, int kind, struct record *r)
 	memset(r, 0, sizeof(*r));
 	if (ctx != NULL)
 		at.file = intern(ctx, path);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	if ((fd = path_open(AT_FDCWD, path, 1, &st)) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
 		if (fd == -1 && errno == ENOENT)
 			return -1;
 		if (ctx != NULL)
-			diag_sys(ctx, at, "cannot read: %s", strerror(errno));
+			diag_sys(ctx, at, "cannot read: %s", errno == 0 ?
+			    "not a regular file" : strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -2;

@@ -279,7 +279,8 @@ installed(const struct inst *in, const char *path, int mode, uint64_t hash)
 	if ((st.st_mode & 07777) != (mode_t)mode ||
 	    (in->asroot && (st.st_uid != 0 || st.st_gid != 0)))
 		return 0;
-	same = buf_read(path, &b) == 0 && hash_buf(b.p, b.len) == hash;
+	same = path_read(AT_FDCWD, path, 1, MAX_FILE, &b, &st) == 0 &&
+	    hash_buf(b.p, b.len) == hash;
 	buf_free(&b);
 	return same;
 }
@@ -312,13 +313,14 @@ oldfile(const struct recvm *old, const char *path)
 static int
 check_source(struct inst *in, const struct recfile *f, struct buf *b)
 {
+	struct stat	 st;
 	char	*path;
 	int	 rc = 0;
 
 	path = path_join(in->outdir, f->path);
-	if (buf_read(path, b) == -1) {
+	if (path_read(AT_FDCWD, path, 1, MAX_FILE, b, &st) == -1) {
 		diag_sys(in->ctx, at(in, path), "cannot read: %s",
-		    strerror(errno));
+		    errno == 0 ? "not a regular file" : strerror(errno));
 		rc = -1;
 	} else if (hash_buf(b->p, b->len) != f->hash) {
 		diag_error(in->ctx, at(in, path), NULL, "refused: changed "

@@ -22,23 +22,14 @@ usage(FILE *fp)
 	    "       vmc -h | -V\n");
 }
 
-/* A control character would make the plist invalid XML. */
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* The run directory of -p, or -1 after a diagnostic. */
 static int
 check_rundir(struct ctx *ctx, const char *rundir)
 {
 	char	*vis;
 
-	if (rundir[0] != '/' || !utf8_valid(rundir) || has_control(rundir)) {
+	/* It reaches the plist, which must stay XML. */
+	if (rundir[0] != '/' || text_check(rundir) != NULL) {
 		vis = diag_vis(rundir);
 		diag_error(ctx, (struct loc){ NULL, 0 }, "-p", rundir[0] != '/' ?
 		    "%s is not an absolute path" : "run directory %s is not "
@@ -60,7 +51,7 @@ cmd_host(struct ctx *ctx, int argc)
 		return EXIT_USAGE;
 	}
 	rc = host_probe(ctx, &host);
-	host_print(&host, stdout);
+	host_print(ctx, &host, stdout);
 	host_free(&host);
 	return rc == -1 ? ctx_status(ctx) : 0;
 }

@@ -37,8 +37,6 @@
  * and removed again by a failed build that made it.
  */
 
-#define TMP_PREFIX	".vmc-tmp-"
-#define OLD_STATE	TMP_PREFIX "state"
 
 struct pending {
 	char	*name;		/* in the output directory */
@@ -57,7 +55,6 @@ struct output {
 	char		*stage;		/* the staging directory, or NULL */
 	int		 sfd;
 	int		 clash;		/* two files of one name were staged */
-	mode_t		 umask;
 	size_t		 seq;		/* names temporary files */
 	struct pending	*p;		/* the changed files */
 	size_t		 n, cap;
@@ -71,7 +68,6 @@ struct output {
 	int		 statefd;
 	char		*statetmp;	/* its name in wdir() */
 	int		 nostate;	/* it cannot be kept */
-	int		 oldstate;	/* the last one is kept as OLD_STATE */
 	/* The index (index.c): this build's, and the last one's. */
 	struct buf	 index;
 	size_t		 nvm;
@@ -79,6 +75,22 @@ struct output {
 	size_t		 nnames, capnames;
 	struct record	 old;
 };
+
+/*
+ * The output being written, for the one way out that does not pass
+ * through compile.c: a failed allocation exits at once (buf.c).  The
+ * exit handler then undoes the build as output_abort does, so that it
+ * leaves the directory as a failed build must.  The only mutable
+ * global: exit(3) takes no argument.
+ */
+static struct output	*writing;
+
+static void
+abort_at_exit(void)
+{
+	if (writing != NULL)
+		output_abort(writing);
+}
 
 static void
 fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
@@ -111,11 +123,9 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 	size_t	 got = 0;
 	int	 fd, same = 0;
 
-	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW))
-	    == -1)
+	if ((fd = path_open(dfd, name, 1, st)) == -1)
 		return 0;
-	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
-	    (size_t)st->st_size == data->len &&
+	if ((size_t)st->st_size == data->len &&
 	    (st->st_mode & 07777) == (mode_t)mode) {
 		p = xmalloc(data->len);
 		while (got < data->len &&
@@ -127,23 +137,6 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 	}
 	close(fd);
 	return same;
-}
-
-/* Reads dir/name whole into b. */
-static int
-slurp(int dfd, const char *name, struct buf *b)
-{
-	char	 chunk[8192];
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_add(b, chunk, n);
-	close(fd);
-	return n == 0 ? 0 : -1;
 }
 
 static int
@@ -164,17 +157,19 @@ write_all(int fd, const char *p, size_t n)
 }
 
 /*
- * Creates the file that becomes name, with its final mode (fchmod only
- * when the umask takes bits away): under its own name when staging,
- * else a temporary file named by a counter, as the lock is held and
- * stale temporary files are gone (O_EXCL makes sure).  Sets *tmp to
- * its name in wdir().  A staged name that is taken sets clash, without
- * a diagnostic: only names the checks across profiles reject can.
+ * Creates the file that becomes name, with its final mode: fchmod when
+ * the file did not get it, which a umask or a default ACL on the
+ * directory decide.  Under its own name when staging, else a temporary
+ * file named by a counter, as the lock is held and stale temporary
+ * files are gone (O_EXCL makes sure).  Sets *tmp to its name in wdir().
+ * A staged name that is taken sets clash, without a diagnostic: only
+ * names the checks across profiles reject can.
  */
 static int
 create(struct output *o, const char *name, int mode, char **tmp)
 {
-	int	 fd;
+	struct stat	 st;
+	int		 fd;
 
 	for (;;) {
 		*tmp = o->stage != NULL ? xstrdup(name) :
@@ -189,7 +184,8 @@ create(struct output *o, const char *name, int mode, char **tmp)
 		o->clash = 1;
 	else if (fd == -1)
 		fail(o->ctx, o->dir, name, "create a temporary file");
-	else if ((mode & o->umask) != 0 && fchmod(fd, mode) == -1) {
+	else if (fstat(fd, &st) == -1 || ((st.st_mode & 07777) !=
+	    (mode_t)mode && fchmod(fd, mode) == -1)) {
 		fail(o->ctx, o->dir, name, "set the mode");
 		close(fd);
 		unlinkat(wdir(o), *tmp, 0);
@@ -200,6 +196,31 @@ create(struct output *o, const char *name, int mode, char **tmp)
 		*tmp = NULL;
 	}
 	return fd;
+}
+
+/*
+ * Makes a file's contents durable (with the sync of its directory
+ * that follows, path.c) before the rename that publishes it, so that
+ * a power cut cannot leave a name pointing at an empty or zero-filled
+ * file.
+ */
+static int
+sync_file(struct output *o, int fd, const char *name)
+{
+	if (path_sync(fd, 0) == 0)
+		return 0;
+	fail(o->ctx, o->dir, name, "write");
+	return -1;
+}
+
+/* The same for a directory's entries: the renames made in it. */
+static int
+sync_dir(struct output *o, int fd, const char *dir)
+{
+	if (path_sync(fd, 1) == 0)
+		return 0;
+	fail(o->ctx, dir, NULL, "sync the directory");
+	return -1;
 }
 
 /* Appends the state so far to its file, which is made on first use. */
@@ -221,19 +242,20 @@ state_flush(struct output *o)
 }
 
 /*
- * Records a file read ('i') or written ('o') in the state.  Times are
- * in seconds: a file read that changed in the second the build started
- * could change again without its times showing it, so then no state is
- * kept.
+ * Records a file read ('i') or written ('o', with the hash of its
+ * contents) in the state.  Times are in seconds: a file read that
+ * changed in the second the build started could change again without
+ * its times showing it, so then no state is kept.
  */
 static void
-note(struct output *o, int kind, const char *path, const struct stat *st)
+note(struct output *o, int kind, const char *path, const struct stat *st,
+    uint64_t hash)
 {
 	if (o->key == 0 || o->nostate)
 		return;
 	if ((kind == 'i' && (st->st_mtime >= o->start ||
 	    st->st_ctime >= o->start)) ||
-	    !state_file(&o->state, kind, path, st)) {
+	    !state_file(&o->state, kind, path, st, hash)) {
 		o->nostate = 1;
 		return;
 	}
@@ -245,7 +267,7 @@ note(struct output *o, int kind, const char *path, const struct stat *st)
 void
 output_note(struct output *o, const char *path, const struct stat *st)
 {
-	note(o, 'i', path, st);
+	note(o, 'i', path, st, 0);
 }
 
 static void
@@ -335,8 +357,52 @@ remove_stage(const char *path, int fd)
 }
 
 /*
- * Keeps the file about to be replaced under a hard link next to its
- * temporary file, so that a failed build can put it back.
+ * Copies dfd/name to dfd/copy with its mode, for a backup where a hard
+ * link is refused.
+ */
+static int
+copy_file(int dfd, const char *name, const char *copy)
+{
+	struct stat	 st;
+	char		 chunk[16384];
+	ssize_t		 n = 0;
+	int		 in, out, error;
+
+	if ((in = path_open(dfd, name, 1, &st)) == -1) {
+		if (errno == 0)
+			errno = EPERM;
+		return -1;
+	}
+	if ((out = openat(dfd, copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, chunk, sizeof(chunk))) > 0 &&
+	    write_all(out, chunk, n) == 0)
+		continue;
+	error = errno;
+	if (n != 0 || fchmod(out, st.st_mode & 07777) == -1 ||
+	    close(out) == -1) {
+		if (n != 0)
+			errno = error;
+		error = errno;
+		close(out);
+		unlinkat(dfd, copy, 0);
+		close(in);
+		errno = error;
+		return -1;
+	}
+	close(in);
+	return 0;
+}
+
+/*
+ * Keeps the file about to be replaced next to its temporary file, so
+ * that a failed build can rename it back: a hard link, or where links
+ * are refused a copy.  Linux's protected_hardlinks refuses a link to
+ * another user's file (after a build as root), FAT and some network
+ * file systems have none.
  */
 static int
 backup(struct ctx *ctx, int dfd, const char *dir, const char *name,
@@ -344,6 +410,9 @@ backup(struct ctx *ctx, int dfd, const char *dir, const char *name,
 {
 	p->old = xasprintf("%s.old", p->tmp);
 	if (linkat(dfd, name, dfd, p->old, 0) == 0)
+		return 0;
+	if ((errno == EPERM || errno == EMLINK || errno == ENOTSUP ||
+	    errno == EOPNOTSUPP) && copy_file(dfd, name, p->old) == 0)
 		return 0;
 	free(p->old);
 	p->old = NULL;
@@ -365,7 +434,7 @@ roll_back(int dfd, struct pending *p, size_t n)
 			unlinkat(dfd, p[i].name, 0);
 		if (p[i].old != NULL)
 			unlinkat(dfd, p[i].old, 0);
-		if (!p[i].done && !p[i].remove)
+		if (!p[i].done && !p[i].remove && p[i].tmp != NULL)
 			unlinkat(dfd, p[i].tmp, 0);
 	}
 }
@@ -375,6 +444,7 @@ output_free(struct output *o)
 {
 	size_t	 i;
 
+	writing = NULL;
 	for (i = 0; i < o->n; i++) {
 		free(o->p[i].name);
 		free(o->p[i].tmp);
@@ -409,11 +479,14 @@ output_free(struct output *o)
 struct output *
 output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 {
+	static int	 handler;
 	struct output	*o;
 	struct stat	 locked, now;
 	char		*stage, *path;
 	int		 dfd, created;
 
+	if (!handler && atexit(abort_at_exit) == 0)
+		handler = 1;
 	for (;;) {
 		created = 1;
 		if (mkdir(dir, 0755) == -1) {
@@ -444,6 +517,7 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	o->dfd = dfd;
 	o->sfd = -1;
 	o->statefd = -1;
+	writing = o;
 	o->created = created;
 	o->key = key;
 	o->start = start;
@@ -456,15 +530,10 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 		    "not an index this vmc wrote: the files of VMs that are "
 		    "gone are not removed");
 	free(path);
-	o->umask = umask(0);
-	umask(o->umask);
+	/* Should this build be killed, its temporary files keep the old
+	 * state from being taken as fresh (state.c) until a build has
+	 * removed them. */
 	o->empty = remove_files(dfd, TMP_PREFIX);
-	/*
-	 * The old state is put aside before anything is written: should
-	 * this build be killed, the next one must not stop short of
-	 * removing its temporary files.  A failed build puts it back.
-	 */
-	o->oldstate = renameat(dfd, STATE_FILE, dfd, OLD_STATE) == 0;
 	/* A killed build's staging directory; the lock makes it stale. */
 	stage = stage_path(dir);
 	remove_stage(stage, -1);
@@ -514,43 +583,52 @@ make_dir(struct output *o, const char *name)
 	return rc;
 }
 
-/* Writes name to a temporary file unless it holds data already. */
+/*
+ * Writes name to a temporary file unless it holds data already.  The
+ * file is on the list of pending files from the moment it exists, so
+ * that whatever ends the build removes it.
+ */
 static int
 add_file(struct output *o, const char *name, const struct buf *data,
     int mode)
 {
 	struct stat	 st;
-	char		*tmp;
+	char		*tmp, **slot = &tmp;
 	int		 fd;
 
 	if (make_dir(o, name) == -1)
 		return -1;
 	/* A staged build is into an empty directory. */
 	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
-		note(o, 'o', name, &st);
+		note(o, 'o', name, &st, hash_add(HASH_INIT, data->p, data->len));
 		return 0;
 	}
-	if ((fd = create(o, name, mode, &tmp)) == -1)
+	if (o->stage == NULL) {
+		add_pending(o, name, NULL);
+		slot = &o->p[o->n - 1].tmp;
+	}
+	if ((fd = create(o, name, mode, slot)) == -1) {
+		if (o->stage == NULL)
+			free(o->p[--o->n].name);
 		return o->clash ? 0 : -1;
+	}
+	if (o->stage != NULL)
+		free(tmp);	/* the staging directory goes whole */
 	if (write_all(fd, data->p, data->len) == -1 || fstat(fd, &st) == -1) {
 		fail(o->ctx, o->dir, name, "write");
 		close(fd);
-		goto fail;
+		return -1;
+	}
+	if (sync_file(o, fd, name) == -1) {
+		close(fd);
+		return -1;
 	}
 	if (close(fd) == -1) {
 		fail(o->ctx, o->dir, name, "write");
-		goto fail;
+		return -1;
 	}
-	note(o, 'o', name, &st);
-	if (o->stage == NULL)
-		add_pending(o, name, tmp);
-	else
-		free(tmp);
+	note(o, 'o', name, &st, hash_add(HASH_INIT, data->p, data->len));
 	return 0;
-fail:
-	unlinkat(wdir(o), tmp, 0);
-	free(tmp);
-	return -1;
 }
 
 /* Starts a VM in the index: the files added next are its own. */
@@ -601,7 +679,7 @@ add_index(struct output *o)
 	char			*tmp, *vis;
 	const char		*name;
 	size_t			 i, j;
-	int			 rc;
+	int			 rc, got;
 
 	buf_printf(&o->index, "end %zu\n", o->nvm);
 	rc = add_file(o, INDEX_FILE, &o->index, 0644);
@@ -613,12 +691,10 @@ add_index(struct output *o)
 			if (bsearch(&name, o->names, o->nnames,
 			    sizeof(*o->names), cmp_name) != NULL)
 				continue;
-			b.len = 0;
-			if (fstatat(o->dfd, name, &st, AT_SYMLINK_NOFOLLOW)
-			    == -1)
+			if ((got = path_read(o->dfd, name, 1, MAX_FILE, &b,
+			    &st)) == -1 && errno == ENOENT)
 				continue;
-			if (S_ISREG(st.st_mode) && slurp(o->dfd, name, &b) ==
-			    0 && hash_buf(b.p, b.len) == f->hash) {
+			if (got == 0 && hash_buf(b.p, b.len) == f->hash) {
 				tmp = xasprintf(TMP_PREFIX "%zu", o->seq++);
 				add_pending(o, name, tmp);
 				o->p[o->n - 1].remove = 1;
@@ -655,8 +731,6 @@ output_abort(struct output *o)
 	size_t	 i;
 
 	drop_state(o);
-	if (o->oldstate)
-		renameat(o->dfd, OLD_STATE, o->dfd, STATE_FILE);
 	roll_back(o->dfd, o->p, o->n);
 	for (i = 0; i < o->ndirs; i++)
 		unlinkat(o->dfd, o->dirs[i], AT_REMOVEDIR);
@@ -665,6 +739,22 @@ output_abort(struct output *o)
 	if (o->created)
 		rmdir(o->dir);
 	output_free(o);
+}
+
+/* Makes the rename of a staged directory durable in its parent. */
+static void
+sync_parent(struct output *o)
+{
+	char	*parent;
+	int	 fd;
+
+	parent = path_dir(o->dir);
+	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    path_sync(fd, 1) == -1)
+		fail(o->ctx, parent, NULL, "sync the directory");
+	if (fd != -1)
+		close(fd);
+	free(parent);
 }
 
 /*
@@ -677,20 +767,23 @@ output_commit(struct output *o, int keepstate)
 {
 	struct pending	*p;
 	size_t		 i;
-	int		 rc;
+	int		 rc, kept;
 	char		*path, *slash;
 
 	if (o->nvm > 0 && add_index(o) == -1) {
 		output_abort(o);
 		return -1;
 	}
-	if (keepstate && o->key != 0 && !o->nostate) {
+	kept = keepstate && o->key != 0 && !o->nostate;
+	if (kept) {
 		state_end(&o->state, o->nstate);
 		if (state_flush(o) == -1) {
 			output_abort(o);
 			return -1;
 		}
-		rc = close(o->statefd);
+		rc = path_sync(o->statefd, 0);
+		if (close(o->statefd) == -1)
+			rc = -1;
 		o->statefd = -1;
 		if (rc == -1) {
 			fail(o->ctx, o->dir, STATE_FILE, "write");
@@ -708,12 +801,22 @@ output_commit(struct output *o, int keepstate)
 		if (o->clash) {
 			errno = EEXIST;
 			fail(o->ctx, o->stage, NULL, "stage the build");
-		} else if (rename(o->stage, o->dir) == -1)
+		} else if (sync_dir(o, o->sfd, o->stage) == -1)
+			;	/* said */
+		else if (rename(o->stage, o->dir) == -1)
 			fail(o->ctx, o->dir, NULL, "rename into place");
 		else {
+			/* Done: a failed sync of the parent is said, but
+			 * the directory is whole and stays. */
+			sync_parent(o);
 			output_free(o);
 			return 0;
 		}
+		output_abort(o);
+		return -1;
+	}
+	/* Every file is on disk before the first rename makes one seen. */
+	if (o->n > 0 && sync_dir(o, o->dfd, o->dir) == -1) {
 		output_abort(o);
 		return -1;
 	}
@@ -737,7 +840,13 @@ output_commit(struct output *o, int keepstate)
 		}
 		p->done = 1;
 	}
-	if (i < o->n) {
+	/* A build that keeps no state removes the last one, which no
+	 * longer describes the directory; then the renames are made
+	 * durable.  Until the backups go, a kill leaves temporary files,
+	 * so the state is not yet trusted (state.c). */
+	if (i == o->n && !kept)
+		unlinkat(o->dfd, STATE_FILE, 0);
+	if (i < o->n || sync_dir(o, o->dfd, o->dir) == -1) {
 		output_abort(o);
 		return -1;
 	}
@@ -758,8 +867,6 @@ output_commit(struct output *o, int keepstate)
 			}
 		}
 	}
-	if (o->oldstate)
-		unlinkat(o->dfd, OLD_STATE, 0);
 	output_free(o);
 	return 0;
 }

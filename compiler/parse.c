@@ -10,9 +10,9 @@
 
 #include "vmc.h"
 
-#define MAX_FILE	(16 * 1024 * 1024)
 #define MAX_KEY		48	/* inih keeps 49 bytes of names */
 #define MAX_READS	64	/* files read for one document, includes too */
+#define MAX_SETTINGS	10000	/* kept for one document: memory stays bounded */
 
 /* One file being read; includes nest through parent. */
 struct reader {
@@ -26,6 +26,7 @@ struct reader {
 	int			 line;
 	int			 depth;
 	size_t			*reads;	/* files read for the document so far */
+	int			*full;	/* MAX_SETTINGS reached and said */
 	int			 bad;	/* this line was rejected by the reader */
 	int			 pending; /* a key line inih has not handed on */
 	dev_t			 dev;
@@ -255,17 +256,13 @@ expand(struct reader *r, const char *key, const char *v)
 static int
 check_value(struct reader *r, const char *key, const char *v)
 {
-	const unsigned char	*p;
-	char			*vis;
+	const char	*why;
+	char		*vis;
 
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			break;
-	if (*p == '\0' && utf8_valid(v))
+	if ((why = text_check(v)) == NULL)
 		return 1;
 	vis = diag_vis(v);
-	diag_error(r->ctx, here(r), key, "%s: %s", vis, *p != '\0' ?
-	    "control characters are not allowed" : "invalid UTF-8");
+	diag_error(r->ctx, here(r), key, "%s: %s", vis, why);
 	free(vis);
 	return 0;
 }
@@ -301,6 +298,7 @@ include(struct reader *r, const char *value)
 	sub.name = r->name;
 	sub.depth = r->depth + 1;
 	sub.reads = r->reads;
+	sub.full = r->full;
 	free(path);
 	if (read_file(&sub) == -1)
 		return;
@@ -325,6 +323,14 @@ handler(void *arg, const char *section, const char *key, const char *value)
 	r->pending = 0;
 	if (r->bad)
 		return 1;
+	if (r->doc->n >= MAX_SETTINGS) {
+		if (!*r->full)
+			diag_error(r->ctx, here(r), NULL, "more than %d settings "
+			    "in one profile; the rest are not read",
+			    MAX_SETTINGS);
+		*r->full = 1;
+		return 1;
+	}
 	if (*key == '\0') {
 		diag_error(r->ctx, here(r), NULL, "missing key before '='");
 		return 1;
@@ -349,8 +355,10 @@ handler(void *arg, const char *section, const char *key, const char *value)
 		if (*section != '\0')
 			diag_error(r->ctx, here(r), key,
 			    "must come before the first section");
-		else
-			include(r, value);
+		else if ((v = expand(r, key, value)) != NULL) {
+			include(r, v);
+			free(v);
+		}
 		return 1;
 	}
 	/* A value that does not expand still counts as set. */
@@ -369,23 +377,17 @@ read_file(struct reader *r)
 
 	if (r->parent != NULL)
 		at = here(r->parent);
-	/* O_NONBLOCK: a FIFO must not hang the build. */
-	if ((fd = open(r->file, O_RDONLY | O_NONBLOCK)) == -1) {
+	if ((fd = path_open(AT_FDCWD, r->file, 0, &st)) == -1 && errno != 0) {
 		diag_sys(r->ctx, at, "cannot open '%s': %s", r->file,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1) {
-		diag_sys(r->ctx, at, "cannot stat '%s': %s", r->file,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+	if (fd == -1 || st.st_size > MAX_FILE) {
 		diag_sys(r->ctx, at, "'%s' is %s", r->file,
 		    S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
 		    "larger than 16 MiB" : "not a regular file");
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	r->dev = st.st_dev;
@@ -418,6 +420,21 @@ read_file(struct reader *r)
 }
 
 /*
+ * 1 when this reader reads "[name]" back as a section of that name:
+ * printable ASCII without blanks (inih takes " ;" for a comment) and
+ * without ']', at most MAX_KEY bytes.  host.c prints only such names.
+ */
+int
+doc_section_ok(const char *name)
+{
+	const char	*p;
+
+	for (p = name; *p > 0x20 && *p < 0x7f && *p != ']'; p++)
+		continue;
+	return *p == '\0' && p > name && p - name <= MAX_KEY;
+}
+
+/*
  * Reads a profile or host file with everything it includes into doc,
  * in reading order: included files first, so later values win.
  */
@@ -426,11 +443,12 @@ doc_read(struct ctx *ctx, struct doc *doc, const char *path, const char *name)
 {
 	struct reader	 r;
 	size_t		 reads = 1;
-	int		 errors = ctx->errors, rc;
+	int		 errors = ctx->errors, full = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
 	r.reads = &reads;
+	r.full = &full;
 	r.doc = doc;
 	r.file = intern(ctx, path);
 	r.name = name;

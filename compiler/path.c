@@ -1,4 +1,11 @@
+#if defined(__linux__)
+#define _GNU_SOURCE	/* syncfs(2): see path_sync */
+#endif
+#include <sys/stat.h>
+
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +13,115 @@
 
 #include "vmc.h"
 
-/* Path names, as strings: none of these but path_abs asks the kernel. */
+/*
+ * Path names and the files they name.  Every file vmc reads is opened
+ * through path_open.
+ */
+
+/*
+ * Opens path (relative to dfd) for reading, without side effects:
+ * only a regular file is opened, as opening a device can allocate a
+ * terminal or arm a watchdog, and opening a FIFO blocks.  O_NONBLOCK
+ * and O_NOCTTY cover a file swapped for another between the stat and
+ * the open, which the fstat then rejects.  Returns the descriptor and
+ * sets *st, or returns -1 with errno set; errno 0 means the file is
+ * not a regular file, and *st says what it is.
+ */
+int
+path_open(int dfd, const char *path, int nofollow, struct stat *st)
+{
+	struct stat	 now;
+	int		 fd, flags;
+
+	flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	if (fstatat(dfd, path, st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == -1)
+		return -1;
+	if (!S_ISREG(st->st_mode)) {
+		errno = 0;
+		return -1;
+	}
+	if ((fd = openat(dfd, path, flags | (nofollow ? O_NOFOLLOW : 0))) ==
+	    -1)
+		return -1;
+	if (fstat(fd, &now) == -1) {
+		close(fd);
+		return -1;
+	}
+	*st = now;
+	if (!S_ISREG(now.st_mode)) {
+		close(fd);
+		errno = 0;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Reads dfd/path whole into b, NUL-terminated, opened as path_open
+ * opens it, when it holds at most max bytes; sets *st.  Returns 0, or
+ * -1 with errno set: 0 when it is not a regular file, EFBIG when it is
+ * larger than max, EIO when it shrank while read.
+ */
+int
+path_read(int dfd, const char *path, int nofollow, size_t max,
+    struct buf *b, struct stat *st)
+{
+	ssize_t	 n;
+	int	 fd, error;
+
+	b->len = 0;
+	if ((fd = path_open(dfd, path, nofollow, st)) == -1)
+		return -1;
+	if ((uintmax_t)st->st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	buf_grow(b, st->st_size);
+	while (b->len < (size_t)st->st_size) {
+		n = read(fd, b->p + b->len, st->st_size - b->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error = n == 0 ? EIO : errno;
+			b->len = 0;
+			b->p[0] = '\0';
+			close(fd);
+			errno = error;
+			return -1;
+		}
+		b->len += n;
+	}
+	close(fd);
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * Durability, in two steps: path_sync(fd, 0) for each file written,
+ * then path_sync(dfd, 1) on its directory once, before and after the
+ * renames that publish the files.  Where the kernel can flush a whole
+ * file system at once (Linux's syncfs), the first step is left to the
+ * second: one flush instead of one journal commit a file, which on
+ * ext4 costs milliseconds each.  Elsewhere each file is fsync'ed; on
+ * macOS that only hands the data to the drive, whose cache may lose or
+ * reorder it at a power cut, so the directory step asks for
+ * F_FULLFSYNC, which flushes the drive's cache, once for all the files
+ * before it.
+ */
+int
+path_sync(int fd, int dir)
+{
+#if defined(__linux__)
+	return dir ? syncfs(fd) : 0;
+#else
+#ifdef F_FULLFSYNC
+	if (dir && fcntl(fd, F_FULLFSYNC) == 0)
+		return 0;
+#endif
+	return fsync(fd);
+#endif
+}
 
 int
 path_has_suffix(const char *s, const char *suffix)
@@ -85,25 +200,60 @@ path_clean(const char *dir, const char *path)
 	return out;
 }
 
-/* An absolute form of a path, without resolving the last component. */
+/*
+ * The one resolution of a path a profile names (an image, firmware),
+ * relative to dir: as the kernel would resolve it, whatever the working
+ * directory or the spelling of the command line.  The directory goes
+ * through realpath, so that a symbolic link followed by ".." leads
+ * where open(2) goes; the last component stays, so that a link there
+ * is followed when the file is used, as it was when it was checked.
+ * Components that do not exist on this machine (a described host's
+ * files) are taken as written below the longest ancestor that does.
+ * Returns NULL with errno set when the kernel cannot resolve it.
+ */
 char *
-path_abs(const char *path)
+path_resolve(const char *dir, const char *path)
 {
-	char	 real[PATH_MAX];
-	char	*dir, *base, *p;
+	char	*full, *prefix, *real, *out, *base;
+	size_t	 n, end;
 
-	if (path[0] == '/')
-		return xstrdup(path);
-	dir = path_dir(path);
-	if (realpath(dir, real) == NULL) {
-		free(dir);
+	full = path_join(dir, path);
+	n = strlen(full);
+	while (n > 1 && full[n - 1] == '/')
+		full[--n] = '\0';
+	/* full[0, end) is resolved: the directory, or all when the last
+	 * component moves the directory. */
+	base = strrchr(full, '/');
+	base = base == NULL ? full : base + 1;
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || *base == '\0')
+		end = n;
+	else
+		end = base > full ? (size_t)(base - full - 1) : 0;
+	for (;;) {
+		if (end == 0)
+			prefix = xstrdup(full[0] == '/' ? "/" : ".");
+		else
+			prefix = xasprintf("%.*s", (int)end, full);
+		real = realpath(prefix, NULL);
+		free(prefix);
+		if (real != NULL || errno != ENOENT || end == 0)
+			break;
+		/* Missing here: its parent, the rest as written. */
+		while (end > 0 && full[end - 1] != '/')
+			end--;
+		if (end > 0)
+			end--;
+	}
+	if (real == NULL) {
+		free(full);
 		return NULL;
 	}
-	free(dir);
-	base = strrchr(path, '/');
-	base = base == NULL ? (char *)path : base + 1;
-	p = path_join(real, base);
-	return p;
+	while (full[end] == '/')
+		end++;
+	out = full[end] == '\0' ? xstrdup(real) : path_clean(real, full + end);
+	free(real);
+	free(full);
+	return out;
 }
 
 /* dir made absolute against the working directory, without a trailing '/'. */

@@ -20,7 +20,7 @@ sh_safe(int c)
 void
 quote_sh(struct buf *b, const char *s)
 {
-	const char	*p;
+	const char	*p, *q;
 
 	for (p = s; sh_safe((unsigned char)*p); p++)
 		continue;
@@ -32,7 +32,16 @@ quote_sh(struct buf *b, const char *s)
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\'')
 			buf_puts(b, "'\\''");
-		else
+		else if (*p == '\\' && (q = p + strspn(p, "\\"),
+		    *q == '\'' || *q == '\0')) {
+			/* Outside the quotes: shellcheck takes a '\' just
+			 * before a closing quote for a mistake (SC1003). */
+			buf_add(b, "'", 1);
+			for (; p < q; p++)
+				buf_puts(b, "\\\\");
+			buf_add(b, "'", 1);
+			p--;
+		} else
 			buf_add(b, p, 1);
 	}
 	buf_add(b, "'", 1);

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -13,18 +14,24 @@
 /*
  * The state of the last clean build, kept in OUTDIR/.vmc-state, so that
  * a build in which nothing changed costs a stat of each file it read
- * and wrote instead of a build:
+ * and a read of each file it wrote, instead of a build:
  *
- *	vmc-state 1 KEY
- *	i DEV INO SIZE MTIME CTIME MODE PATH	a file read: profile, include, image
- *	o DEV INO SIZE MTIME 0 MODE NAME	a file written, in OUTDIR
+ *	vmc-state 2 KEY
+ *	i DEV INO SIZE MTIME CTIME MODE PATH	a file read or checked: profile,
+ *						include, image, QEMU, firmware
+ *	o DEV INO SIZE MTIME HASH MODE NAME	a file written, in OUTDIR
  *	end COUNT
  *
  * KEY hashes all else a build depends on: vmc's version and sources,
  * the host, the run directory, the working directory, the user and the
  * profiles named.  Times are in seconds, so output.c records no state
  * when a file read changed in the second the build started: a later
- * change within that second would keep its time.
+ * change within that second would keep its time.  An output is trusted
+ * only when its contents still hash to HASH (FNV-1a of 64 bits: it is
+ * there to catch edits and torn writes, which times and sizes miss; who
+ * can forge a collision can as well rewrite the state).  A directory
+ * holding a temporary file (TMP_PREFIX) is never fresh: a build was
+ * killed there, and the next one must finish its cleanup.
  */
 
 /* Set by the Makefile to a checksum of compiler/: no state without it. */
@@ -32,7 +39,7 @@
 #define VMC_SOURCE_ID	""
 #endif
 
-#define STATE_MAGIC	"vmc-state 1"
+#define STATE_MAGIC	"vmc-state 2"
 
 static uint64_t
 hash_str(uint64_t h, const char *s)
@@ -55,7 +62,7 @@ state_key(const struct host *host, const char *rundir, char *const *paths,
 	if (*VMC_SOURCE_ID == '\0' || getcwd(cwd, sizeof(cwd)) == NULL ||
 	    (fp = open_memstream(&text, &len)) == NULL)
 		return 0;
-	host_print(host, fp);
+	host_print(NULL, host, fp);
 	if (fclose(fp) != 0) {
 		free(text);
 		return 0;
@@ -81,17 +88,26 @@ state_begin(struct buf *b, uint64_t key)
 	buf_printf(b, STATE_MAGIC " %016" PRIx64 "\n", key);
 }
 
-/* One file; 0 when its path cannot be recorded. */
+/*
+ * One file: for an output, hash is that of its contents.  0 when its
+ * path cannot be recorded.
+ */
 int
-state_file(struct buf *b, int kind, const char *path, const struct stat *st)
+state_file(struct buf *b, int kind, const char *path, const struct stat *st,
+    uint64_t hash)
 {
 	if (strchr(path, '\n') != NULL)
 		return 0;
-	buf_printf(b, "%c %ju %ju %jd %jd %jd %o %s\n", kind,
-	    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-	    (intmax_t)st->st_size, (intmax_t)st->st_mtime,
-	    kind == 'i' ? (intmax_t)st->st_ctime : 0,
-	    (unsigned)st->st_mode, path);
+	if (kind == 'i')
+		buf_printf(b, "i %ju %ju %jd %jd %jd %o %s\n",
+		    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+		    (intmax_t)st->st_size, (intmax_t)st->st_mtime,
+		    (intmax_t)st->st_ctime, (unsigned)st->st_mode, path);
+	else
+		buf_printf(b, "o %ju %ju %jd %jd %016" PRIx64 " %o %s\n",
+		    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+		    (intmax_t)st->st_size, (intmax_t)st->st_mtime, hash,
+		    (unsigned)st->st_mode, path);
 	return 1;
 }
 
@@ -101,13 +117,35 @@ state_end(struct buf *b, size_t n)
 	buf_printf(b, "end %zu\n", n);
 }
 
+/* 1 when the output name in dfd has size bytes that hash to hash. */
+static int
+same_contents(int dfd, const char *name, intmax_t size, uint64_t hash)
+{
+	struct stat	 st;
+	char		 chunk[16384];
+	uint64_t	 h = HASH_INIT;
+	intmax_t	 got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = path_open(dfd, name, 1, &st)) == -1)
+		return 0;
+	while (got <= size && (n = read(fd, chunk, sizeof(chunk))) > 0) {
+		h = hash_add(h, chunk, n);
+		got += n;
+	}
+	close(fd);
+	return got == size && h == hash;
+}
+
 /* 1 when the line describes the file as it is now. */
 static int
 same_file(int dfd, char *line)
 {
 	struct stat	 st;
 	uintmax_t	 dev, ino;
-	intmax_t	 size, mtime, ctime;
+	intmax_t	 size, mtime, ctime = 0;
+	uint64_t	 hash = 0;
 	unsigned long	 mode;
 	char		*p, *path;
 	int		 kind = line[0];
@@ -119,7 +157,10 @@ same_file(int dfd, char *line)
 	ino = strtoumax(p, &p, 10);
 	size = strtoimax(p, &p, 10);
 	mtime = strtoimax(p, &p, 10);
-	ctime = strtoimax(p, &p, 10);
+	if (kind == 'i')
+		ctime = strtoimax(p, &p, 10);
+	else
+		hash = strtoull(p, &p, 16);
 	mode = strtoul(p, &p, 8);
 	if (*p++ != ' ' || *p == '\0')
 		return 0;
@@ -128,10 +169,32 @@ same_file(int dfd, char *line)
 	if (kind == 'i' ? stat(path, &st) == -1 :
 	    fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
-	return dev == (uintmax_t)st.st_dev && ino == (uintmax_t)st.st_ino &&
-	    size == (intmax_t)st.st_size && mtime == (intmax_t)st.st_mtime &&
-	    (kind == 'o' || ctime == (intmax_t)st.st_ctime) &&
-	    mode == (unsigned long)st.st_mode;
+	if (dev != (uintmax_t)st.st_dev || ino != (uintmax_t)st.st_ino ||
+	    size != (intmax_t)st.st_size || mtime != (intmax_t)st.st_mtime ||
+	    mode != (unsigned long)st.st_mode)
+		return 0;
+	return kind == 'i' ? ctime == (intmax_t)st.st_ctime :
+	    same_contents(dfd, path, size, hash);
+}
+
+/* 1 when dfd holds a temporary file: a killed build's, or one running. */
+static int
+has_tmp(int dfd)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, found = 0;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return 1;
+	}
+	while (!found && (de = readdir(d)) != NULL)
+		found = strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) ==
+		    0;
+	closedir(d);
+	return found;
 }
 
 /*
@@ -141,6 +204,7 @@ same_file(int dfd, char *line)
 int
 state_fresh(const char *dir, uint64_t key)
 {
+	struct stat	 st;
 	char	*line = NULL, head[64];
 	size_t	 cap = 0, n = 0, count;
 	FILE	*fp;
@@ -148,7 +212,7 @@ state_fresh(const char *dir, uint64_t key)
 
 	if (key == 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
 		return 0;
-	if ((fd = openat(dfd, STATE_FILE, O_RDONLY | O_NOFOLLOW)) == -1 ||
+	if ((fd = path_open(dfd, STATE_FILE, 1, &st)) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
 		if (fd != -1)
 			close(fd);
@@ -160,7 +224,7 @@ state_fresh(const char *dir, uint64_t key)
 		while (getline(&line, &cap, fp) > 0 && same_file(dfd, line))
 			n++;
 		fresh = sscanf(line, "end %zu", &count) == 1 && count == n &&
-		    getc(fp) == EOF;
+		    getc(fp) == EOF && !has_tmp(dfd);
 	}
 	free(line);
 	fclose(fp);

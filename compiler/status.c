@@ -1,3 +1,6 @@
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +197,7 @@ struct reach {
 static void
 reach_vm(struct reach *r, const struct recvm *v, struct buf *b)
 {
+	struct stat	 st;
 	char		 w[5][64], *addr, *path, *argv[3];
 	uint64_t	 mac;
 	size_t		 i;
@@ -221,7 +225,8 @@ reach_vm(struct reach *r, const struct recvm *v, struct buf *b)
 				path = xasprintf("%s/var/db/dhcpd_leases",
 				    r->opt->root);
 				r->readleases = 1;
-				buf_read(path, &r->leases);
+				path_read(AT_FDCWD, path, 1, MAX_FILE,
+				    &r->leases, &st);
 				free(path);
 			}
 			addr = lease_addr(r->leases.p, mac);

@@ -115,6 +115,23 @@ qcow2_header(int fd, uint64_t *size, char **backing)
 }
 
 /*
+ * The file v names, resolved as every file a profile names is (see
+ * path_resolve), in the VM's pool; NULL after a diagnostic.
+ */
+static const char *
+resolve(struct ctx *ctx, struct vm *vm, const struct val *v)
+{
+	char	*p, *vis;
+
+	if ((p = path_resolve(vm->dir, v->s)) != NULL)
+		return pool_add(&vm->pool, p);
+	vis = diag_vis(v->s);
+	diag_error(ctx, v->at, v->key, "%s: %s", vis, strerror(errno));
+	free(vis);
+	return NULL;
+}
+
+/*
  * An image file named by key v at path: its status, format, virtual
  * size and backing file.  Returns 0, -1 with errno set when it cannot
  * be opened, or -2 when it is not a regular file.
@@ -127,12 +144,8 @@ open_image(const char *path, struct stat *st, int *fmt, uint64_t *size,
 	int		 fd;
 
 	*backing = NULL;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
-		return -1;
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		return -2;
-	}
+	if ((fd = path_open(AT_FDCWD, path, 0, st)) == -1)
+		return errno != 0 ? -1 : -2;
 	if (read_at(fd, magic, 4, 0) == 4 && memcmp(magic, "QFI\xfb", 4) == 0) {
 		*fmt = FMT_QCOW2;
 		qcow2_header(fd, size, backing);
@@ -218,7 +231,8 @@ check_base(struct ctx *ctx, struct vm *vm, uint64_t *size)
 	int		 fmt, rc;
 
 	*size = 0;
-	vm->basepath = pool_add(&vm->pool, path_clean(vm->dir, vm->base.s));
+	if ((vm->basepath = resolve(ctx, vm, &vm->base)) == NULL)
+		return;
 	vis = diag_vis(vm->base.s);
 	if ((rc = open_image(vm->basepath, &st, &fmt, size, &backing)) != 0) {
 		if (rc == -2)
@@ -276,7 +290,8 @@ check_image(struct ctx *ctx, struct vm *vm)
 {
 	int	 fmt;
 
-	vm->imagepath = pool_add(&vm->pool, path_clean(vm->dir, vm->image.s));
+	if ((vm->imagepath = resolve(ctx, vm, &vm->image)) == NULL)
+		return;
 	vm->imageid = vm->imagepath;
 	if (val_ok(&vm->base))
 		check_overlay(ctx, vm);
@@ -325,7 +340,9 @@ check_binaries(struct ctx *ctx, struct vm *vm)
 	}
 	fw = val_ok(&vm->firmware) ? &vm->firmware :
 	    vm->arch.n == ARCH_AARCH64 ? &h->firmware_aarch64 : NULL;
-	if (fw != NULL && val_ok(fw))
+	if (fw == &vm->firmware && val_ok(fw)) {
+		vm->fwpath = resolve(ctx, vm, fw);
+	} else if (fw != NULL && val_ok(fw))
 		vm->fwpath = pool_add(&vm->pool, path_clean(vm->dir, fw->s));
 	else if (vm->arch.n == ARCH_AARCH64)
 		diag_error(ctx, vm->at, vm->firmware.key, "an aarch64 VM needs UEFI "
@@ -374,36 +391,26 @@ slurp(struct ctx *ctx, struct vm *vm, const struct val *v, size_t max,
     char **text, const char **path)
 {
 	struct stat	 st;
-	char		*p, *vis;
-	size_t		 got = 0;
-	ssize_t		 n;
-	int		 fd;
+	struct buf	 b = { NULL, 0, 0 };
+	char		*vis;
 
-	*path = pool_add(&vm->pool, path_clean(vm->dir, v->s));
-	vis = diag_vis(v->s);
-	if ((fd = open(*path, O_RDONLY | O_NONBLOCK)) == -1) {
-		diag_error(ctx, v->at, v->key, "%s: %s", vis, strerror(errno));
+	if ((*path = resolve(ctx, vm, v)) == NULL)
+		return -1;
+	if (path_read(AT_FDCWD, *path, 0, max, &b, &st) == -1) {
+		vis = diag_vis(v->s);
+		if (errno == 0 || errno == EFBIG)
+			diag_error(ctx, v->at, v->key, "%s is not a regular "
+			    "file of at most %zuK", vis, max >> 10);
+		else
+			diag_error(ctx, v->at, v->key, "%s: %s", vis,
+			    strerror(errno));
 		free(vis);
+		buf_free(&b);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > max) {
-		diag_error(ctx, v->at, v->key, "%s is not a regular file of at "
-		    "most %zuK", vis, max >> 10);
-		close(fd);
-		free(vis);
-		return -1;
-	}
-	free(vis);
-	p = xmalloc(st.st_size + 1);
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, p + got, st.st_size - got)) > 0)
-		got += n;
-	close(fd);
-	p[got] = '\0';
-	*text = pool_add(&vm->pool, p);
+	*text = pool_add(&vm->pool, b.p);
 	add_input(ctx, vm, *path, &st);
-	return got;
+	return b.len;
 }
 
 /* user-data goes to the guest verbatim, in a form cloud-init takes. */

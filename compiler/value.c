@@ -308,7 +308,27 @@ check_url(const char *s, const char **errstr)
 		*errstr = "has no host";
 		return -1;
 	}
-	if (*host != '[' && (colon = memchr(host, ':', end - host)) != NULL) {
+	colon = memchr(host, ':', end - host);
+	if (*host == '[') {
+		/* An IPv6 address in brackets, then perhaps a port. */
+		struct in6_addr	 a6;
+		char		 addr[INET6_ADDRSTRLEN];
+		const char	*rb = memchr(host, ']', end - host);
+
+		if (rb == NULL || rb - host - 1 >= (long)sizeof(addr) ||
+		    (rb + 1 < end && rb[1] != ':')) {
+			*errstr = "has a bad IPv6 address";
+			return -1;
+		}
+		memcpy(addr, host + 1, rb - host - 1);
+		addr[rb - host - 1] = '\0';
+		if (inet_pton(AF_INET6, addr, &a6) != 1) {
+			*errstr = "has a bad IPv6 address";
+			return -1;
+		}
+		colon = rb + 1 < end ? rb + 1 : NULL;
+	}
+	if (colon != NULL) {
 		char	 buf[8];
 
 		if (end - colon - 1 == 0 || end - colon - 1 > 5) {
@@ -593,4 +613,27 @@ check_sshkey(const char *s, const char **errstr)
 			return -1;
 		}
 	return 0;
+}
+
+/*
+ * Why s cannot be a value, or NULL when it can: every value may reach
+ * the plist, so it must be text XML 1.0 allows, which excludes control
+ * characters but tab, newline and return (and vmc takes none of these
+ * three either), and U+FFFE and U+FFFF.
+ */
+const char *
+text_check(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "control characters are not allowed";
+	if (!utf8_valid(s))
+		return "invalid UTF-8";
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
+			return "U+FFFE and U+FFFF are not allowed (XML has no "
+			    "way to write them)";
+	return NULL;
 }

@@ -238,6 +238,15 @@ struct member {
 	struct pool	 pool;
 };
 
+/* Diagnostics said of one file read (diag.c). */
+struct tally {
+	const char	*file;
+	size_t		 n;
+};
+
+#define DIAG_FILE_MAX	100	/* diagnostics shown for one file read */
+#define DIAG_RUN_MAX	1000	/* and for a whole run */
+
 /* Everything one run needs; there are no mutable globals. */
 struct ctx {
 	int		 errors;
@@ -248,6 +257,9 @@ struct ctx {
 	const struct host *host;
 	struct msg	*msgs;
 	size_t		 nmsgs, capmsgs;
+	size_t		 shown;		/* diagnostics kept, up to DIAG_RUN_MAX */
+	struct tally	*tally;		/* by file, a hash table */
+	size_t		 ntally, captally;
 };
 
 /* buf.c: memory, growing buffers, pools; allocation failure is fatal */
@@ -262,12 +274,12 @@ struct buf {
 	char	*p;
 	size_t	 len, cap;
 };
+void		 buf_grow(struct buf *, size_t);
 void		 buf_add(struct buf *, const char *, size_t);
 void		 buf_puts(struct buf *, const char *);
 void		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 buf_free(struct buf *);
-int		 buf_read(const char *, struct buf *);
 char		*pool_add(struct pool *, char *);
 char		*pool_strdup(struct pool *, const char *);
 char		*pool_printf(struct pool *, const char *, ...)
@@ -277,11 +289,16 @@ void		 pool_free(struct pool *);
 uint64_t	 hash_add(uint64_t, const void *, size_t);
 
 /* path.c */
+#define MAX_FILE	(16 * 1024 * 1024)	/* read by vmc, at most */
+int		 path_open(int dfd, const char *, int nofollow, struct stat *);
+int		 path_read(int dfd, const char *, int nofollow, size_t max,
+		    struct buf *, struct stat *);
+int		 path_sync(int fd, int dir);
 int		 path_has_suffix(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
 char		*path_clean(const char *, const char *);
-char		*path_abs(const char *);
+char		*path_resolve(const char *, const char *);
 char		*path_absdir(const char *);
 
 /* quote.c: the only ways user data reaches output */
@@ -324,6 +341,7 @@ int		 check_word(const char *, const char *extra);
 int		 check_cpu(const char *, const char **);
 int		 check_prop(const char *, const char **);
 int		 utf8_valid(const char *);
+const char	*text_check(const char *);
 void		 fmt_mac(uint64_t, char[18]);
 void		 fmt_ipv4(uint32_t, char[16]);
 
@@ -334,6 +352,7 @@ void		 doc_add(struct doc *, const char *section, const char *key,
 		    char *value, struct loc);
 void		 doc_section(struct doc *, const char *, size_t, struct loc);
 void		 doc_free(struct doc *);
+int		 doc_section_ok(const char *);
 
 /* model.c */
 int		 vm_model(struct ctx *, struct vm *);
@@ -345,7 +364,7 @@ const struct iface *host_iface(const struct host *, const char *);
 /* host.c */
 int		 host_read(struct ctx *, struct host *, const char *path);
 int		 host_probe(struct ctx *, struct host *);
-void		 host_print(const struct host *, FILE *);
+void		 host_print(struct ctx *, const struct host *, FILE *);
 
 /* validate.c */
 void		 vm_validate(struct ctx *, struct vm *, const char *rundir);
@@ -378,11 +397,12 @@ void		 emit_seed(const struct vm *, size_t file, struct buf *);
 
 /* state.c */
 #define STATE_FILE	".vmc-state"
+#define TMP_PREFIX	".vmc-tmp-"	/* every temporary name in OUTDIR */
 uint64_t	 state_key(const struct host *, const char *rundir,
 		    char *const *paths, size_t);
 void		 state_begin(struct buf *, uint64_t key);
 int		 state_file(struct buf *, int kind, const char *path,
-		    const struct stat *);
+		    const struct stat *, uint64_t hash);
 void		 state_end(struct buf *, size_t);
 int		 state_fresh(const char *dir, uint64_t key);
 

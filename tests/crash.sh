@@ -149,6 +149,37 @@ else
 	cat "$tmp/err"
 fi
 
+# Kills at chosen calls of the commit, with the fault shim: after the
+# state is renamed into place, while the backups are removed (the
+# first unlinkat), and after the first rename.  The state must not
+# be trusted while temporary files remain: the next build of the same
+# profiles removes them.
+if cc -Wall -Wextra -shared -fPIC -o "$tmp/shim.so" \
+    "$top/tests/faults/shim.c" -ldl 2> /dev/null &&
+    [ -z "${ASAN_OPTIONS:-}" ]; then
+	for spec in unlinkat:1 unlinkat:3 renameat:1; do
+		rm -rf "$tmp/k"
+		build "$tmp/k" "$tmp/v1" 2> /dev/null
+		sleep 1	# a state is kept only past the second of a change
+		env VMC_FAULT="$spec:SIGKILL" LD_PRELOAD="$tmp/shim.so" \
+		    "$VMC" build -H "$tmp/host" -p /vmc -o "$tmp/k" "$tmp/v2" \
+		    2> /dev/null
+		build "$tmp/k" "$tmp/v2" 2> "$tmp/err"
+		st=$?
+		set -- "$tmp/k"/.vmc-tmp-*
+		if [ $st = 0 ] && [ ! -e "$1" ] &&
+		    listing "$tmp/k" | cmp -s - "$tmp/want2.list"; then
+			ok "killed at $spec of the commit: the next build cleans up"
+		else
+			bad "killed at $spec of the commit" \
+			    "exit $st, or temporary files left"
+		fi
+	done
+	rm -rf "$tmp/k"
+else
+	echo "skip kills at chosen calls: no LD_PRELOAD shim here"
+fi
+
 # Kills while a new output directory is staged beside it: afterwards
 # it is missing, empty or complete, and the next build removes the
 # staging directory.

@@ -11,12 +11,12 @@
 #   argv.NAME   expected arguments NAME.sh hands QEMU, one a line (-u
 #               rewrites those that exist)
 #
-# In expectations @CASE@ stands for the case directory and @REC@ for
+# In cmd and expectations @CASE@ stands for the case directory and @REC@ for
 # the argument recorder.  Usage: regress.sh [-u] [case ...]; -u writes
 # the actual results as the expectations, to be reviewed.
 set -u
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd -P)
 # shellcheck source=lib.sh
 . "$top/tests/lib.sh"
 rec=$top/tests/argv-rec
@@ -57,7 +57,7 @@ run_case() {
 		echo sentinel > "$out/keep"
 	fi
 	cmd=$(printf '%s\n' "$cmd" | sed -e "s|@HOST@|$work/host|g" \
-	    -e "s|@OUT@|$out|g")
+	    -e "s|@OUT@|$out|g" -e "s|@CASE@|$casedir|g")
 	# shellcheck disable=SC2086
 	(cd "$casedir" && exec $VMC $cmd) > "$work/stdout" 2> "$work/stderr.raw"
 	status=$?

@@ -114,12 +114,15 @@ if [ $st = 0 ] && [ ! -s "$tmp/err" ] &&
 else
 	bad "nothing changed" "exit $st, or a file was written"
 fi
+# The outputs are read to compare them with their hashes; of what the
+# build read, nothing is opened (VMC may be a wrapper that opens more).
 if [ -n "$traced" ]; then
-	if read_profiles || grep -q -e '\.sh$' -e '\.plist$' "$tmp/trace"; then
-		bad "nothing changed: only the state is read" \
+	if read_profiles || grep -q -e "^$tmp/p/" -e "^$tmp/img/" "$tmp/trace"
+	then
+		bad "nothing changed: only the state and the outputs are read" \
 		    "opened $(tr '\n' ' ' < "$tmp/trace")"
 	else
-		ok "nothing changed: only the state is read"
+		ok "nothing changed: only the state and the outputs are read"
 	fi
 fi
 
@@ -150,6 +153,15 @@ check_case "an output removed" 0
 clean
 echo '# mine' >> out/b.sh
 check_case "an output edited" 0
+
+# Edited in place to the same size, its mtime put back: only the
+# contents tell, which the state's hash of each output catches.
+clean
+cp -p out/b.sh "$tmp/b.keep"
+sed 's/-m 1024M/-m 2048M/' "$tmp/b.keep" > "$tmp/b.new"
+cat "$tmp/b.new" > out/b.sh
+touch -r "$tmp/b.keep" out/b.sh
+check_case "an output edited in place, same size and mtime" 0
 
 clean
 chmod 700 out/b.sh
@@ -213,6 +225,51 @@ clean
 head -c 100 out/.vmc-state > "$tmp/cut"
 mv "$tmp/cut" out/.vmc-state
 check_case "a truncated state" 0
+
+# Something other than a regular file where the state or the index
+# belongs: a FIFO must not hang the build, a device must not be read;
+# each is ignored and replaced by the build's own.  timeout makes a hang
+# a failure.
+for f in .vmc-state .vmc-index; do
+	for kind in fifo zero link; do
+		clean
+		rm "out/$f"
+		case $kind in
+		fifo) mkfifo "out/$f"; what=FIFO ;;
+		zero) what="device (/dev/zero)"
+		    mknod "out/$f" c 1 5 2> /dev/null ||
+		    ln -s /dev/zero "out/$f" ;;
+		link) ln -s /dev/zero "out/$f"; what="symlink to /dev/zero" ;;
+		esac
+		timeout 20 "$VMC" build -H "$tmp/host" -p /vmc -o out \
+		    "$tmp/p" > /dev/null 2> "$tmp/err"
+		st=$?
+		if [ $st = 0 ] && [ -f "out/$f" ] && same_as_new; then
+			ok "$f is a $what"
+		else
+			bad "$f is a $what" "exit $st (124: hung), or none made"
+		fi
+	done
+done
+
+# On this machine (no -H) validation checks the QEMU binary a profile
+# names: once it is gone, the next build must say so.
+mkdir -p live/p bin
+printf 'QFI\373' > live/img.qcow2
+cp "$top/tests/argv-rec" bin/qemu
+printf '[vm]\nmemory = 64M\naccel = tcg\nimage = ../img.qcow2\nqemu = %s\n' \
+    "$tmp/bin/qemu" > live/p/q.ini
+tick
+"$VMC" build -p /vmc -o live/out live/p > /dev/null 2> "$tmp/err"
+st=$?
+rm bin/qemu
+"$VMC" build -p /vmc -o live/out live/p > /dev/null 2> "$tmp/err"
+st2=$?
+if [ $st = 0 ] && [ $st2 = 1 ] && grep -q "qemu: .*No such file" "$tmp/err"; then
+	ok "the QEMU binary removed after a clean build"
+else
+	bad "the QEMU binary removed after a clean build" "not noticed"
+fi
 
 # What a build killed after it began writing leaves: its state put
 # aside and a temporary file.  The next build must clean up.

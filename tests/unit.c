@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../compiler/vmc.h"
 
@@ -218,10 +219,12 @@ test_url(void)
 {
 	static const char *const good[] = { "http://10.0.2.2/", "https://a/b/",
 	    "http://h:8000/x/y/", "http://[fe80::1]:80/x/",
-	    "http://h/a,b/$x/" };
+	    "http://h/a,b/$x/", "http://[::1]/", "http://[fd00::2]:8000/s/" };
 	static const char *const bad[] = { "ftp://h/", "http://h", "http:///",
 	    "http://h/a;b/", "http://h/a b/", "http://h:0/", "http://h:/",
-	    "http://h:123456/", "HTTP://h/", "http://u@h/", "http://h:x/" };
+	    "http://h:123456/", "HTTP://h/", "http://u@h/", "http://h:x/",
+	    "http://[/", "http://[zz/", "http://[::1]x/", "http://[::1/",
+	    "http://[::1]:/" };
 	const char	*e;
 	size_t		 i;
 
@@ -272,7 +275,8 @@ test_quote(void)
 	};
 	static const char *const hostile[] = { "it's", "\"$(id)\"", "`id`",
 	    "a;b&c|d<e>f*g~h", "$HOME", "\\", "'\"'\"'", "caf\xc3\xa9 \xe2\x82\xac",
-	    "-n", "a\\tb", "*", "", "!x", "{a,b}", "#c" };
+	    "-n", "a\\tb", "*", "", "!x", "{a,b}", "#c", "code\\",
+	    "a\\\\'b\\" };
 	struct buf	 b;
 	size_t		 i;
 
@@ -390,6 +394,53 @@ test_mac(void)
 	expect(distinct, "mac_derive", "distinct for 7 names, 8 cards");
 }
 
+/*
+ * vmc host prints only interface names its reader reads back: the
+ * output of a host with hostile names must read as a host file.
+ */
+static void
+test_host_print(void)
+{
+	static const char *const names[] = { "eth0", "a]b;c", "a b",
+	    "\xc3\xa9th0", "br-1.2_x@y" };
+	struct ctx	 ctx;
+	struct host	 h, back;
+	char		 path[] = "/tmp/vmc-unit.XXXXXX";
+	FILE		*fp;
+	size_t		 i;
+	int		 fd;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&h, 0, sizeof(h));
+	h.nifs = sizeof(names) / sizeof(names[0]);
+	h.ifs = xcalloc(h.nifs, sizeof(*h.ifs));
+	for (i = 0; i < h.nifs; i++)
+		h.ifs[i].name = names[i];
+	h.os.state = h.arch.state = h.cpus.state = V_SET;
+	h.os.s = "linux";
+	h.arch.s = "x86_64";
+	h.cpus.s = "2";
+	h.memory.n = 1ULL << 30;
+	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		expect(0, "host print", "mkstemp");
+		return;
+	}
+	host_print(&ctx, &h, fp);
+	fclose(fp);
+	expect(ctx.warnings == 3, "host print", "three names left out");
+	expect(host_read(&ctx, &back, path) == 0 && back.nifs == 2 &&
+	    strcmp(back.ifs[0].name, "eth0") == 0 &&
+	    strcmp(back.ifs[1].name, "br-1.2_x@y") == 0, "host print",
+	    "read back");
+	host_free(&back);
+	unlink(path);
+	free(h.ifs);
+	for (i = 0; i < ctx.nmsgs; i++)		/* the warnings, unsaid */
+		free(ctx.msgs[i].text);
+	ctx.nmsgs = 0;
+	ctx_free(&ctx);
+}
+
 int
 main(void)
 {
@@ -402,6 +453,7 @@ main(void)
 	test_quote();
 	test_paths();
 	test_mac();
+	test_host_print();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

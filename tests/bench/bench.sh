@@ -157,7 +157,7 @@ vmc_build_rss() {
 
 read_rss() {
 	case $rssmode in
-	gnu)	kib=$(cat "$tmp/rss") ;;
+	gnu)	kib=$(tail -n 1 "$tmp/rss") ;;	# after "exited with"
 	bsd)	kib=$(awk '/maximum resident/ { print int($1 / 1024) }' \
 		    "$tmp/rss.bsd") ;;
 	*)	kib= ;;
@@ -328,6 +328,43 @@ END {
 }
 function verdict(text, ok) { printf "  %-4s %s\n", ok ? "PASS" : "MISS", text }
 ' "$tmp/results"
+
+# Hostile input: a 16 MiB profile of junk lines, alone and included 8
+# times.  Diagnostics are capped (vmc(1)), so memory must stay small.
+mkdir "$tmp/junk" "$tmp/junk8"
+yes x | head -c 16777216 > "$tmp/junk/a.ini"
+printf 'include = ../junk/a.ini\n%.0s' 1 2 3 4 5 6 7 8 > "$tmp/junk8/b.ini"
+echo
+echo "hostile input: vmc check, peak RSS and time"
+echo
+echo "| profile                   |  RSS MiB |  time ms | lines said |"
+echo "|---------------------------|---------:|---------:|-----------:|"
+for j in junk junk8; do
+	t0=$(now)
+	case $rssmode in
+	gnu)	/usr/bin/time -f %M -o "$tmp/rss" "$VMC" check -H "$tmp/host" \
+		    "$tmp/$j" 2> "$tmp/said" ;;
+	bsd)	/usr/bin/time -l "$VMC" check -H "$tmp/host" "$tmp/$j" \
+		    > /dev/null 2> "$tmp/rss.bsd"
+		"$VMC" check -H "$tmp/host" "$tmp/$j" 2> "$tmp/said" ;;
+	*)	"$VMC" check -H "$tmp/host" "$tmp/$j" 2> "$tmp/said" ;;
+	esac
+	st=$?
+	t1=$(now)
+	read_rss
+	[ $st = 1 ] || wrong "vmc check of $j: exit $st, expected 1"
+	name="16 MiB of junk lines"
+	[ $j = junk8 ] && name="a profile including it 8x"
+	mib=n/a
+	[ -n "$kib" ] && mib=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+	printf '| %-25s | %8s | %8s | %10s |\n' "$name" "$mib" \
+	    "$(((t1 - t0) / 1000))" "$(wc -l < "$tmp/said")"
+	[ -n "$kib" ] && [ "$kib" -ge 65536 ] &&
+	    wrong "vmc check of $j: peak RSS $kib KiB, at least 64 MiB"
+done
+rm -rf "$tmp/junk" "$tmp/junk8"
+echo "target: peak RSS < 64 MiB for both (WRONG below if not)"
+
 echo
 if [ "$fail" -gt 0 ]; then
 	echo "correctness: FAIL ($fail)"

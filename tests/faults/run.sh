@@ -95,8 +95,7 @@ for n in 1 2 3 4 5 6; do
 	fault "create:$n:EMFILE" "create a temporary file: Too many open files"
 	fault "write:$n:ENOSPC" "write: No space left on device"
 	fault "linkat:$n:EIO" "keep the old version: Input/output error"
-	# The first rename puts the old state aside.
-	fault "renameat:$((n + 1)):EIO" "rename into place: Input/output error"
+	fault "renameat:$n:EIO" "rename into place: Input/output error"
 done
 # The seventh file is the build's index, the eighth its state,
 # written and renamed last.
@@ -104,12 +103,12 @@ fault create:7:ENOSPC "create a temporary file: No space left on device" \
     /.vmc-index
 fault write:7:EIO "write: Input/output error" /.vmc-index
 fault linkat:7:EIO "keep the old version: Input/output error" /.vmc-index
-fault renameat:8:EIO "rename into place: Input/output error" \
+fault renameat:7:EIO "rename into place: Input/output error" \
     /.vmc-index
 fault create:8:ENOSPC "create a temporary file: No space left on device" \
     /.vmc-state
 fault write:8:EIO "write: Input/output error" /.vmc-state
-fault renameat:9:EIO "rename into place: Input/output error" \
+fault renameat:8:EIO "rename into place: Input/output error" \
     /.vmc-state
 fault write:3:ENOSPC:half "write: No space left on device"
 fault write:6:EDQUOT:half "write: Disk quota exceeded"
@@ -119,7 +118,56 @@ umask 077
 fault fchmod:4:EPERM "set the mode: Operation not permitted"
 umask "$mask"
 fault close:5:EIO "write: Input/output error"
-fault renameat:7:EXDEV "rename into place: Invalid cross-device link"
+fault renameat:6:EXDEV "rename into place: Invalid cross-device link"
+
+# Durable commits: the files and the directory are synced before the
+# renames and after them (on Linux by one syncfs each, elsewhere by an
+# fsync of each file too); a failed sync fails the build like a failed
+# write, and puts back what was renamed.
+if [ "$(uname)" = Linux ]; then
+	fault fsync:1:EIO "sync the directory: Input/output error"
+	fault fsync:2:EIO "sync the directory: Input/output error"
+else
+	fault fsync:1:EIO "write: Input/output error"
+	fault fsync:7:EIO "write: Input/output error" /.vmc-state
+	fault fsync:8:EIO "sync the directory: Input/output error"
+	fault fsync:9:EIO "sync the directory: Input/output error"
+fi
+
+# Where a hard link is refused (Linux's protected_hardlinks, FAT), the
+# old version is kept as a copy instead: the build goes through.
+for n in 1 4; do
+	rm -rf "$tmp/out" "$tmp/want"
+	cp -a "$tmp/old" "$tmp/out"
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/want" "$tmp/v2"
+	rm -f "$tmp/want/.vmc-state"
+	cp -p "$tmp/old/notes.txt" "$tmp/want/"
+	listing "$tmp/want" > "$tmp/want.list"
+	if env VMC_FAULT="linkat:$n:EPERM" LD_PRELOAD="$tmp/shim.so" "$VMC" \
+	    build -H "$host" -p /vmc -o "$tmp/out" "$tmp/v2" 2> "$tmp/err" &&
+	    listing "$tmp/out" | grep -v '^\.vmc-state ' |
+	    cmp -s - "$tmp/want.list"; then
+		ok "linkat:$n:EPERM: the old version is copied"
+	else
+		bad "linkat:$n:EPERM" "failed or differs"
+	fi
+done
+
+# Memory runs out while the build writes: vmc exits at once, and what
+# it wrote must still be undone.  ASan's allocator is not the shim's.
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+	for n in 1 50; do
+		rm -rf "$tmp/out"
+		cp -a "$tmp/old" "$tmp/out"
+		cp "$tmp/old.list" "$tmp/want.list"
+		expect "fault malloc:$n:ENOMEM" 3 "Cannot allocate memory" \
+		    "$tmp/out" env VMC_FAULT="malloc:$n:ENOMEM" \
+		    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+		    -o "$tmp/out" "$tmp/v2"
+	done
+else
+	echo "skip malloc faults: AddressSanitizer's allocator is in use"
+fi
 
 # The output directory cannot be created: nothing appears.
 : > "$tmp/want.list"
@@ -132,7 +180,7 @@ Permission denied" "$tmp/parent" env VMC_FAULT=mkdir:1:EACCES \
 # A new output directory is staged beside it and renamed into place:
 # a failure leaves neither behind.
 for spec in create:1:EMFILE create:4:ENOSPC write:3:ENOSPC \
-    write:2:EIO:half close:4:EIO renameat:2:EXDEV; do
+    write:2:EIO:half close:4:EIO renameat:1:EXDEV; do
 	case $spec in
 	create*) msg="create a temporary file" ;;
 	renameat*) msg="rename into place" ;;
@@ -303,6 +351,33 @@ machine$" ;;
 		special "image is a $kind" $want "$msg"
 	fi
 done
+# Devices named as an include or an image are never opened: opening
+# one can allocate a terminal (/dev/ptmx), set a power policy
+# (/dev/cpu_dma_latency) or arm a watchdog.  The shim's trace shows
+# every open.
+for dev in /dev/ptmx /dev/cpu_dma_latency /dev/zero; do
+	[ -c "$dev" ] || continue
+	printf 'include = %s\n[vm]\nmemory = 1G\nimage = %s\n' "$dev" "$dev" \
+	    > "$s/p/dev.ini"
+	rm -f "$tmp/trace"
+	expect "include and image are $dev" 3 "^$s/p/dev.ini:1: error: \
+'$dev' is not a regular file$" "$s/out" env VMC_TRACE="$tmp/trace" \
+	    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$s/p"
+	printf '[vm]\nmemory = 1G\nimage = %s\nformat = raw\n' "$dev" \
+	    > "$s/p/dev.ini"
+	expect "image is $dev" 1 "^$s/p/dev.ini:3: error: image: \
+'$dev' is not a regular file$" "$s/out" env VMC_TRACE="$tmp/trace" \
+	    LD_PRELOAD="$tmp/shim.so" "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$s/p"
+	if grep -q "^$dev\$" "$tmp/trace"; then
+		bad "$dev is never opened" "$(grep -c "^$dev\$" "$tmp/trace") opens"
+	else
+		ok "$dev is never opened"
+	fi
+	rm -rf "$s/p"
+	mkdir "$s/p"
+done
 if [ -n "$asuser" ]; then
 	chmod 755 "$s" "$s/p"
 	chmod 777 "$s/out"
@@ -328,6 +403,138 @@ elif [ "$(id -u)" != 0 ]; then
 else
 	echo "skip unreadable files: root without setpriv"
 fi
+
+# Linux's protected_hardlinks: after a build as root into a directory
+# a user owns, the user's own build must still go through, though the
+# kernel refuses a hard link to root's files.
+if [ -n "$asuser" ] &&
+    [ "$(cat /proc/sys/fs/protected_hardlinks 2> /dev/null)" = 1 ]; then
+	rm -rf "$tmp/ph" "$tmp/want"
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/ph" "$tmp/v1" &&
+	    chown 65534:65534 "$tmp/ph"
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/want" "$tmp/v2"
+	listing "$tmp/want" | grep -v '^\.vmc-state ' > "$tmp/want.list"
+	if asnobody "$tmp/vmc" build -H "$host" -p /vmc -o "$tmp/ph" \
+	    "$tmp/v2" 2> "$tmp/err" && listing "$tmp/ph" |
+	    grep -v '^\.vmc-state ' | cmp -s - "$tmp/want.list"; then
+		ok "a user builds over root's build (protected_hardlinks)"
+	else
+		bad "a user builds over root's build (protected_hardlinks)" \
+		    "failed or differs"
+	fi
+	rm -rf "$tmp/ph" "$tmp/want" "$tmp/err"
+else
+	echo "skip protected_hardlinks: not root, or not enabled"
+fi
+
+# A default ACL on the output directory gives new files other modes
+# than the umask would: each file still gets its own, and a build after
+# the state is gone rewrites nothing.
+mkdir "$tmp/acl"
+if setfacl -d -m u::rwx,g::---,o::--- "$tmp/acl" 2> /dev/null; then
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/acl" "$tmp/v1"
+	st=$?
+	modes=$(cd "$tmp/acl" && stat -c '%a' ./*.sh ./*.plist | sort -u |
+	    tr '\n' ' ')
+	rm -f "$tmp/acl/.vmc-state"
+	before=$(ls -li --time-style=full-iso "$tmp/acl")
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/acl" "$tmp/v1"
+	if [ $st = 0 ] && [ "$modes" = "644 755 " ] &&
+	    [ "$(ls -li --time-style=full-iso "$tmp/acl")" = "$before" ]; then
+		ok "a default ACL on the output directory"
+	else
+		bad "a default ACL on the output directory" \
+		    "exit $st, modes $modes, or files rewritten"
+	fi
+else
+	echo "skip default ACL: setfacl missing or not supported here"
+fi
+rm -rf "$tmp/acl"
+
+# A working directory deeper than PATH_MAX: the profile's directory
+# cannot be resolved, which is an error, never a relative image path.
+listing "$s/out" > "$tmp/want.list"
+mkdir "$s/deep"
+(
+	cd "$s/deep" || exit 1
+	long=$(printf '%0200d' 0)
+	i=0
+	while [ $i -lt 24 ]; do
+		mkdir "$long" && cd -P "$long" || exit 1
+		i=$((i + 1))
+	done
+	mkdir p
+	printf 'QFI\373' > disk.qcow2
+	printf '[vm]\nmemory = 1G\nimage = ../disk.qcow2\nformat = qcow2\n' \
+	    > p/a.ini
+	"$VMC" build -H "$host" -p /vmc -o "$s/out" p > /dev/null 2> "$tmp/err"
+)
+st=$?
+if [ $st = 3 ] && grep -qx "p/a.ini: error: cannot resolve the profile's \
+directory: File name too long" "$tmp/err" &&
+    listing "$s/out" | cmp -s - "$tmp/want.list"; then
+	ok "working directory deeper than PATH_MAX"
+else
+	bad "working directory deeper than PATH_MAX" "exit $st"
+fi
+rm -rf "$s/deep" "$tmp/err"
+
+# Floods of diagnostics: a 16 MiB profile of junk lines, alone and
+# included eight times, many bad profiles, and 16 MiB of settings.  What is said is bounded
+# (DIAG_FILE_MAX a file read, DIAG_RUN_MAX a run, each saying it stops),
+# and so is memory: under ulimit -v (not with ASan, which reserves more
+# address space than any such limit) the build still fails as invalid.
+mkdir "$s/big" "$s/big8" "$s/many"
+yes x | head -c 16777216 > "$s/big/a.ini"
+for i in 1 2 3 4 5 6 7 8; do
+	echo "include = ../big/a.ini"
+done > "$s/big8/b.ini"
+for i in $(seq 1 12); do
+	yes y | head -n 150 > "$s/many/m$i.ini"
+done
+mkdir "$s/kv"
+{ echo '[vm]'; yes 'a = b' | head -c 16000000; } > "$s/kv/a.ini"
+limit=
+[ -z "${ASAN_OPTIONS:-}" ] && limit="ulimit -v 400000;"
+# flood NAME DIR LINES: builds DIR, wants status 1, LINES lines said.
+flood() {
+	sh -c "$limit exec \"\$@\"" sh "$VMC" build -H "$host" -p /vmc \
+	    -o "$s/out" "$2" > /dev/null 2> "$tmp/err"
+	st=$?
+	if [ $st != 1 ]; then
+		bad "$1" "exit status $st, expected 1"
+	elif [ "$(wc -l < "$tmp/err")" != "$3" ] ||
+	    [ "$(grep -c 'the rest are not shown$' "$tmp/err")" = 0 ]; then
+		bad "$1" "$(wc -l < "$tmp/err") lines said, expected $3"
+	elif ! listing "$s/out" | cmp -s - "$tmp/want.list"; then
+		bad "$1" "the output directory changed"
+	else
+		ok "$1"
+	fi
+	rm -f "$tmp/err"
+}
+flood "16 MiB of junk lines" "$s/big" 101
+flood "16 MiB of junk lines included 8 times" "$s/big8" 808
+flood "12 profiles of 150 bad lines" "$s/many" 1001
+# Settings are kept for the model: at most 10000 a profile.
+flood "16 MiB of key = value lines" "$s/kv" 101
+rm -rf "$s/big" "$s/big8" "$s/many" "$s/kv"
+
+# A file name that holds a newline and a terminal escape is said with
+# both made visible: one line, no escape character.
+d="$s/x
+y$(printf '\033')[31m"
+mkdir "$d"
+printf 'junk\n' > "$d/e.ini"
+"$VMC" check -H "$host" "$d" 2> "$tmp/err"
+if [ "$(wc -l < "$tmp/err")" = 1 ] && ! grep -q "$(printf '\033')" "$tmp/err" &&
+    grep -Fqx "$s/x\\012y\\033[31m/e.ini:1: error: expected 'key = value' \
+or '[section]'" "$tmp/err"; then
+	ok "a file name with a newline and an escape"
+else
+	bad "a file name with a newline and an escape" "said raw"
+fi
+rm -rf "$d" "$tmp/err"
 
 # A QEMU path and an output directory full of shell metacharacters:
 # the generated script must still exec QEMU (here the argument

@@ -7,7 +7,9 @@
  * The Nth call of FUNC (counting from 1) fails with ERRNO (default
  * EIO).  FUNC is one of mkdir, open (of a directory), flock, create
  * (openat with O_CREAT), fchmod, write, close (of a file create made),
- * linkat, renameat (also rename).
+ * linkat, renameat (also rename), unlinkat, fsync (also syncfs),
+ * malloc (counting only once a file has been created, that is while a
+ * build writes; glibc only).  ERRNO SIGKILL kills vmc in that call.
  * With "half", the Nth write writes half its bytes and returns that;
  * the write after it fails.  Later calls succeed again.
  *
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,7 +31,7 @@
 
 static const char	*func;
 static long		 nth;
-static int		 err = EIO, half, armed, tmpfds[1024];
+static int		 err = EIO, half, armed, created, tmpfds[1024];
 
 static const struct {
 	const char	*name;
@@ -37,6 +40,7 @@ static const struct {
 	{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EACCES", EACCES },
 	{ "EROFS", EROFS }, { "EDQUOT", EDQUOT }, { "EPERM", EPERM },
 	{ "EXDEV", EXDEV }, { "ENOENT", ENOENT }, { "EMFILE", EMFILE },
+	{ "ENOMEM", ENOMEM }, { "SIGKILL", -1 },
 };
 
 static void
@@ -79,7 +83,11 @@ hit(const char *f)
 	setup();
 	if (func == NULL || strcmp(f, func) != 0)
 		return 0;
-	return ++count == nth;
+	if (++count != nth)
+		return 0;
+	if (err == -1)
+		raise(SIGKILL);
+	return 1;
 }
 
 /* Appends path to $VMC_TRACE, opened through the real open. */
@@ -185,7 +193,7 @@ do_openat(int (*real)(int, const char *, int, ...), int dfd,
 	trace(dfd, path);
 	fd = real(dfd, path, flags, mode);
 	if ((flags & O_CREAT) && fd >= 0 && fd < 1024)
-		tmpfds[fd] = 1;
+		tmpfds[fd] = created = 1;
 	return fd;
 }
 
@@ -291,4 +299,50 @@ rename(const char *old, const char *new)
 		return -1;
 	}
 	return real(old, new);
+}
+
+extern void	*__libc_malloc(size_t);
+
+void *
+malloc(size_t n)
+{
+	if (created && hit("malloc")) {
+		errno = err;
+		return NULL;
+	}
+	return __libc_malloc(n);
+}
+
+int
+unlinkat(int dfd, const char *path, int flags)
+{
+	REAL(unlinkat);
+	if (hit("unlinkat")) {
+		errno = err;
+		return -1;
+	}
+	return real(dfd, path, flags);
+}
+
+int
+fsync(int fd)
+{
+	REAL(fsync);
+	if (hit("fsync")) {
+		errno = err;
+		return -1;
+	}
+	return real(fd);
+}
+
+/* Counted as fsync: where vmc has it, it stands for the fsyncs. */
+int
+syncfs(int fd)
+{
+	REAL(syncfs);
+	if (hit("fsync")) {
+		errno = err;
+		return -1;
+	}
+	return real(fd);
 }

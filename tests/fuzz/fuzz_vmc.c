@@ -292,7 +292,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ctx, 0, sizeof(ctx));
 	snprintf(hostpath, sizeof(hostpath), "%s/host", dir);
 	if (host_read(&ctx, &host, hostpath) == 0)
-		host_print(&host, devnull);
+		host_print(NULL, &host, devnull);
 	host_free(&host);
 	ctx_free(&ctx);
 
