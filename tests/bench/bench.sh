@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmark: vmc on generated fleets of N valid profiles, timed against
-# the I/O floor of the same run (two plain copies of the profiles).
+# the I/O floor of the same run (two copies of the profiles, synced).
 #
 #   BENCH_N     fleet sizes (default "1000 10000 100000")
 #   BENCH_REPS  repetitions of each measurement (default 5, 3 from 100000)
@@ -164,9 +164,18 @@ read_rss() {
 	esac
 }
 
+# The floor: the I/O a build cannot avoid, made durable as a build's
+# commit is (sync -f is Linux's syncfs; elsewhere sync flushes all).
+if sync -f "$tmp" 2> /dev/null; then
+	durable="sync -f"
+else
+	durable=sync
+fi
+
 # shellcheck disable=SC2317 # run by timed
 floor() {
-	cp -r "$dir/profiles" "$1.a" && cp -r "$dir/profiles" "$1.b"
+	cp -r "$dir/profiles" "$1.a" && cp -r "$dir/profiles" "$1.b" &&
+	    $durable "$1.b"
 }
 
 # Output files in $1 modified after the stamp; the build's own records,
@@ -287,7 +296,7 @@ echo "vmc benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -s) $(uname -m),"
     "$cpus CPUs, $("$VMC" -V)"
 echo "times in ms, medians; full: into a new directory; existing: into an"
 echo "empty directory that was there; floor: cp -r of the profiles into two"
-echo "directories; no-op w, one-change w: output files written"
+echo "directories, then $durable; no-op w, one-change w: output files written"
 echo
 awk -v rssmode="$rssmode" '
 function ms(us) { return sprintf("%.1f", us / 1000) }
