@@ -107,7 +107,7 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 		else if (rc == -1 && errno != ENOENT &&
 		    !path_has_suffix(arg, ".ini"))
 			/* e.g. a symbolic link loop: say what it is */
-			diag_sys(ctx, (struct loc){ arg, 0 }, "cannot open '%s': "
+			diag_sys(ctx, (struct loc){ arg, 0 }, "cannot read '%s': "
 			    "%s", arg, strerror(errno));
 		else if (!path_has_suffix(arg, ".ini"))
 			diag_error(ctx, (struct loc){ arg, 0 }, NULL,

@@ -371,23 +371,21 @@ static int
 read_file(struct reader *r)
 {
 	struct stat	 st;
+	struct buf	 b = { NULL, 0, 0 };
 	struct loc	 at = { r->file, 0 };
-	ssize_t		 n;
-	int		 fd;
 
 	if (r->parent != NULL)
 		at = here(r->parent);
-	if ((fd = path_open(AT_FDCWD, r->file, 0, &st)) == -1 && errno != 0) {
-		diag_sys(r->ctx, at, "cannot open '%s': %s", r->file,
-		    strerror(errno));
-		return -1;
-	}
-	if (fd == -1 || st.st_size > MAX_FILE) {
-		diag_sys(r->ctx, at, "'%s' is %s", r->file,
-		    S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ?
-		    "larger than 16 MiB" : "not a regular file");
-		if (fd != -1)
-			close(fd);
+	if (path_read(AT_FDCWD, r->file, 0, MAX_FILE, &b, &st) == -1) {
+		if (errno == 0 || errno == EFBIG)
+			diag_sys(r->ctx, at, "'%s' is %s", r->file,
+			    S_ISDIR(st.st_mode) ? "a directory" :
+			    errno == EFBIG ? "larger than 16 MiB" :
+			    "not a regular file");
+		else
+			diag_sys(r->ctx, at, "cannot read '%s': %s", r->file,
+			    strerror(errno));
+		buf_free(&b);
 		return -1;
 	}
 	r->dev = st.st_dev;
@@ -399,23 +397,8 @@ read_file(struct reader *r)
 	}
 	r->doc->in[r->doc->nin].path = r->file;
 	r->doc->in[r->doc->nin++].st = st;
-	r->buf = xmalloc(st.st_size + 1);
-	r->len = 0;
-	while (r->len < (size_t)st.st_size) {
-		n = read(fd, r->buf + r->len, st.st_size - r->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			diag_sys(r->ctx, at, "cannot read '%s': %s", r->file,
-			    n == 0 ? "file shrank" : strerror(errno));
-			close(fd);
-			free(r->buf);
-			r->buf = NULL;
-			return -1;
-		}
-		r->len += n;
-	}
-	close(fd);
+	r->buf = b.p;
+	r->len = b.len;
 	return 0;
 }
 

@@ -303,7 +303,7 @@ special "profile is a FIFO" 3 "^$s/p/fifo.ini: error: '$s/p/fifo.ini' is \
 not a regular file$"
 ln -s nowhere.ini "$s/p/link.ini"
 special "profile is a dangling symlink" 3 "^$s/p/link.ini: error: cannot \
-open '$s/p/link.ini': No such file or directory$"
+read '$s/p/link.ini': No such file or directory$"
 mkdir "$s/p/dir.ini"
 printf %b "$good" > "$s/p/dir.ini/x.ini"
 special "profile is a directory (skipped in a directory build)" 1 \
@@ -328,7 +328,7 @@ printf 'include = gone.inc\n[vm]\nmemory = 1G\nimage = ../disk.qcow2\n' \
     > "$s/p/inc.ini"
 ln -s nowhere "$s/p/gone.inc"
 special "include is a dangling symlink" 3 "^$s/p/inc.ini:1: error: cannot \
-open '$s/p/gone.inc': No such file or directory$"
+read '$s/p/gone.inc': No such file or directory$"
 for kind in FIFO directory "dangling symlink"; do
 	printf '[vm]\nmemory = 1G\nimage = img\nformat = raw\n' > "$s/p/i.ini"
 	case $kind in
@@ -383,7 +383,7 @@ if [ -n "$asuser" ]; then
 	chmod 777 "$s/out"
 	printf %b "$good" > "$s/p/u.ini"
 	chmod 000 "$s/p/u.ini"
-	expect "profile unreadable" 3 "^$s/p/u.ini: error: cannot open \
+	expect "profile unreadable" 3 "^$s/p/u.ini: error: cannot read \
 '$s/p/u.ini': Permission denied$" "$s/out" asnobody "$tmp/vmc" build \
 	    -H "$host" -p /vmc -o "$s/out" "$s/p"
 	rm -f "$s/p/u.ini"
@@ -398,7 +398,7 @@ Permission denied$" "$s/out" asnobody "$tmp/vmc" build -H "$host" \
 elif [ "$(id -u)" != 0 ]; then
 	printf %b "$good" > "$s/p/u.ini"
 	chmod 000 "$s/p/u.ini"
-	special "profile unreadable" 3 "^$s/p/u.ini: error: cannot open \
+	special "profile unreadable" 3 "^$s/p/u.ini: error: cannot read \
 '$s/p/u.ini': Permission denied$"
 else
 	echo "skip unreadable files: root without setpriv"
