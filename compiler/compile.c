@@ -197,7 +197,7 @@ emit(struct output *out, const struct vm *vm, const struct host *host)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	struct stat	 st;
-	const char	*checked[2];
+	const char	*checked[3];
 	char		*name;
 	size_t		 i;
 	int		 rc;
@@ -207,11 +207,13 @@ emit(struct output *out, const struct vm *vm, const struct host *host)
 		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
 	if (vm->imageok)
 		output_note(out, vm->imagepath, &vm->imagest);
-	/* On this machine validation checked QEMU and the firmware too:
-	 * should either go or change, the next build must check again. */
-	checked[0] = vm->qemupath;
-	checked[1] = vm->fwpath;
-	for (i = 0; host->live && i < 2; i++)
+	/* Validation read the base, and on this machine checked QEMU and
+	 * the firmware: should one go or change, the next build must look
+	 * again. */
+	checked[0] = vm->basepath;
+	checked[1] = host->live ? vm->qemupath : NULL;
+	checked[2] = host->live ? vm->fwpath : NULL;
+	for (i = 0; i < 3; i++)
 		if (checked[i] != NULL && stat(checked[i], &st) == 0)
 			output_note(out, checked[i], &st);
 

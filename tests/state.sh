@@ -271,10 +271,31 @@ else
 	bad "the QEMU binary removed after a clean build" "not noticed"
 fi
 
-# What a build killed after it began writing leaves: its state put
-# aside and a temporary file.  The next build must clean up.
+# The base of an overlay is read for its format, which goes into the
+# script: a base replaced by an image of another format must be seen.
+mkdir -p ov/p
+printf 'QFI\373' > ov/base.img
+printf '[vm]\nmemory = 64M\nimage = ../disk.qcow2\nbase = ../base.img\n' \
+    > ov/p/o.ini
+tick
+"$VMC" build -H "$tmp/host" -p /vmc -o ov/out ov/p > /dev/null 2> "$tmp/err"
+st=$?
+rm ov/base.img
+printf 'raw' > ov/base.img
+tick
+"$VMC" build -H "$tmp/host" -p /vmc -o ov/out ov/p > /dev/null 2> "$tmp/err"
+st2=$?
+if [ $st = 0 ] && [ $st2 = 0 ] && grep -q -- "-F raw" ov/out/o.sh; then
+	ok "the base replaced by an image of another format"
+else
+	bad "the base replaced by an image of another format" "exit $st," \
+	    "$st2, or the script still names the old format"
+fi
+
+# What a build killed after it began writing leaves: a temporary file
+# beside a state that is otherwise fresh.  The next build must not stop
+# short of removing it.
 clean
-mv out/.vmc-state out/.vmc-tmp-state
 echo partial > out/.vmc-tmp-7
 build out
 st=$?
