@@ -220,6 +220,36 @@ probe_image(struct ctx *ctx, struct vm *vm)
 }
 
 /*
+ * macOS privacy protection (TCC) keeps a launchd daemon out of these
+ * folders of a home directory unless its program has Full Disk Access.
+ */
+static void
+check_private(struct ctx *ctx, const struct vm *vm, const struct val *v,
+    const char *path)
+{
+	static const char *const folder[] = { "Desktop", "Documents",
+	    "Downloads" };
+	const char	*p;
+	size_t		 i, n;
+
+	if (ctx->host->os.n != OS_MACOS || path == NULL ||
+	    strncmp(path, "/Users/", 7) != 0 ||
+	    (p = strchr(path + 7, '/')) == NULL)
+		return;
+	for (i = 0, p++; i < sizeof(folder) / sizeof(folder[0]); i++) {
+		n = strlen(folder[i]);
+		if (strncmp(p, folder[i], n) == 0 &&
+		    (p[n] == '/' || p[n] == '\0'))
+			diag_warn(ctx, val_at(vm, v), v->key, "'%s' is in "
+			    "~/%s, which macOS privacy protection keeps from "
+			    "launchd daemons: give %s Full Disk Access (System "
+			    "Settings, Privacy & Security) or move it", path,
+			    folder[i], vm->qemupath != NULL ? vm->qemupath :
+			    "QEMU");
+	}
+}
+
+/*
  * The cloud image an overlay starts from: it must be readable here, as
  * its format goes into the script.  Sets the base's virtual size.
  */
@@ -233,6 +263,9 @@ check_base(struct ctx *ctx, struct vm *vm, uint64_t *size)
 	*size = 0;
 	if ((vm->basepath = resolve(ctx, vm, &vm->base)) == NULL)
 		return;
+	/* The job reads it: qemu-img at first start, QEMU at every start
+	 * (the backing file of the overlay). */
+	check_private(ctx, vm, &vm->base, vm->basepath);
 	vis = diag_vis(vm->base.s);
 	if ((rc = open_image(vm->basepath, &st, &fmt, size, &backing)) != 0) {
 		if (rc == -2)
@@ -1063,36 +1096,6 @@ check_seed(struct ctx *ctx, const struct vm *vm)
 	diag_warn(ctx, v->at, v->key, "'%s' is neither the gateway "
 	    "(start-address) of the VM's vmnet network nor an address of the "
 	    "host; the guest may not reach it", host);
-}
-
-/*
- * macOS privacy protection (TCC) keeps a launchd daemon out of these
- * folders of a home directory unless its program has Full Disk Access.
- */
-static void
-check_private(struct ctx *ctx, const struct vm *vm, const struct val *v,
-    const char *path)
-{
-	static const char *const folder[] = { "Desktop", "Documents",
-	    "Downloads" };
-	const char	*p;
-	size_t		 i, n;
-
-	if (ctx->host->os.n != OS_MACOS || path == NULL ||
-	    strncmp(path, "/Users/", 7) != 0 ||
-	    (p = strchr(path + 7, '/')) == NULL)
-		return;
-	for (i = 0, p++; i < sizeof(folder) / sizeof(folder[0]); i++) {
-		n = strlen(folder[i]);
-		if (strncmp(p, folder[i], n) == 0 &&
-		    (p[n] == '/' || p[n] == '\0'))
-			diag_warn(ctx, val_at(vm, v), v->key, "'%s' is in "
-			    "~/%s, which macOS privacy protection keeps from "
-			    "launchd daemons: give %s Full Disk Access (System "
-			    "Settings, Privacy & Security) or move it", path,
-			    folder[i], vm->qemupath != NULL ? vm->qemupath :
-			    "QEMU");
-	}
 }
 
 /* The log is a file: in an existing directory, when that can be known. */
