@@ -74,6 +74,7 @@ struct inst {
 	struct plan	*p;
 	size_t		 np;
 	int		 asroot;
+	int		 lockfd;	/* held for the run, or -1 */
 };
 
 static char *
@@ -842,9 +843,32 @@ need_root(struct inst *in, const char *cmd)
 	return -1;
 }
 
+/*
+ * Reads the manifest; unless -n, first takes the lock beside it, held
+ * to the end of the run.  Two runs at once would each plan from the
+ * manifest as they found it, and the later would not know of what the
+ * earlier installed; so the second waits, then reads what the first
+ * left.
+ */
 static int
 read_manifest(struct inst *in)
 {
+	char	*path;
+
+	if (!in->opt->dryrun) {
+		check_dir(in, "/var/db/vmc");
+		if (in->ctx->errors > 0)
+			return -1;
+		mkdirs(in, "/var/db/vmc");
+		path = full(in, MANIFEST_LOCK);
+		if ((in->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0600)) == -1 || flock(in->lockfd, LOCK_EX) == -1)
+			diag_sys(in->ctx, at(in, path), "cannot lock: %s",
+			    strerror(errno));
+		free(path);
+		if (in->ctx->errors > 0)
+			return -1;
+	}
 	in->manpath = full(in, MANIFEST);
 	return record_read(in->ctx, in->manpath, REC_MANIFEST, &in->man) ==
 	    -2 ? -1 : 0;
@@ -880,6 +904,8 @@ inst_free(struct inst *in)
 	record_free(&in->index);
 	record_free(&in->man);
 	free(in->manpath);
+	if (in->lockfd != -1)
+		close(in->lockfd);
 }
 
 int
@@ -896,6 +922,7 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 	in.opt = opt;
 	in.outdir = outdir;
 	in.asroot = geteuid() == 0;
+	in.lockfd = -1;
 	if (need_root(&in, "install") == -1)
 		goto done;
 	path = path_join(outdir, INDEX_FILE);
@@ -959,6 +986,7 @@ uninstall_run(struct ctx *ctx, const struct install *opt, char **names,
 	in.ctx = ctx;
 	in.opt = opt;
 	in.asroot = geteuid() == 0;
+	in.lockfd = -1;
 	if (need_root(&in, "uninstall") == -1 || read_manifest(&in) == -1)
 		goto done;
 	for (j = 0; j < n; j++)

@@ -409,6 +409,7 @@ int		 state_fresh(const char *dir, uint64_t key);
 /* index.c: which files are whose, as built and as installed */
 #define INDEX_FILE	".vmc-index"
 #define MANIFEST	"/var/db/vmc/manifest"
+#define MANIFEST_LOCK	"/var/db/vmc/lock"
 enum { REC_INDEX, REC_MANIFEST };
 struct recfile {
 	char		*path;		/* index: in OUTDIR; manifest: absolute */

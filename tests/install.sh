@@ -113,6 +113,7 @@ fi
 modes=$(cd "$root" && find Library var -type f -printf '%m %u:%g %p\n' | sort)
 if printf '%s\n' "$modes" | grep -v '^755 root:root .*\.sh$' |
     grep -v '^644 root:root .*\.plist$' |
+    grep -v '^600 root:root var/db/vmc/lock$' |
     grep -qv '^644 root:root var/db/vmc/manifest$'; then
 	bad "owners and modes" "$modes"
 elif [ "$(find "$root" -name '.vmc-tmp-*' | wc -l)" != 0 ]; then
@@ -402,7 +403,36 @@ else
 	bad "uninstall all" "calls: $(cat "$tmp/calls")"
 fi
 
-# 11. Usage, and root.
+# 11. Two installs at once: the second waits for the first, then works
+# from the manifest it left.  Without the lock it would plan from the
+# manifest as it found it: the first's VMs would stay, unrecorded.
+"$VMC" build -H "$top/profiles/intel/mac.host" -p "$rundir" \
+    -o "$tmp/one" "$tmp/p/ubuntu.ini" > /dev/null 2> "$tmp/builderr"
+FAKE_LAUNCHD_SLOW=0.3 "$VMC" install -R "$root" "$tmp/out" \
+    > "$tmp/first" 2>&1 &
+first=$!
+# Until the first has begun its work (its first launchctl call).
+n=$(wc -l < "$FAKE_LAUNCHD/log")
+i=0
+while [ "$(wc -l < "$FAKE_LAUNCHD/log")" = "$n" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+vmc install -R "$root" "$tmp/one"
+wait "$first"
+rc1=$?
+left=$(cd "$ld" && ls)
+if [ $rc1 = 0 ] && [ $rc = 0 ] && [ "$left" = local.vmc.ubuntu.plist ] &&
+    [ "$(grep -c '^vm ' "$man")" = 1 ] && [ "$(ls "$FAKE_LAUNCHD/jobs")" = \
+    local.vmc.ubuntu ] && [ "$(grep -c ': removed$' "$tmp/stdout")" = \
+    $(($(grep -c '^vm ' "$tmp/out/.vmc-index") - 1)) ]
+then
+	ok "two installs at once: the second finds what the first did"
+else
+	bad "two installs at once" "rc $rc1 $rc, left: $left"
+fi
+
+# 12. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
