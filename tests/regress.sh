@@ -140,11 +140,14 @@ check_outputs() {
 		shellcheck -s sh "$f" || wrong "${f##*/} fails shellcheck"
 		vm=${f##*/}
 		vm=${vm%.sh}
-		# The script execs QEMU (here the recorder) with its arguments
-		# untouched by the shell, then what it was given.
+		# The script runs QEMU (here the recorder) with its arguments
+		# untouched by the shell, then what it was given.  What it
+		# says (a restart marker it cannot make in the run directory
+		# of -p) is shown only when it fails.
 		# shellcheck disable=SC2016
-		VMC_ARGV_OUT=$work/argv.$vm "$f" 'extra arg' '$(x)' ||
-		    wrong "$vm.sh failed"
+		VMC_ARGV_OUT=$work/argv.$vm "$f" 'extra arg' '$(x)' \
+		    2> "$work/script.err" ||
+		    wrong "$vm.sh failed: $(head -n 3 "$work/script.err")"
 		# shellcheck disable=SC2016
 		tail -n 2 "$work/argv.$vm" | tr '\n' '|' |
 		    grep -Fqx 'extra arg|$(x)|' ||
