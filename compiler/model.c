@@ -47,8 +47,7 @@ enum type {
 	T_IP,		/* an IPv4 or IPv6 address, kept as text */
 	T_FWD,		/* repeatable, into nic->fwd */
 	T_CIDR,		/* repeatable, into iface->addr or nic->addr */
-	T_DNS,		/* repeatable, into nic->dns */
-	T_SSHKEY	/* repeatable, into ci.sshkey */
+	T_DNS		/* repeatable, into nic->dns */
 };
 
 /* The objects sections fill. */
@@ -150,7 +149,7 @@ static const struct key keys[] = {
 	{ S_SERVICE, "stop-timeout", T_NUM, 0, "30", VM(stoptimeout), NULL,
 	    0, 3600 },
 	{ S_CLOUD, "user-data", T_PATH, 0, NULL, CI(userdata), NULL, NONE },
-	{ S_CLOUD, "ssh-key", T_SSHKEY, 0, NULL, 0, NULL, NONE },
+	{ S_CLOUD, "ssh-key", T_STR, MULTI, NULL, CI(sshkeys), NULL, NONE },
 	{ S_CLOUD, "hostname", T_HOST, 0, NULL, CI(hostname), NULL, NONE },
 	{ S_CLOUD, "instance-id", T_WORD, 0, NULL, CI(instanceid), NULL,
 	    NONE },
@@ -186,7 +185,7 @@ static int
 repeated(const struct key *k)
 {
 	return k->type == T_FWD || k->type == T_CIDR || k->type == T_DNS ||
-	    k->type == T_SSHKEY || (k->flags & MULTI);
+	    (k->flags & MULTI);
 }
 
 static struct val *
@@ -606,7 +605,6 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 	case T_FWD:
 	case T_CIDR:
 	case T_DNS:
-	case T_SSHKEY:
 		abort();
 	}
 	v->s = pool_strdup(m->pool, s->value);
@@ -653,22 +651,6 @@ add_cidr(struct model *m, const struct key *k, struct cidr **v, size_t *n,
 	(*v)[(*n)++] = c;
 }
 
-/* Each ssh-key as set; validation reads what it names. */
-static void
-add_sshkey(struct model *m, const struct key *k, struct cloudinit *ci,
-    const struct setting *s)
-{
-	struct val	*v;
-
-	ci->sshkey = xreallocarray(ci->sshkey, ci->nsshkey + 1,
-	    sizeof(*ci->sshkey));
-	v = memset(&ci->sshkey[ci->nsshkey++], 0, sizeof(*v));
-	v->state = V_SET;
-	v->key = k->key;
-	v->s = pool_strdup(m->pool, s->value);
-	v->at = s->at;
-}
-
 static void
 add_repeated(struct model *m, const struct key *k, enum obj kind, void *obj,
     const struct setting *s)
@@ -678,8 +660,6 @@ add_repeated(struct model *m, const struct key *k, enum obj kind, void *obj,
 
 	if (k->type == T_FWD)
 		add_forward(m, k, obj, s);
-	else if (k->type == T_SSHKEY)
-		add_sshkey(m, k, obj, s);
 	else if (k->type == T_DNS)
 		add_cidr(m, k, &nic->dns, &nic->ndns, s);
 	else if (kind == O_IFACE)
@@ -873,7 +853,7 @@ vm_free(struct vm *vm)
 	}
 	free(vm->nic);
 	free_lists(O_VM, vm);
-	free(vm->ci.sshkey);
+	free_lists(O_CLOUD, &vm->ci);
 	free(vm->ci.keys);
 	doc_free(&vm->doc);
 	pool_free(&vm->pool);

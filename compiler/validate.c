@@ -532,8 +532,8 @@ check_keys(struct ctx *ctx, struct vm *vm)
 	size_t			 i;
 	char			*vis;
 
-	for (i = 0; i < vm->ci.nsshkey; i++) {
-		v = &vm->ci.sshkey[i];
+	for (i = 0; i < vm->ci.sshkeys.n; i++) {
+		v = &vm->ci.sshkeys.v[i];
 		if (strpbrk(v->s, " \t") == NULL) {
 			read_keys(ctx, vm, v);
 			continue;

@@ -152,8 +152,7 @@ struct cloudinit {
 	int		 present;
 	struct loc	 at;		/* the section header */
 	struct val	 userdata, hostname, instanceid;
-	struct val	*sshkey;	/* as set: a key line or a file */
-	size_t		 nsshkey;
+	struct vlist	 sshkeys;	/* as set: a key line or a file */
 	/* resolved by validation, in the VM's pool */
 	const char	*ud;		/* the user-data, verbatim; NULL: none */
 	size_t		 udlen;
