@@ -197,7 +197,7 @@ emit(struct output *out, const struct vm *vm, const struct host *host)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	struct stat	 st;
-	const char	*checked[3];
+	const char	*checked[5];
 	char		*name;
 	size_t		 i;
 	int		 rc;
@@ -207,13 +207,15 @@ emit(struct output *out, const struct vm *vm, const struct host *host)
 		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
 	if (vm->imageok)
 		output_note(out, vm->imagepath, &vm->imagest);
-	/* Validation read the base, and on this machine checked QEMU and
-	 * the firmware: should one go or change, the next build must look
-	 * again. */
+	/* Validation read the base, and on this machine checked QEMU, the
+	 * firmware, the UEFI variables template and qemu-img: should one
+	 * go or change, the next build must look again. */
 	checked[0] = vm->basepath;
 	checked[1] = host->live ? vm->qemupath : NULL;
 	checked[2] = host->live ? vm->fwpath : NULL;
-	for (i = 0; i < 3; i++)
+	checked[3] = host->live ? vm->varstemplate : NULL;
+	checked[4] = host->live ? vm->qemuimg : NULL;
+	for (i = 0; i < sizeof(checked) / sizeof(checked[0]); i++)
 		if (checked[i] != NULL && stat(checked[i], &st) == 0)
 			output_note(out, checked[i], &st);
 
