@@ -207,19 +207,46 @@ create(struct output *o, const char *name, int mode, char **tmp)
 static int
 sync_file(struct output *o, int fd, const char *name)
 {
-	if (path_sync(fd, 0) == 0)
+	if (path_sync(fd, SYNC_FILE) == 0)
 		return 0;
 	fail(o->ctx, o->dir, name, "write");
 	return -1;
 }
 
-/* The same for a directory's entries: the renames made in it. */
+/*
+ * The same for a directory's entries: the renames made in it, and
+ * first in the directories below it that hold files of the build (a
+ * seed's).
+ */
 static int
 sync_dir(struct output *o, int fd, const char *dir)
 {
-	if (path_sync(fd, 1) == 0)
+	const char	*name, *slash, *last = NULL;
+	char		*sub;
+	size_t		 i;
+	int		 sfd, rc = 0;
+
+	for (i = 0; rc == 0 && i < o->nnames; i++) {
+		name = o->names[i];
+		if ((slash = strchr(name, '/')) == NULL || (last != NULL &&
+		    strncmp(last, name, slash - name + 1) == 0))
+			continue;
+		last = name;
+		sub = xasprintf("%.*s", (int)(slash - name), name);
+		if ((sfd = openat(fd, sub, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1 ? errno != ENOENT :
+		    path_sync(sfd, SYNC_SUBDIR) == -1) {
+			fail(o->ctx, dir, sub, "sync the directory");
+			rc = -1;
+		}
+		if (sfd != -1)
+			close(sfd);
+		free(sub);
+	}
+	if (rc == 0 && path_sync(fd, SYNC_DIR) == 0)
 		return 0;
-	fail(o->ctx, dir, NULL, "sync the directory");
+	if (rc == 0)
+		fail(o->ctx, dir, NULL, "sync the directory");
 	return -1;
 }
 
@@ -750,7 +777,7 @@ sync_parent(struct output *o)
 
 	parent = path_dir(o->dir);
 	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    path_sync(fd, 1) == -1)
+	    path_sync(fd, SYNC_DIR) == -1)
 		fail(o->ctx, parent, NULL, "sync the directory");
 	if (fd != -1)
 		close(fd);
@@ -781,7 +808,7 @@ output_commit(struct output *o, int keepstate)
 			output_abort(o);
 			return -1;
 		}
-		rc = path_sync(o->statefd, 0);
+		rc = path_sync(o->statefd, SYNC_FILE);
 		if (close(o->statefd) == -1)
 			rc = -1;
 		o->statefd = -1;

@@ -292,7 +292,8 @@ uint64_t	 hash_add(uint64_t, const void *, size_t);
 int		 path_open(int dfd, const char *, int nofollow, struct stat *);
 int		 path_read(int dfd, const char *, int nofollow, size_t max,
 		    struct buf *, struct stat *);
-int		 path_sync(int fd, int dir);
+enum { SYNC_FILE, SYNC_DIR, SYNC_SUBDIR };
+int		 path_sync(int fd, int what);
 int		 path_has_suffix(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
