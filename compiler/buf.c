@@ -150,6 +150,16 @@ hash_add(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* The checksum of a file's contents, never 0 (which records take as none). */
+uint64_t
+hash_buf(const char *p, size_t n)
+{
+	uint64_t	 h;
+
+	h = hash_add(HASH_INIT, p, n);
+	return h == 0 ? 1 : h;
+}
+
 /* Takes s into the pool, which frees it with the rest; returns s. */
 char *
 pool_add(struct pool *p, char *s)

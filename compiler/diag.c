@@ -21,41 +21,20 @@
 static void
 add_printable(struct buf *b, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	unsigned int		 c;
-	size_t			 n, i;
-	char			 esc[5];
+	uint32_t	 c;
+	size_t		 n;
+	char		 esc[5];
 
-	while (*p != '\0') {
-		/* The length of a valid UTF-8 sequence at p, or 0. */
-		n = 0;
-		if (*p >= 0x20 && *p < 0x7f)
-			n = 1;
-		else if (*p >= 0xc2 && *p <= 0xdf)
-			n = 2;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 3;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 4;
-		c = n == 1 ? *p : n == 0 ? 0 : *p & (0x7f >> n);
-		for (i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80) {
-				n = 0;
-				break;
-			}
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		/* Overlong, surrogate, beyond U+10FFFF, or a C1 control. */
-		if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-		    (n == 2 && c < 0xa0))
-			n = 0;
-		if (n == 0) {
-			snprintf(esc, sizeof(esc), "\\%03o", *p++);
+	while (*s != '\0') {
+		/* Escaped: invalid UTF-8, and C0 and C1 controls. */
+		if ((n = utf8_char(s, &c)) == 0 || c < 0x20 ||
+		    (c >= 0x7f && c < 0xa0)) {
+			snprintf(esc, sizeof(esc), "\\%03o",
+			    *(const unsigned char *)s++);
 			buf_puts(b, esc);
 		} else {
-			buf_add(b, (const char *)p, n);
-			p += n;
+			buf_add(b, s, n);
+			s += n;
 		}
 	}
 }

@@ -32,15 +32,6 @@
  * who decides what is installed anyway.
  */
 
-uint64_t
-hash_buf(const char *p, size_t n)
-{
-	uint64_t	 h;
-
-	h = hash_add(HASH_INIT, p, n);
-	return h == 0 ? 1 : h;
-}
-
 /* Appends the lines that say what a VM is and how to reach it. */
 void
 index_vm(struct buf *b, const struct vm *vm)

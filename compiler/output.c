@@ -118,24 +118,13 @@ static int
 unchanged(int dfd, const char *name, const struct buf *data, int mode,
     struct stat *st)
 {
-	char	*p;
-	ssize_t	 n;
-	size_t	 got = 0;
-	int	 fd, same = 0;
+	struct buf	 b = { NULL, 0, 0 };
+	int		 same;
 
-	if ((fd = path_open(dfd, name, 1, st)) == -1)
-		return 0;
-	if ((size_t)st->st_size == data->len &&
-	    (st->st_mode & 07777) == (mode_t)mode) {
-		p = xmalloc(data->len);
-		while (got < data->len &&
-		    (n = read(fd, p + got, data->len - got)) > 0)
-			got += n;
-		same = got == data->len &&
-		    (got == 0 || memcmp(p, data->p, got) == 0);
-		free(p);
-	}
-	close(fd);
+	same = path_read(dfd, name, 1, data->len, &b, st) == 0 &&
+	    (st->st_mode & 07777) == (mode_t)mode && b.len == data->len &&
+	    memcmp(b.p, data->p, b.len) == 0;
+	buf_free(&b);
 	return same;
 }
 
@@ -611,13 +600,13 @@ make_dir(struct output *o, const char *name)
 }
 
 /*
- * Writes name to a temporary file unless it holds data already.  The
- * file is on the list of pending files from the moment it exists, so
- * that whatever ends the build removes it.
+ * Writes name to a temporary file unless it holds data already, whose
+ * checksum is hash.  The file is on the list of pending files from the
+ * moment it exists, so that whatever ends the build removes it.
  */
 static int
 add_file(struct output *o, const char *name, const struct buf *data,
-    int mode)
+    int mode, uint64_t hash)
 {
 	struct stat	 st;
 	char		*tmp, **slot = &tmp;
@@ -627,7 +616,7 @@ add_file(struct output *o, const char *name, const struct buf *data,
 		return -1;
 	/* A staged build is into an empty directory. */
 	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
-		note(o, 'o', name, &st, hash_add(HASH_INIT, data->p, data->len));
+		note(o, 'o', name, &st, hash);
 		return 0;
 	}
 	if (o->stage == NULL) {
@@ -654,7 +643,7 @@ add_file(struct output *o, const char *name, const struct buf *data,
 		fail(o->ctx, o->dir, name, "write");
 		return -1;
 	}
-	note(o, 'o', name, &st, hash_add(HASH_INIT, data->p, data->len));
+	note(o, 'o', name, &st, hash);
 	return 0;
 }
 
@@ -677,14 +666,16 @@ int
 output_add(struct output *o, const char *name, const struct buf *data,
     int mode)
 {
-	index_file(&o->index, name, mode, hash_buf(data->p, data->len));
+	uint64_t	 hash = hash_buf(data->p, data->len);
+
+	index_file(&o->index, name, mode, hash);
 	if (o->nnames == o->capnames) {
 		o->capnames = o->capnames ? o->capnames * 2 : 64;
 		o->names = xreallocarray(o->names, o->capnames,
 		    sizeof(*o->names));
 	}
 	o->names[o->nnames++] = xstrdup(name);
-	return add_file(o, name, data, mode);
+	return add_file(o, name, data, mode, hash);
 }
 
 static int
@@ -709,7 +700,8 @@ add_index(struct output *o)
 	int			 rc, got;
 
 	buf_printf(&o->index, "end %zu\n", o->nvm);
-	rc = add_file(o, INDEX_FILE, &o->index, 0644);
+	rc = add_file(o, INDEX_FILE, &o->index, 0644,
+	    hash_buf(o->index.p, o->index.len));
 	qsort(o->names, o->nnames, sizeof(*o->names), cmp_name);
 	for (i = 0; rc == 0 && i < o->old.n; i++)
 		for (j = 0; j < o->old.vm[i].nf; j++) {

@@ -7,6 +7,41 @@
  * text, or inside a QEMU option value.
  */
 
+/*
+ * The length of the UTF-8 sequence that starts s, a non-NUL byte, with
+ * its code point in *cp; 0 when it is not valid UTF-8 (a stray or
+ * overlong sequence, a surrogate, or beyond U+10FFFF).
+ */
+size_t
+utf8_char(const char *s, uint32_t *cp)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n, i;
+
+	if (*p < 0x80) {
+		*cp = *p;
+		return 1;
+	}
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	*cp = *p & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (*cp < 0x800 || (*cp >= 0xd800 && *cp <= 0xdfff))) ||
+	    (n == 4 && (*cp < 0x10000 || *cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 /* The characters sh never takes for anything but part of a word. */
 static int
 sh_safe(int c)

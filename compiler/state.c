@@ -122,20 +122,13 @@ static int
 same_contents(int dfd, const char *name, intmax_t size, uint64_t hash)
 {
 	struct stat	 st;
-	char		 chunk[16384];
-	uint64_t	 h = HASH_INIT;
-	intmax_t	 got = 0;
-	ssize_t		 n;
-	int		 fd;
+	struct buf	 b = { NULL, 0, 0 };
+	int		 same;
 
-	if ((fd = path_open(dfd, name, 1, &st)) == -1)
-		return 0;
-	while (got <= size && (n = read(fd, chunk, sizeof(chunk))) > 0) {
-		h = hash_add(h, chunk, n);
-		got += n;
-	}
-	close(fd);
-	return got == size && h == hash;
+	same = size >= 0 && path_read(dfd, name, 1, size, &b, &st) == 0 &&
+	    b.len == (size_t)size && hash_buf(b.p, b.len) == hash;
+	buf_free(&b);
+	return same;
 }
 
 /* 1 when the line describes the file as it is now. */

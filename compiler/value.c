@@ -440,39 +440,14 @@ check_prop(const char *s, const char **errstr)
 }
 
 int
-utf8_valid(const char *str)
+utf8_valid(const char *s)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	uint32_t		 cp;
-	int			 n, i;
+	uint32_t	 cp;
+	size_t		 n;
 
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if ((*s & 0xe0) == 0xc0) {
-			n = 1;
-			cp = *s & 0x1f;
-		} else if ((*s & 0xf0) == 0xe0) {
-			n = 2;
-			cp = *s & 0x0f;
-		} else if ((*s & 0xf8) == 0xf0) {
-			n = 3;
-			cp = *s & 0x07;
-		} else
+	for (; *s != '\0'; s += n)
+		if ((n = utf8_char(s, &cp)) == 0)
 			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
-	}
 	return 1;
 }
 

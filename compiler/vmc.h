@@ -286,6 +286,7 @@ char		*pool_printf(struct pool *, const char *, ...)
 void		 pool_free(struct pool *);
 #define HASH_INIT	0xcbf29ce484222325ULL	/* FNV-1a, 64 bits */
 uint64_t	 hash_add(uint64_t, const void *, size_t);
+uint64_t	 hash_buf(const char *, size_t);
 
 /* path.c */
 #define MAX_FILE	(16 * 1024 * 1024)	/* read by vmc, at most */
@@ -302,6 +303,7 @@ char		*path_resolve(const char *, const char *);
 char		*path_absdir(const char *);
 
 /* quote.c: the only ways user data reaches output */
+size_t		 utf8_char(const char *, uint32_t *);
 void		 quote_sh(struct buf *, const char *);
 void		 quote_xml(struct buf *, const char *);
 void		 quote_qemu(struct buf *, const char *);
@@ -429,7 +431,6 @@ struct record {
 	struct recvm	*vm;
 	size_t		 n, cap;
 };
-uint64_t	 hash_buf(const char *, size_t);
 void		 index_vm(struct buf *, const struct vm *);
 void		 index_file(struct buf *, const char *, int mode, uint64_t);
 int		 record_read(struct ctx *, const char *, int kind,
