@@ -17,9 +17,13 @@ CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra $(VIS_$(UNAME)) \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS +=	$(shell $(PKG_CONFIG) --libs $(PKGS))
 
-SRCS =		compiler/buf.c compiler/path.c compiler/quote.c \
-		compiler/diag.c compiler/value.c compiler/parse.c \
-		compiler/model.c compiler/host.c compiler/validate.c \
+SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
+		compiler/quote.c compiler/diag.c compiler/value.c \
+		compiler/parse.c compiler/model.c compiler/host.c \
+		compiler/derive.c compiler/resolve.c \
+		compiler/validate_disk.c compiler/validate_seed.c \
+		compiler/validate_net.c compiler/validate_vm.c \
+		compiler/validate_fleet.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
 		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \

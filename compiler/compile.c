@@ -118,15 +118,15 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 }
 
 /*
- * Reads, models and validates the profile at path (NAME.ini) against
- * ctx->host.  The VM is returned even when invalid: ctx counts errors.
+ * Reads the profile at path (NAME.ini), models it, derives its layout,
+ * resolves what it names and validates it against ctx->host.  The VM is returned even when invalid: ctx counts errors.
  */
 struct vm *
-vm_load(struct ctx *ctx, const char *path, const char *rundir)
+vm_load(struct ctx *ctx, const char *path, const struct run *run)
 {
 	struct vm	*vm;
 	const char	*base;
-	char		*dir, *vis;
+	char		*vis;
 
 	vm = xcalloc(1, sizeof(*vm));
 	vm->path = xstrdup(path);
@@ -145,17 +145,10 @@ vm_load(struct ctx *ctx, const char *path, const char *rundir)
 	if (doc_read(ctx, &vm->doc, vm->path, vm->name) == -1 &&
 	    vm->doc.n == 0 && vm->doc.nsect == 0)
 		return vm;
-	/* What the profile names is found from here (path_resolve). */
-	dir = path_dir(path);
-	vm->dir = realpath(dir, NULL);
-	free(dir);
-	if (vm->dir == NULL) {
-		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
-		    "%s", strerror(errno));
-		return vm;
-	}
 	vm_model(ctx, vm);
-	vm_validate(ctx, vm, rundir);
+	vm_derive(vm, ctx->host, run->rundir);
+	if (vm_resolve(ctx, vm, run->rundir, run->rundir_given) == 0)
+		vm_validate(ctx, vm);
 	return vm;
 }
 
@@ -190,34 +183,19 @@ show(const struct vm *vm)
 
 /*
  * Writes a VM's script and plist to temporary files in the output, and
- * notes the files they came from.
+ * notes every look its build took.
  */
 static void
-emit(struct output *out, const struct vm *vm, const struct host *host)
+emit(struct output *out, const struct vm *vm)
 {
 	struct buf	 b = { NULL, 0, 0 };
-	struct stat	 st;
-	const char	*checked[5];
 	char		*name;
 	size_t		 i;
 	int		 rc;
 
 	output_vm(out, vm);
-	for (i = 0; i < vm->doc.nin; i++)
-		output_note(out, vm->doc.in[i].path, &vm->doc.in[i].st);
-	if (vm->imageok)
-		output_note(out, vm->imagepath, &vm->imagest);
-	/* Validation read the base, and on this machine checked QEMU, the
-	 * firmware, the UEFI variables template and qemu-img: should one
-	 * go or change, the next build must look again. */
-	checked[0] = vm->basepath;
-	checked[1] = host->live ? vm->qemupath : NULL;
-	checked[2] = host->live ? vm->fwpath : NULL;
-	checked[3] = host->live ? vm->varstemplate : NULL;
-	checked[4] = host->live ? vm->qemuimg : NULL;
-	for (i = 0; i < sizeof(checked) / sizeof(checked[0]); i++)
-		if (checked[i] != NULL && stat(checked[i], &st) == 0)
-			output_note(out, checked[i], &st);
+	for (i = 0; i < vm->doc.looks.n; i++)
+		output_note(out, &vm->doc.looks.v[i]);
 
 	emit_sh(vm, &b);
 	name = xasprintf("%s.sh", vm->name);
@@ -259,7 +237,7 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 
 	members = xcalloc(f->n, sizeof(*members));
 	for (i = 0; i < f->n; i++) {
-		vm = vm_load(ctx, f->path[i], run->rundir);
+		vm = vm_load(ctx, f->path[i], run);
 		diag_flush(ctx);
 		if (ctx->errors == 0) {
 			member_init(&members[n++], vm);
@@ -272,7 +250,7 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 				    run->start);
 			/* A failure is counted in ctx by output.c. */
 			if (out != NULL && ctx->errors == 0)
-				emit(out, vm, ctx->host);
+				emit(out, vm);
 		}
 		vm_free(vm);
 	}

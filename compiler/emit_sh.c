@@ -52,7 +52,7 @@ first_start(const struct vm *vm, struct buf *b)
 	if (vm->qemuimg != NULL) {
 		quote_sh(&cmd, vm->qemuimg);
 		buf_printf(&cmd, " create -q -f qcow2 -F %s -b ",
-		    format_names[vm->basefmt]);
+		    format_names[vm->res.basefmt]);
 		quote_sh(&cmd, vm->basepath);
 		buf_puts(&cmd, " ");
 		quote_sh(&cmd, vm->imagepath);

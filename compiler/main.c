@@ -13,8 +13,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: vmc build [-o outdir] [-H hostfile] [-p rundir] profile ...\n"
-	    "       vmc check [-H hostfile] profile ...\n"
-	    "       vmc show [-H hostfile] file.ini\n"
+	    "       vmc check [-H hostfile] [-p rundir] profile ...\n"
+	    "       vmc show [-H hostfile] [-p rundir] file.ini\n"
 	    "       vmc host\n"
 	    "       vmc install [-n] [-r] [-R root] outdir\n"
 	    "       vmc uninstall [-n] [-R root] [name ...]\n"
@@ -73,7 +73,7 @@ cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 			run.hostfile = optarg;
 		else if (ch == 'o' && cmd == CMD_BUILD)
 			run.outdir = optarg;
-		else if (ch == 'p' && cmd == CMD_BUILD)
+		else if (ch == 'p')
 			run.rundir = optarg;
 		else {
 			usage(stderr);
@@ -88,6 +88,7 @@ cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 	}
 	if (run.rundir != NULL && check_rundir(ctx, run.rundir) == -1)
 		return EXIT_USAGE;
+	run.rundir_given = run.rundir != NULL;
 	if (run.rundir == NULL && run.hostfile != NULL && cmd == CMD_BUILD)
 		diag_warn(ctx, (struct loc){ NULL, 0 }, "-p", "no run "
 		    "directory given for the described host; the jobs will "

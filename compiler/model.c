@@ -839,6 +839,28 @@ host_model(struct ctx *ctx, struct host *h)
 	return build(&m, &h->doc, at);
 }
 
+/* 1 when a host interface has the IPv4 address addr. */
+int
+host_has(const struct host *h, uint32_t addr)
+{
+	uint32_t	 a, m;
+	size_t		 i, j;
+
+	for (i = 0; i < h->nifs; i++)
+		for (j = 0; j < h->ifs[i].naddr; j++)
+			if (cidr_ipv4(&h->ifs[i].addr[j], &a, &m) == 0 &&
+			    a == addr)
+				return 1;
+	return 0;
+}
+
+/* Where v came from, or the profile for a default. */
+struct loc
+val_at(const struct vm *vm, const struct val *v)
+{
+	return v->at.line > 0 ? v->at : vm->at;
+}
+
 void
 vm_free(struct vm *vm)
 {
@@ -855,6 +877,7 @@ vm_free(struct vm *vm)
 	free_lists(O_VM, vm);
 	free_lists(O_CLOUD, &vm->ci);
 	free(vm->ci.keys);
+	free(vm->res.keytext);
 	doc_free(&vm->doc);
 	pool_free(&vm->pool);
 	free(vm->name);

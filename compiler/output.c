@@ -258,20 +258,15 @@ state_flush(struct output *o)
 }
 
 /*
- * Records a file read ('i') or written ('o', with the hash of its
- * contents) in the state.  Times are in seconds: a file read that
+ * Records a look the build took, or a file it wrote with the hash of
+ * its contents, in the state.  Times are in seconds: a file read that
  * changed in the second the build started could change again without
  * its times showing it, so then no state is kept.
  */
 static void
-note(struct output *o, int kind, const char *path, const struct stat *st,
-    uint64_t hash)
+counted(struct output *o, int recorded)
 {
-	if (o->key == 0 || o->nostate)
-		return;
-	if ((kind == 'i' && (st->st_mtime >= o->start ||
-	    st->st_ctime >= o->start)) ||
-	    !state_file(&o->state, kind, path, st, hash)) {
+	if (!recorded) {
 		o->nostate = 1;
 		return;
 	}
@@ -281,9 +276,20 @@ note(struct output *o, int kind, const char *path, const struct stat *st,
 }
 
 void
-output_note(struct output *o, const char *path, const struct stat *st)
+output_note(struct output *o, const struct look *l)
 {
-	note(o, 'i', path, st, 0);
+	if (o->key == 0 || o->nostate)
+		return;
+	counted(o, l->t < o->start && state_look(&o->state, l));
+}
+
+static void
+note(struct output *o, const char *name, const struct stat *st,
+    uint64_t hash)
+{
+	if (o->key == 0 || o->nostate)
+		return;
+	counted(o, state_file(&o->state, name, st, hash));
 }
 
 static void
@@ -616,7 +622,7 @@ add_file(struct output *o, const char *name, const struct buf *data,
 		return -1;
 	/* A staged build is into an empty directory. */
 	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
-		note(o, 'o', name, &st, hash);
+		note(o, name, &st, hash);
 		return 0;
 	}
 	if (o->stage == NULL) {
@@ -643,7 +649,7 @@ add_file(struct output *o, const char *name, const struct buf *data,
 		fail(o->ctx, o->dir, name, "write");
 		return -1;
 	}
-	note(o, 'o', name, &st, hash);
+	note(o, name, &st, hash);
 	return 0;
 }
 

@@ -82,7 +82,7 @@ doc_free(struct doc *doc)
 	free(doc->v);
 	free(doc->sections);
 	free(doc->names);
-	free(doc->in);
+	looks_free(&doc->looks);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -390,13 +390,7 @@ read_file(struct reader *r)
 	}
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
-	if (r->doc->nin == r->doc->capin) {
-		r->doc->capin = r->doc->capin ? r->doc->capin * 2 : 4;
-		r->doc->in = xreallocarray(r->doc->in, r->doc->capin,
-		    sizeof(*r->doc->in));
-	}
-	r->doc->in[r->doc->nin].path = r->file;
-	r->doc->in[r->doc->nin++].st = st;
+	look_file(&r->doc->looks, r->file, &st);
 	r->buf = b.p;
 	r->len = b.len;
 	return 0;

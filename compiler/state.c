@@ -16,9 +16,11 @@
  * a build in which nothing changed costs a stat of each file it read
  * and a read of each file it wrote, instead of a build:
  *
- *	vmc-state 2 KEY
- *	i DEV INO SIZE MTIME CTIME MODE PATH	a file read or checked: profile,
- *						include, image, QEMU, firmware
+ *	vmc-state 3 KEY
+ *	i KIND FINGERPRINT PATH			a look the build took (look.c):
+ *						every file read or checked,
+ *						every path resolved, every
+ *						user looked up
  *	o DEV INO SIZE MTIME HASH MODE NAME	a file written, in OUTDIR
  *	end COUNT
  *
@@ -39,7 +41,7 @@
 #define VMC_SOURCE_ID	""
 #endif
 
-#define STATE_MAGIC	"vmc-state 2"
+#define STATE_MAGIC	"vmc-state 3"
 
 static uint64_t
 hash_str(uint64_t h, const char *s)
@@ -88,26 +90,27 @@ state_begin(struct buf *b, uint64_t key)
 	buf_printf(b, STATE_MAGIC " %016" PRIx64 "\n", key);
 }
 
-/*
- * One file: for an output, hash is that of its contents.  0 when its
- * path cannot be recorded.
- */
+/* One look; 0 when it cannot be recorded. */
 int
-state_file(struct buf *b, int kind, const char *path, const struct stat *st,
+state_look(struct buf *b, const struct look *l)
+{
+	if (strchr(l->path, '\n') != NULL)
+		return 0;
+	buf_printf(b, "i %c %s %s\n", l->kind, l->fp, l->path);
+	return 1;
+}
+
+/* One output, with the hash of its contents; 0 when it cannot be. */
+int
+state_file(struct buf *b, const char *name, const struct stat *st,
     uint64_t hash)
 {
-	if (strchr(path, '\n') != NULL)
+	if (strchr(name, '\n') != NULL)
 		return 0;
-	if (kind == 'i')
-		buf_printf(b, "i %ju %ju %jd %jd %jd %o %s\n",
-		    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-		    (intmax_t)st->st_size, (intmax_t)st->st_mtime,
-		    (intmax_t)st->st_ctime, (unsigned)st->st_mode, path);
-	else
-		buf_printf(b, "o %ju %ju %jd %jd %016" PRIx64 " %o %s\n",
-		    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-		    (intmax_t)st->st_size, (intmax_t)st->st_mtime, hash,
-		    (unsigned)st->st_mode, path);
+	buf_printf(b, "o %ju %ju %jd %jd %016" PRIx64 " %o %s\n",
+	    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+	    (intmax_t)st->st_size, (intmax_t)st->st_mtime, hash,
+	    (unsigned)st->st_mode, name);
 	return 1;
 }
 
@@ -131,43 +134,55 @@ same_contents(int dfd, const char *name, intmax_t size, uint64_t hash)
 	return same;
 }
 
-/* 1 when the line describes the file as it is now. */
+/* 1 when a look finds what it found when the line was written. */
+static int
+same_look(char *line)
+{
+	char	*fp, *path;
+
+	if (line[2] == '\0' || line[3] != ' ')
+		return 0;
+	fp = line + 4;
+	if ((path = strchr(fp, ' ')) == NULL || path[1] == '\0')
+		return 0;
+	*path++ = '\0';
+	path[strcspn(path, "\n")] = '\0';
+	return look_same(line[2], path, fp);
+}
+
+/* 1 when the line describes the file or look as it is now. */
 static int
 same_file(int dfd, char *line)
 {
 	struct stat	 st;
 	uintmax_t	 dev, ino;
-	intmax_t	 size, mtime, ctime = 0;
+	intmax_t	 size, mtime;
 	uint64_t	 hash = 0;
 	unsigned long	 mode;
 	char		*p, *path;
-	int		 kind = line[0];
 
-	if ((kind != 'i' && kind != 'o') || line[1] != ' ')
+	if (line[0] == 'i' && line[1] == ' ')
+		return same_look(line);
+	if (line[0] != 'o' || line[1] != ' ')
 		return 0;
 	p = line + 2;
 	dev = strtoumax(p, &p, 10);
 	ino = strtoumax(p, &p, 10);
 	size = strtoimax(p, &p, 10);
 	mtime = strtoimax(p, &p, 10);
-	if (kind == 'i')
-		ctime = strtoimax(p, &p, 10);
-	else
-		hash = strtoull(p, &p, 16);
+	hash = strtoull(p, &p, 16);
 	mode = strtoul(p, &p, 8);
 	if (*p++ != ' ' || *p == '\0')
 		return 0;
 	path = p;
 	path[strcspn(path, "\n")] = '\0';
-	if (kind == 'i' ? stat(path, &st) == -1 :
-	    fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
+	if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
 	if (dev != (uintmax_t)st.st_dev || ino != (uintmax_t)st.st_ino ||
 	    size != (intmax_t)st.st_size || mtime != (intmax_t)st.st_mtime ||
 	    mode != (unsigned long)st.st_mode)
 		return 0;
-	return kind == 'i' ? ctime == (intmax_t)st.st_ctime :
-	    same_contents(dfd, path, size, hash);
+	return same_contents(dfd, path, size, hash);
 }
 
 /* 1 when dfd holds a temporary file: a killed build's, or one running. */

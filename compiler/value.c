@@ -612,3 +612,15 @@ text_check(const char *s)
 			    "way to write them)";
 	return NULL;
 }
+
+/* A host interface's IPv4 address and mask; -1 for other families. */
+int
+cidr_ipv4(const struct cidr *c, uint32_t *addr, uint32_t *mask)
+{
+	if (c->family != AF_INET)
+		return -1;
+	*addr = (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 |
+	    c->addr[2] << 8 | c->addr[3];
+	*mask = c->prefix == 0 ? 0 : UINT32_MAX << (32 - c->prefix);
+	return 0;
+}

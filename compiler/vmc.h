@@ -82,10 +82,18 @@ struct setting {
 	struct loc	 at;
 };
 
-/* A file read, as it was when read. */
-struct input {
-	const char	*path;		/* interned */
-	struct stat	 st;
+/* One look at the file system or the user database (look.c). */
+#define LOOK_FP		96
+enum { LOOK_STAT = 's', LOOK_PATH = 'p', LOOK_USER = 'u' };
+struct look {
+	int		 kind;
+	char		*path;		/* or the user's name */
+	char		 fp[LOOK_FP];	/* what it found */
+	time_t		 t;		/* a file's latest time, else 0 */
+};
+struct looks {
+	struct look	*v;
+	size_t		 n, cap;
 };
 
 /* A profile or host file with everything it includes, flattened. */
@@ -95,8 +103,8 @@ struct doc {
 	struct loc	*sections;	/* every section header, for diagnostics */
 	char		**names;	/* of the sections above */
 	size_t		 nsect, capsect;
-	struct input	*in;		/* the files read */
-	size_t		 nin, capin;
+	struct looks	 looks;		/* the files read, then what
+					 * resolve.c looked at */
 };
 
 enum proto { PROTO_TCP, PROTO_UDP };
@@ -160,6 +168,31 @@ struct cloudinit {
 	size_t		 nkeys;
 };
 
+/*
+ * What resolve.c found of a file the VM depends on: err is 0, an
+ * errno, or -1 when the file is not of the type wanted.
+ */
+struct found {
+	const char	*path;		/* NULL: not looked at */
+	int		 err;
+	struct stat	 st;		/* when err is 0 */
+};
+
+/* Everything resolve.c found, for the checks to judge. */
+struct resolved {
+	struct found	 image, base, backing, qemu, qemuimg, fw, vars;
+	struct found	 log, logdir, rundir, vmdir;
+	int		 imagefmt, basefmt;	/* enum format */
+	uint64_t	 basesize;	/* virtual size, bytes */
+	const char	*backingname;	/* as the image's header gives it */
+	int		 user;		/* 1: found, 0: none, -1: not looked */
+	uid_t		 uid;
+	const char	*udtext;	/* user-data, NUL-terminated */
+	size_t		 udlen;
+	const char	**keytext;	/* each ssh-key naming a file: its
+					 * text, or NULL */
+};
+
 struct vm {
 	char		*name;
 	char		*path;		/* the profile as named on the command line */
@@ -174,15 +207,13 @@ struct vm {
 	struct cloudinit ci;
 	struct doc	 doc;
 	struct pool	 pool;		/* every string of the VM's */
-	/* resolved by validation, in the pool */
+	struct resolved	 res;
+	/* derived (derive.c) or resolved (resolve.c), in the pool */
 	const char	*imagepath;	/* absolute */
 	const char	*imageid;	/* device and inode, or the path */
-	struct stat	 imagest;	/* when imageok */
-	int		 imageok;
 	const char	*qemupath;
 	const char	*fwpath;
 	const char	*basepath;	/* absolute, when base is set */
-	int		 basefmt;	/* enum format of the base */
 	const char	*qemuimg;	/* creates the overlay on base */
 	const char	*varstemplate;	/* aarch64: the UEFI variables' template */
 	const char	*varspath;	/* the VM's own copy, beside the image */
@@ -302,7 +333,16 @@ char		*path_clean(const char *, const char *);
 char		*path_resolve(const char *, const char *);
 char		*path_absdir(const char *);
 
-/* quote.c: the only ways user data reaches output */
+/* look.c */
+time_t		 look_take(int kind, const char *, char fp[LOOK_FP]);
+void		 look_file(struct looks *, const char *, const struct stat *);
+int		 look_stat(struct looks *, const char *, struct stat *);
+char		*look_path(struct looks *, const char *dir, const char *);
+int		 look_user(struct looks *, const char *, uid_t *, gid_t *);
+int		 look_same(int kind, const char *, const char *fp);
+void		 looks_free(struct looks *);
+
+/* quote.c: quoting for the shell, XML and QEMU option values */
 size_t		 utf8_char(const char *, uint32_t *);
 void		 quote_sh(struct buf *, const char *);
 void		 quote_xml(struct buf *, const char *);
@@ -344,6 +384,7 @@ int		 check_cpu(const char *, const char **);
 int		 check_prop(const char *, const char **);
 int		 utf8_valid(const char *);
 const char	*text_check(const char *);
+int		 cidr_ipv4(const struct cidr *, uint32_t *, uint32_t *);
 void		 fmt_mac(uint64_t, char[18]);
 void		 fmt_ipv4(uint32_t, char[16]);
 
@@ -359,21 +400,42 @@ int		 doc_section_ok(const char *);
 /* model.c */
 int		 vm_model(struct ctx *, struct vm *);
 int		 host_model(struct ctx *, struct host *);
+struct loc	 val_at(const struct vm *, const struct val *);
 void		 vm_free(struct vm *);
 void		 host_free(struct host *);
 const struct iface *host_iface(const struct host *, const char *);
+int		 host_has(const struct host *, uint32_t);
 
 /* host.c */
 int		 host_read(struct ctx *, struct host *, const char *path);
 int		 host_probe(struct ctx *, struct host *);
 void		 host_print(struct ctx *, const struct host *, FILE *);
 
-/* validate.c */
-void		 vm_validate(struct ctx *, struct vm *, const char *rundir);
+/* derive.c */
+#define GICV2_CPUS	8	/* vCPUs GICv2 has room for */
+uint64_t	 mac_derive(const char *name, size_t nic);
+int		 vm_uses(const struct vm *, int accel);
+const struct val *machine_opt(const struct vm *, const char *, size_t);
+void		 vm_derive(struct vm *, const struct host *, const char *rundir);
+
+/* resolve.c: every look a build takes, recorded in the VM's doc */
+int		 vm_resolve(struct ctx *, struct vm *, const char *rundir,
+		    int checkrundir);
+
+/* validate_disk.c, validate_seed.c, validate_net.c, validate_vm.c:
+ * each a pure function of the resolved VM and the host */
+void		 check_private(struct ctx *, const struct vm *,
+		    const struct val *, const char *);
+void		 check_disks(struct ctx *, struct vm *);
+void		 check_cloudinit(struct ctx *, struct vm *);
+void		 check_seed(struct ctx *, const struct vm *);
+void		 check_nic(struct ctx *, struct vm *, size_t);
+void		 vm_validate(struct ctx *, struct vm *);
+
+/* validate_fleet.c */
 void		 member_init(struct member *, const struct vm *);
 void		 member_free(struct member *);
 void		 fleet_validate(struct ctx *, struct member *, size_t);
-uint64_t	 mac_derive(const char *name, size_t nic);
 
 /* qemu.c */
 struct argv {
@@ -403,8 +465,9 @@ void		 emit_seed(const struct vm *, size_t file, struct buf *);
 uint64_t	 state_key(const struct host *, const char *rundir,
 		    char *const *paths, size_t);
 void		 state_begin(struct buf *, uint64_t key);
-int		 state_file(struct buf *, int kind, const char *path,
-		    const struct stat *, uint64_t hash);
+int		 state_look(struct buf *, const struct look *);
+int		 state_file(struct buf *, const char *name, const struct stat *,
+		    uint64_t hash);
 void		 state_end(struct buf *, size_t);
 int		 state_fresh(const char *dir, uint64_t key);
 
@@ -446,8 +509,7 @@ void		 record_free(struct record *);
 struct output;
 struct output	*output_open(struct ctx *, const char *dir, uint64_t key,
 		    time_t start);
-void		 output_note(struct output *, const char *path,
-		    const struct stat *);
+void		 output_note(struct output *, const struct look *);
 void		 output_vm(struct output *, const struct vm *);
 int		 output_add(struct output *, const char *name,
 		    const struct buf *, int mode);
@@ -461,6 +523,7 @@ struct run {
 	const char	*hostfile;	/* NULL: probe this machine */
 	const char	*outdir;	/* CMD_BUILD */
 	const char	*rundir;	/* absolute */
+	int		 rundir_given;	/* -p: check it on this machine */
 	char *const	*args;		/* profiles and directories of them */
 	size_t		 nargs;
 	time_t		 start;
@@ -468,7 +531,7 @@ struct run {
 	void		(*each)(const struct vm *, void *);
 	void		*arg;
 };
-struct vm	*vm_load(struct ctx *, const char *path, const char *rundir);
+struct vm	*vm_load(struct ctx *, const char *path, const struct run *);
 int		 compile(struct ctx *, const struct run *);
 
 /* install.c, status.c: make the system match a build, and report */

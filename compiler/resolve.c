@@ -1,0 +1,316 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+
+/*
+ * Resolve: every look a build takes at the file system and the user
+ * database for one VM, after the profile is read (parse.c) and its
+ * layout derived (derive.c).  Each look is recorded in the VM's doc as
+ * it is taken (look.c), so the state holds exactly what the checks
+ * depended on; what was found goes into vm->res, and the checks that
+ * follow judge it without looking again.  Resolve itself only says
+ * what it could not do: a path the kernel cannot resolve, a file that
+ * cannot be read.
+ */
+
+/* Reads up to n bytes at off; returns how many. */
+static size_t
+read_at(int fd, void *p, size_t n, off_t off)
+{
+	ssize_t	 r;
+	size_t	 got = 0;
+
+	while (got < n && (r = pread(fd, (char *)p + got, n - got,
+	    off + got)) > 0)
+		got += r;
+	return got;
+}
+
+static uint64_t
+be64(const unsigned char *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | p[7];
+}
+
+/*
+ * A qcow2 header: the virtual size, and the backing file's name when
+ * there is one (the caller frees it).  See QEMU's docs/interop/qcow2.txt.
+ */
+static void
+qcow2_header(int fd, uint64_t *size, char **backing)
+{
+	unsigned char	 h[32];
+	uint64_t	 off;
+	uint32_t	 len;
+	char		*name;
+
+	*backing = NULL;
+	*size = 0;
+	if (read_at(fd, h, sizeof(h), 0) != sizeof(h))
+		return;
+	*size = be64(h + 24);
+	off = be64(h + 8);
+	len = (uint32_t)h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19];
+	if (off == 0 || len == 0 || len > 1023)
+		return;
+	name = xmalloc(len + 1);
+	if (read_at(fd, name, len, (off_t)off) != len ||
+	    memchr(name, '\0', len) != NULL) {
+		free(name);
+		return;
+	}
+	name[len] = '\0';
+	*backing = name;
+}
+
+/*
+ * The file v names, resolved as every file a profile names is (see
+ * path_resolve), in the VM's pool; NULL after a diagnostic.
+ */
+static const char *
+resolve(struct ctx *ctx, struct vm *vm, const struct val *v)
+{
+	char	*p, *vis;
+
+	if ((p = look_path(&vm->doc.looks, vm->dir, v->s)) != NULL)
+		return pool_add(&vm->pool, p);
+	vis = diag_vis(v->s);
+	diag_error(ctx, v->at, v->key, "%s: %s", vis, strerror(errno));
+	free(vis);
+	return NULL;
+}
+
+/* A stat of path into f, recorded; err -1 when it is not a want. */
+static void
+find(struct vm *vm, struct found *f, const char *path, mode_t want)
+{
+	f->path = path;
+	f->err = 0;
+	if (look_stat(&vm->doc.looks, path, &f->st) == -1)
+		f->err = errno;
+	else if (want != 0 && (f->st.st_mode & S_IFMT) != want)
+		f->err = -1;
+}
+
+/* A program or file the job uses on this machine: as access(2) says. */
+static void
+find_usable(struct vm *vm, struct found *f, const char *path, int how)
+{
+	find(vm, f, path, 0);
+	if (f->err == 0 && access(path, how) == -1)
+		f->err = errno;
+}
+
+/*
+ * An image file named by v: its status, format, virtual size and
+ * backing file.  f->err -1: not a regular file.
+ */
+static void
+find_image(struct ctx *ctx, struct vm *vm, const struct val *v,
+    struct found *f, int *fmt, uint64_t *size, char **backing)
+{
+	unsigned char	 magic[4];
+	int		 fd;
+
+	*backing = NULL;
+	memset(f, 0, sizeof(*f));
+	if ((f->path = resolve(ctx, vm, v)) == NULL)
+		return;
+	if ((fd = path_open(AT_FDCWD, f->path, 0, &f->st)) == -1) {
+		/* Recorded as it is: absent, or not a regular file. */
+		f->err = errno != 0 ? errno : -1;
+		look_stat(&vm->doc.looks, f->path, &f->st);
+		return;
+	}
+	look_file(&vm->doc.looks, f->path, &f->st);
+	if (read_at(fd, magic, 4, 0) == 4 && memcmp(magic, "QFI\xfb", 4) == 0) {
+		*fmt = FMT_QCOW2;
+		qcow2_header(fd, size, backing);
+	} else {
+		*fmt = FMT_RAW;
+		*size = f->st.st_size;
+	}
+	close(fd);
+}
+
+static void
+resolve_disks(struct ctx *ctx, struct vm *vm)
+{
+	struct resolved	*r = &vm->res;
+	uint64_t	 size;
+	char		*backing = NULL, *dir, *path;
+
+	if (val_ok(&vm->image)) {
+		find_image(ctx, vm, &vm->image, &r->image, &r->imagefmt,
+		    &size, &backing);
+		vm->imagepath = r->image.path;
+		vm->imageid = vm->imagepath;
+		/* Two paths name one disk when they reach one inode. */
+		if (r->image.path != NULL && r->image.err == 0)
+			vm->imageid = pool_printf(&vm->pool, "%llu:%llu",
+			    (unsigned long long)r->image.st.st_dev,
+			    (unsigned long long)r->image.st.st_ino);
+	}
+	/* A live host's qcow2 image must find its backing file. */
+	if (backing != NULL && ctx->host->live) {
+		r->backingname = pool_add(&vm->pool, backing);
+		dir = path_dir(vm->imagepath);
+		path = path_clean(dir, backing);
+		find(vm, &r->backing, pool_add(&vm->pool, path), 0);
+		free(dir);
+	} else
+		free(backing);
+	/* The cloud image an overlay starts from: its format goes into
+	 * the script. */
+	if (val_ok(&vm->base) && r->image.path != NULL &&
+	    (!val_ok(&vm->format) || vm->format.n == FMT_QCOW2)) {
+		find_image(ctx, vm, &vm->base, &r->base, &r->basefmt,
+		    &r->basesize, &backing);
+		free(backing);
+		if (r->base.err == 0)
+			vm->basepath = r->base.path;
+	}
+}
+
+/* The QEMU, firmware, variables template and qemu-img the job runs. */
+static void
+resolve_binaries(struct ctx *ctx, struct vm *vm)
+{
+	struct resolved	*r = &vm->res;
+	int		 live = ctx->host->live;
+
+	if (val_ok(&vm->firmware) && val_ok(&vm->arch))
+		vm->fwpath = resolve(ctx, vm, &vm->firmware);
+	if (vm->arch.n == ARCH_AARCH64 && vm->fwpath != NULL &&
+	    vm->varstemplate != NULL && vm->imagepath != NULL)
+		vm->varspath = pool_printf(&vm->pool, "%s.efivars",
+		    vm->imagepath);
+	if (!live)
+		return;
+	if (vm->qemupath != NULL)
+		find_usable(vm, &r->qemu, vm->qemupath, X_OK);
+	if (vm->fwpath != NULL)
+		find_usable(vm, &r->fw, vm->fwpath, R_OK);
+	if (vm->arch.n == ARCH_AARCH64 && vm->fwpath != NULL &&
+	    vm->varstemplate != NULL)
+		find_usable(vm, &r->vars, vm->varstemplate, R_OK);
+	if (vm->qemuimg != NULL)
+		find_usable(vm, &r->qemuimg, vm->qemuimg, X_OK);
+}
+
+/*
+ * Reads a file named by v, relative to the profile, of at most max
+ * bytes, into the VM's pool; NULL after a diagnostic.
+ */
+static const char *
+slurp(struct ctx *ctx, struct vm *vm, const struct val *v, size_t max,
+    size_t *len)
+{
+	struct stat	 st;
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*path;
+	char		*vis;
+	int		 error;
+
+	if ((path = resolve(ctx, vm, v)) == NULL)
+		return NULL;
+	if (path_read(AT_FDCWD, path, 0, max, &b, &st) == -1) {
+		error = errno;
+		look_stat(&vm->doc.looks, path, &st);
+		vis = diag_vis(v->s);
+		if (error == 0 || error == EFBIG)
+			diag_error(ctx, v->at, v->key, "%s is not a regular "
+			    "file of at most %zuK", vis, max >> 10);
+		else
+			diag_error(ctx, v->at, v->key, "%s: %s", vis,
+			    strerror(error));
+		free(vis);
+		buf_free(&b);
+		return NULL;
+	}
+	look_file(&vm->doc.looks, path, &st);
+	*len = b.len;
+	return pool_add(&vm->pool, b.p);
+}
+
+/* user-data, and each ssh-key that names a file rather than a key. */
+static void
+resolve_seed(struct ctx *ctx, struct vm *vm)
+{
+	struct resolved	*r = &vm->res;
+	const struct val *v;
+	size_t		 i, len;
+
+	if (val_ok(&vm->ci.userdata))
+		r->udtext = slurp(ctx, vm, &vm->ci.userdata, MAX_USERDATA,
+		    &r->udlen);
+	r->keytext = xcalloc(vm->ci.sshkeys.n, sizeof(*r->keytext));
+	for (i = 0; i < vm->ci.sshkeys.n; i++) {
+		v = &vm->ci.sshkeys.v[i];
+		if (strpbrk(v->s, " \t") == NULL)
+			r->keytext[i] = slurp(ctx, vm, v, MAX_KEYFILE, &len);
+	}
+}
+
+/* The log's directory, the run directories and the VM's user. */
+static void
+resolve_service(struct vm *vm, const char *rundir, int checkrundir)
+{
+	struct resolved	*r = &vm->res;
+	gid_t		 gid;
+	char		*dir;
+
+	if (checkrundir)
+		find(vm, &r->rundir, rundir, S_IFDIR);
+	if (val_ok(&vm->log)) {
+		dir = path_dir(vm->log.s);
+		find(vm, &r->logdir, pool_add(&vm->pool, dir), S_IFDIR);
+		find(vm, &r->log, vm->log.s, 0);
+	}
+	if (vm->vmdir != NULL) {
+		r->user = look_user(&vm->doc.looks, vm->user.s, &r->uid,
+		    &gid) == 0;
+		find(vm, &r->vmdir, vm->vmdir, S_IFDIR);
+	}
+}
+
+/*
+ * Looks at everything the VM depends on.  rundir is checked when the
+ * command line named it.  -1 when the profile's directory cannot be
+ * resolved, and nothing else can be.
+ */
+int
+vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
+    int checkrundir)
+{
+	char	*dir, *abs;
+
+	vm->res.user = -1;
+	/* What the profile names is found from here (path_resolve). */
+	dir = path_dir(vm->path);
+	abs = path_absdir(dir);
+	vm->dir = look_path(&vm->doc.looks, abs, ".");
+	free(abs);
+	free(dir);
+	if (vm->dir == NULL) {
+		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
+		    "%s", strerror(errno));
+		return -1;
+	}
+	resolve_disks(ctx, vm);
+	resolve_binaries(ctx, vm);
+	if (vm->ci.present)
+		resolve_seed(ctx, vm);
+	if (ctx->host->live)
+		resolve_service(vm, rundir, checkrundir);
+	return 0;
+}

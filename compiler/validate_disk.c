@@ -1,0 +1,225 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * The disks and the programs a VM's job runs, judged from what
+ * resolve.c found: the image and its format, an overlay on a base,
+ * the backing file, QEMU, firmware and qemu-img.
+ */
+
+/*
+ * macOS privacy protection (TCC) keeps a launchd daemon out of these
+ * folders of a home directory unless its program has Full Disk Access.
+ */
+void
+check_private(struct ctx *ctx, const struct vm *vm, const struct val *v,
+    const char *path)
+{
+	static const char *const folder[] = { "Desktop", "Documents",
+	    "Downloads" };
+	const char	*p;
+	size_t		 i, n;
+
+	if (ctx->host->os.n != OS_MACOS || path == NULL ||
+	    strncmp(path, "/Users/", 7) != 0 ||
+	    (p = strchr(path + 7, '/')) == NULL)
+		return;
+	for (i = 0, p++; i < sizeof(folder) / sizeof(folder[0]); i++) {
+		n = strlen(folder[i]);
+		if (strncmp(p, folder[i], n) == 0 &&
+		    (p[n] == '/' || p[n] == '\0'))
+			diag_warn(ctx, val_at(vm, v), v->key, "'%s' is in "
+			    "~/%s, which macOS privacy protection keeps from "
+			    "launchd daemons: give %s Full Disk Access (System "
+			    "Settings, Privacy & Security) or move it", path,
+			    folder[i], vm->qemupath != NULL ? vm->qemupath :
+			    "QEMU");
+	}
+}
+
+/* The image, or why not; 0 when it was found. */
+static int
+judge_image(struct ctx *ctx, struct vm *vm)
+{
+	const struct found	*f = &vm->res.image;
+	char			*vis;
+
+	if (f->err == 0)
+		return 0;
+	vis = diag_vis(vm->image.s);
+	if (f->err == -1)
+		diag_error(ctx, vm->image.at, vm->image.key, "%s is not a "
+		    "regular file", vis);
+	else if (f->err == ENOENT && val_ok(&vm->base))
+		;	/* an overlay on base is made on first start */
+	else if (f->err != ENOENT || ctx->host->live)
+		diag_error(ctx, vm->image.at, vm->image.key, "%s: %s", vis,
+		    strerror(f->err));
+	else if (!val_ok(&vm->format))
+		diag_error(ctx, vm->image.at, vm->image.key, "%s does not "
+		    "exist here, so its format cannot be detected; set format",
+		    vis);
+	else
+		diag_warn(ctx, vm->image.at, vm->image.key, "%s does not "
+		    "exist on this machine", vis);
+	free(vis);
+	return -1;
+}
+
+static void
+check_backing(struct ctx *ctx, const struct vm *vm)
+{
+	const struct found	*f = &vm->res.backing;
+	char			*vis;
+
+	if (f->path == NULL || f->err == 0)
+		return;
+	vis = diag_vis(vm->res.backingname);
+	diag_error(ctx, vm->image.at, vm->image.key, "its backing file %s: %s",
+	    vis, strerror(f->err));
+	free(vis);
+}
+
+/* The cloud image an overlay starts from: it must be readable here. */
+static void
+check_base(struct ctx *ctx, struct vm *vm)
+{
+	const struct found	*f = &vm->res.base;
+	char			*vis;
+
+	if (f->path == NULL)
+		return;
+	/* The job reads it: qemu-img at first start, QEMU at every start
+	 * (the backing file of the overlay). */
+	check_private(ctx, vm, &vm->base, f->path);
+	if (f->err == 0)
+		return;
+	vis = diag_vis(vm->base.s);
+	if (f->err == -1)
+		diag_error(ctx, vm->base.at, vm->base.key, "%s is not a regular "
+		    "file", vis);
+	else if (f->err == ENOENT && !ctx->host->live)
+		diag_error(ctx, vm->base.at, vm->base.key, "%s does not exist "
+		    "here, so its format cannot be detected", vis);
+	else
+		diag_error(ctx, vm->base.at, vm->base.key, "%s: %s", vis,
+		    strerror(f->err));
+	free(vis);
+}
+
+/* With base, image is the VM's own qcow2 overlay on it. */
+static void
+check_overlay(struct ctx *ctx, struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	const struct resolved	*r = &vm->res;
+	uint64_t		 size = r->base.err == 0 ? r->basesize : 0;
+
+	if (val_ok(&vm->format) && vm->format.n != FMT_QCOW2) {
+		diag_error(ctx, vm->format.at, vm->format.key, "%s, but an "
+		    "image on %s is a qcow2 overlay", vm->format.s,
+		    vm->base.key);
+		return;
+	}
+	check_base(ctx, vm);
+	if (vm->basepath != NULL && vm->imagepath != NULL &&
+	    strcmp(vm->basepath, vm->imagepath) == 0)
+		diag_error(ctx, vm->base.at, vm->base.key, "'%s' is also the "
+		    "%s; the overlay must be a file of its own", vm->base.s,
+		    vm->image.key);
+	if (val_ok(&vm->disksize) && size > 0 && vm->disksize.n < size)
+		diag_error(ctx, vm->disksize.at, vm->disksize.key, "'%s' is "
+		    "smaller than the %s's %lluM", vm->disksize.s,
+		    vm->base.key, (unsigned long long)(size >> 20));
+	if (!val_ok(&h->qemu_img))
+		diag_error(ctx, vm->base.at, vm->base.key, "the host has no "
+		    "qemu-img to create the overlay; install QEMU");
+	else if (r->qemuimg.path != NULL && r->qemuimg.err != 0)
+		diag_error(ctx, vm->base.at, vm->base.key, "'%s': %s",
+		    vm->qemuimg, strerror(r->qemuimg.err));
+}
+
+static void
+check_image(struct ctx *ctx, struct vm *vm)
+{
+	int	 fmt = vm->res.imagefmt;
+
+	if (vm->imagepath == NULL)
+		return;
+	if (val_ok(&vm->base))
+		check_overlay(ctx, vm);
+	else if (val_ok(&vm->disksize))
+		diag_error(ctx, vm->disksize.at, vm->disksize.key, "needs %s: "
+		    "only an overlay vmc creates can be given a size",
+		    vm->base.key);
+	if (judge_image(ctx, vm) == -1) {
+		if (val_ok(&vm->base) && !val_ok(&vm->format)) {
+			vm->format.n = FMT_QCOW2;
+			vm->format.s = format_names[FMT_QCOW2];
+			vm->format.state = V_DEFAULT;
+		}
+		return;
+	}
+	check_backing(ctx, vm);
+	if (val_ok(&vm->base) && fmt != FMT_QCOW2 && !val_ok(&vm->format))
+		diag_error(ctx, vm->image.at, vm->image.key, "'%s' is %s, but "
+		    "an image on %s is a qcow2 overlay", vm->image.s,
+		    format_names[fmt], vm->base.key);
+	if (!val_ok(&vm->format)) {
+		vm->format.n = fmt;
+		vm->format.s = format_names[fmt];
+		vm->format.state = V_DEFAULT;
+	} else if ((int)vm->format.n != fmt)
+		diag_error(ctx, vm->format.at, vm->format.key, "%s, but the "
+		    "image is %s", vm->format.s, format_names[fmt]);
+}
+
+static void
+check_binaries(struct ctx *ctx, const struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	const struct resolved	*r = &vm->res;
+
+	if (vm->qemupath == NULL)
+		diag_error(ctx, vm->at, vm->qemu.key, "the host has no "
+		    "qemu-system-%s; install QEMU or set qemu in [vm]",
+		    vm->arch.s);
+	else if (r->qemu.path != NULL && r->qemu.err != 0)
+		diag_error(ctx, val_at(vm, &vm->qemu), vm->qemu.key,
+		    "'%s': %s", vm->qemupath, strerror(r->qemu.err));
+	if (vm->fwpath == NULL && vm->arch.n == ARCH_AARCH64 &&
+	    !val_ok(&vm->firmware))
+		diag_error(ctx, vm->at, vm->firmware.key, "an aarch64 VM needs "
+		    "UEFI firmware and the host description names none; set "
+		    "firmware in [vm]");
+	if (r->fw.path != NULL && r->fw.err != 0)
+		diag_error(ctx, val_at(vm, &vm->firmware), vm->firmware.key,
+		    "'%s': %s", vm->fwpath, strerror(r->fw.err));
+	if (vm->arch.n != ARCH_AARCH64 || vm->fwpath == NULL)
+		return;
+	if (!val_ok(&h->vars_aarch64))
+		diag_error(ctx, vm->at, NULL, "an aarch64 VM needs a UEFI "
+		    "variable store and the host description names no "
+		    "template; set %s in its [qemu]", h->vars_aarch64.key);
+	else if (r->vars.path != NULL && r->vars.err != 0)
+		diag_error(ctx, vm->at, NULL, "UEFI variable store template "
+		    "'%s': %s", vm->varstemplate, strerror(r->vars.err));
+}
+
+/* The image and the programs; then where macOS keeps daemons out. */
+void
+check_disks(struct ctx *ctx, struct vm *vm)
+{
+	if (val_ok(&vm->image))
+		check_image(ctx, vm);
+	if (val_ok(&vm->arch))
+		check_binaries(ctx, vm);
+	check_private(ctx, vm, &vm->image, val_ok(&vm->image) ?
+	    vm->imagepath : NULL);
+	check_private(ctx, vm, &vm->firmware, vm->fwpath);
+	check_private(ctx, vm, &vm->log, val_ok(&vm->log) ? vm->logpath :
+	    NULL);
+}

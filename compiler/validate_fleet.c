@@ -1,0 +1,269 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vmc.h"
+
+/*
+ * The checks across VMs: names, labels, disks, MACs and host ports are
+ * each used once, and what starts at boot fits in the host's memory.
+ * Each VM is kept as a member (what these checks need of it) once it
+ * is valid, so that a fleet costs memory for its members only.
+ */
+
+#define MAX_LISTED	8			/* VMs named in one message */
+
+
+/*
+ * Cross-profile checks sort references and compare neighbours, so a
+ * fleet of n VMs costs O(n log n).
+ */
+struct ref {
+	const char	*s;	/* compared when not NULL, else n */
+	uint64_t	 n;
+	const char	*show;	/* what the message quotes, when not s */
+	const char	*key;
+	struct loc	 at;
+	size_t		 order;	/* ties keep reading order */
+	int		 fold;	/* compare s ignoring case */
+};
+
+static int
+same_ref(const struct ref *x, const struct ref *y)
+{
+	if (x->s == NULL)
+		return x->n == y->n;
+	return (x->fold ? strcasecmp(x->s, y->s) : strcmp(x->s, y->s)) == 0;
+}
+
+static int
+cmp_ref(const void *a, const void *b)
+{
+	const struct ref	*x = a, *y = b;
+	int			 c;
+
+	if (x->s != NULL && (c = x->fold ? strcasecmp(x->s, y->s) :
+	    strcmp(x->s, y->s)) != 0)
+		return c;
+	if (x->s == NULL && x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Each later use of a value is an error naming the first use. */
+static void
+report_dups(struct ctx *ctx, struct ref *r, size_t n, const char *what)
+{
+	const char	*show;
+	size_t		 i, first;
+	char		 mac[18];
+
+	qsort(r, n, sizeof(*r), cmp_ref);
+	for (i = 1, first = 0; i < n; i++) {
+		if (!same_ref(&r[i], &r[first])) {
+			first = i;
+			continue;
+		}
+		fmt_mac(r[i].n, mac);
+		show = r[i].show ? r[i].show : r[i].s ? r[i].s : mac;
+		if (r[first].at.line > 0)
+			diag_error(ctx, r[i].at, r[i].key, "%s '%s' is also used at "
+			    "%s:%d", what, show, r[first].at.file,
+			    r[first].at.line);
+		else
+			diag_error(ctx, r[i].at, r[i].key, "%s '%s' is also used by "
+			    "%s", what, show, r[first].at.file);
+	}
+}
+
+/* Host port forwards clash on one protocol and port when the addresses
+ * are equal or either is 0.0.0.0. */
+struct portref {
+	const struct fwd	*f;
+	size_t			 order;
+};
+
+static int
+cmp_port(const void *a, const void *b)
+{
+	const struct portref	*x = a, *y = b;
+
+	if (x->f->proto != y->f->proto)
+		return x->f->proto < y->f->proto ? -1 : 1;
+	if (x->f->hport != y->f->hport)
+		return x->f->hport < y->f->hport ? -1 : 1;
+	if (x->f->addr != y->f->addr)
+		return x->f->addr < y->f->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+port_clash(struct ctx *ctx, const struct fwd *f, const struct fwd *other)
+{
+	char	 a[16];
+
+	fmt_ipv4(f->addr, a);
+	diag_error(ctx, f->at, f->key, "host port %s/%u on %s is also "
+	    "forwarded at %s:%d", f->proto == PROTO_TCP ? "tcp" : "udp",
+	    f->hport, a, other->at.file, other->at.line);
+}
+
+/*
+ * Within one protocol and port, sorted by address: each forward clashes
+ * with the first-read forward on its own address, on 0.0.0.0, or (when
+ * it is 0.0.0.0 itself) on any address; the later one is reported.
+ */
+static void
+check_ports(struct ctx *ctx, struct portref *p, size_t n)
+{
+	const struct portref	*all, *wild, *same, *c;
+	size_t			 i, j, k, a;
+
+	qsort(p, n, sizeof(*p), cmp_port);
+	for (i = 0; i < n; i = j) {
+		all = wild = NULL;
+		for (j = i; j < n && p[j].f->proto == p[i].f->proto &&
+		    p[j].f->hport == p[i].f->hport; j++) {
+			if (all == NULL || p[j].order < all->order)
+				all = &p[j];
+			if (p[j].f->addr == 0 &&
+			    (wild == NULL || p[j].order < wild->order))
+				wild = &p[j];
+		}
+		for (k = i; k < j; k = a) {
+			/* The same address sorts together, first read first. */
+			same = &p[k];
+			for (a = k; a < j && p[a].f->addr == p[k].f->addr; a++) {
+				c = p[a].f->addr == 0 ? all : same;
+				if (wild != NULL && wild->order < c->order)
+					c = wild;
+				if (c->order < p[a].order)
+					port_clash(ctx, p[a].f, c->f);
+			}
+		}
+	}
+}
+
+/* A copy of a value, its text in the member's pool. */
+static struct val
+keep(struct member *m, const struct vm *vm, const struct val *v)
+{
+	struct val	 copy = *v;
+
+	copy.at = val_at(vm, v);
+	if (v->s != NULL)
+		copy.s = pool_strdup(&m->pool, v->s);
+	return copy;
+}
+
+/* Keeps what the checks across profiles need of a validated VM. */
+void
+member_init(struct member *m, const struct vm *vm)
+{
+	size_t	 i, j;
+
+	memset(m, 0, sizeof(*m));
+	m->name = pool_strdup(&m->pool, vm->name);
+	m->at = vm->at;
+	m->label = keep(m, vm, &vm->label);
+	if (vm->imageid != NULL) {
+		m->imageid = pool_strdup(&m->pool, vm->imageid);
+		m->image = keep(m, vm, &vm->image);
+	}
+	/* Only what starts at boot counts against the host's memory. */
+	if (vm->autostart.n)
+		m->memory = keep(m, vm, &vm->memory);
+	m->macs = xcalloc(vm->nnic, sizeof(*m->macs));
+	for (i = 0; i < vm->nnic; i++) {
+		m->nfwd += vm->nic[i].nfwd;
+		if (val_ok(&vm->nic[i].mac)) {
+			m->macs[m->nmac] = keep(m, vm, &vm->nic[i].mac);
+			m->macs[m->nmac++].n = vm->nic[i].hwaddr;
+		}
+	}
+	m->fwd = xcalloc(m->nfwd, sizeof(*m->fwd));
+	for (i = 0, m->nfwd = 0; i < vm->nnic; i++)
+		for (j = 0; j < vm->nic[i].nfwd; j++)
+			m->fwd[m->nfwd++] = vm->nic[i].fwd[j];
+}
+
+void
+member_free(struct member *m)
+{
+	pool_free(&m->pool);
+	free(m->macs);
+	free(m->fwd);
+}
+
+/* Names the VMs counted: those that start at boot. */
+static void
+memory_warn(struct ctx *ctx, const struct member *v, size_t n,
+    const struct member *over, uint64_t total)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i, counted = 0;
+
+	for (i = 0; i < n; i++)
+		if (val_ok(&v[i].memory) && counted++ < MAX_LISTED)
+			buf_printf(&b, "%s%s", counted > 1 ? ", " : "",
+			    v[i].name);
+	if (counted > MAX_LISTED)
+		buf_printf(&b, " and %zu more", counted - MAX_LISTED);
+	diag_warn(ctx, over->memory.at, over->memory.key, "the VMs that "
+	    "start at boot (%s) need %lluM together, more than the host's "
+	    "%lluM", b.p, (unsigned long long)(total >> 20),
+	    (unsigned long long)(ctx->host->memory.n >> 20));
+	buf_free(&b);
+}
+
+void
+fleet_validate(struct ctx *ctx, struct member *v, size_t n)
+{
+	struct ref	*names, *labels, *images, *macs;
+	struct portref	*ports;
+	size_t		 i, j, nmac = 0, nport = 0, nimg = 0;
+	uint64_t	 total = 0;
+	const struct member *over = NULL;
+
+	names = xcalloc(n, sizeof(*names));
+	labels = xcalloc(n, sizeof(*labels));
+	images = xcalloc(n, sizeof(*images));
+	for (i = 0; i < n; i++) {
+		nmac += v[i].nmac;
+		nport += v[i].nfwd;
+	}
+	macs = xcalloc(nmac, sizeof(*macs));
+	ports = xcalloc(nport, sizeof(*ports));
+	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
+		names[i] = (struct ref){ v[i].name, 0, NULL, NULL, v[i].at, i,
+		    0 };
+		/* Plists named Web and web are one file on macOS. */
+		labels[i] = (struct ref){ v[i].label.s, 0, NULL, v[i].label.key,
+		    v[i].label.at, i, 1 };
+		if (v[i].imageid != NULL)
+			images[nimg++] = (struct ref){ v[i].imageid, 0,
+			    v[i].image.s, v[i].image.key, v[i].image.at, i, 0 };
+		for (j = 0; j < v[i].nmac; j++, nmac++)
+			macs[nmac] = (struct ref){ NULL, v[i].macs[j].n, NULL,
+			    v[i].macs[j].key, v[i].macs[j].at, nmac, 0 };
+		for (j = 0; j < v[i].nfwd; j++, nport++)
+			ports[nport] = (struct portref){ &v[i].fwd[j], nport };
+		if (!val_ok(&v[i].memory))
+			continue;
+		total += v[i].memory.n;
+		if (over == NULL && total > ctx->host->memory.n)
+			over = &v[i];
+	}
+	report_dups(ctx, names, n, "VM name");
+	report_dups(ctx, labels, n, "launchd label");
+	report_dups(ctx, images, nimg, "disk image");
+	report_dups(ctx, macs, nmac, "MAC address");
+	check_ports(ctx, ports, nport);
+	if (over != NULL)
+		memory_warn(ctx, v, n, over, total);
+	free(names);
+	free(labels);
+	free(images);
+	free(macs);
+	free(ports);
+}

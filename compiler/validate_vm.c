@@ -1,0 +1,310 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * One VM as a whole: the accelerator, CPU, machine and memory against
+ * the host, the options QEMU may not be given twice, the job's log,
+ * run directory and user, then each room's checks in turn.  A pure
+ * function of the VM as derived and resolved, and the host.
+ */
+
+#define MIN_MEMORY	(16ULL << 20)
+#define MAX_SUN_PATH	103			/* macOS sun_path less the NUL */
+#define HVF_ARM_CPUS	64	/* vCPUs Hypervisor.framework gives a VM */
+
+static void
+check_accel(struct ctx *ctx, const struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	int			 native = h->os.n == OS_MACOS ? ACCEL_HVF : ACCEL_KVM;
+
+	if (vm->accel.n != ACCEL_HVF && vm->accel.n != ACCEL_KVM)
+		return;
+	if ((int)vm->accel.n != native)
+		diag_error(ctx, vm->accel.at, vm->accel.key, "%s runs only on "
+		    "%s hosts; this host is %s", vm->accel.s,
+		    vm->accel.n == ACCEL_HVF ? "macOS" : "Linux", h->os.s);
+	else if (vm->arch.n != h->arch.n)
+		diag_error(ctx, vm->accel.at, vm->accel.key, "%s cannot run "
+		    "an %s guest on an %s host; use accel = tcg", vm->accel.s,
+		    vm->arch.s, h->arch.s);
+}
+
+static void
+check_memory(struct ctx *ctx, const struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	const struct val	*v = &vm->memory;
+
+	if (!val_ok(v))
+		return;
+	if (v->n < MIN_MEMORY)
+		diag_error(ctx, v->at, v->key, "'%s' is less than 16M", v->s);
+	else if (v->n % (1 << 20) != 0)
+		diag_error(ctx, v->at, v->key, "'%s' is not a whole number of "
+		    "MiB", v->s);
+	else if (v->n > h->memory.n)
+		diag_error(ctx, v->at, v->key, "'%s' is more than the host's "
+		    "%lluM", v->s, (unsigned long long)(h->memory.n >> 20));
+}
+
+static void
+check_cpu_model(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*v = &vm->cpu;
+
+	if (val_ok(v) && strncmp(v->s, "host", 4) == 0 && (v->s[4] == '\0' ||
+	    v->s[4] == ',') && vm_uses(vm, ACCEL_TCG))
+		diag_error(ctx, v->at, v->key, "'host' needs hvf or kvm and "
+		    "%s; use max, or set %s = %s", vm->accels[0] == ACCEL_TCG ?
+		    "this VM runs under tcg" : "breaks the fallback to tcg",
+		    vm->accel.key, ctx->host->os.n == OS_MACOS ? "hvf" : "kvm");
+}
+
+/* The GIC of virt: see derive.c, which picks GICv3 above 8 vCPUs. */
+static void
+check_gic(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*gic, *c = &vm->cpus;
+	const char		*ver = NULL;
+	unsigned long long	 n = c->n;
+
+	if ((gic = machine_opt(vm, "gic-version", SIZE_MAX)) != NULL) {
+		ver = gic->s + strlen("gic-version=");
+		if (strcmp(ver, "host") == 0 && !vm_uses(vm, ACCEL_KVM))
+			diag_error(ctx, gic->at, gic->key, "gic-version=host "
+			    "needs kvm");
+		else if (strcmp(ver, "4") == 0 && vm->accels[0] != ACCEL_TCG)
+			diag_error(ctx, gic->at, gic->key, "QEMU emulates "
+			    "GICv4 under tcg only; set %s = tcg",
+			    vm->accel.key);
+		else if (strcmp(ver, "2") != 0 && strcmp(ver, "3") != 0 &&
+		    strcmp(ver, "4") != 0 && strcmp(ver, "host") != 0 &&
+		    strcmp(ver, "max") != 0)
+			diag_error(ctx, gic->at, gic->key, "gic-version is 2, "
+			    "3, 4, host or max");
+	}
+	if (!val_ok(c))
+		return;
+	if (ver != NULL && strcmp(ver, "2") == 0 && n > GICV2_CPUS)
+		diag_error(ctx, val_at(vm, c), c->key, "%llu is more than the "
+		    "%d CPUs of GICv2; use gic-version=3 or leave it to vmc",
+		    n, GICV2_CPUS);
+	else if (vm_uses(vm, ACCEL_HVF) && n > HVF_ARM_CPUS)
+		diag_error(ctx, val_at(vm, c), c->key, "%llu is more than the "
+		    "%d vCPUs hvf gives an aarch64 guest; use fewer, or %s = "
+		    "tcg", n, HVF_ARM_CPUS, vm->accel.key);
+}
+
+static void
+check_machine(struct ctx *ctx, struct vm *vm)
+{
+	const struct val	*v, *first;
+	size_t			 i, n;
+
+	for (i = 0; i < vm->machopts.n; i++) {
+		v = &vm->machopts.v[i];
+		n = strcspn(v->s, "=");
+		if ((n == 4 && strncmp(v->s, "type", 4) == 0) ||
+		    (n == 5 && strncmp(v->s, "accel", 5) == 0))
+			diag_error(ctx, v->at, v->key, "'%.*s' is set by %s",
+			    (int)n, v->s, n == 4 ? vm->machine.key :
+			    vm->accel.key);
+		else if ((first = machine_opt(vm, pool_printf(&vm->pool,
+		    "%.*s", (int)n, v->s), i)) != NULL)
+			diag_error(ctx, v->at, v->key, "'%.*s' is also set at "
+			    "%s:%d", (int)n, v->s, first->at.file,
+			    first->at.line);
+	}
+	if (vm->arch.n == ARCH_AARCH64 && (strcmp(vm->machine.s, "virt") == 0 ||
+	    strncmp(vm->machine.s, "virt-", 5) == 0))
+		check_gic(ctx, vm);
+}
+
+/* Options vmc writes itself, and what to set instead. */
+static const struct {
+	const char	*opt;
+	const char	*instead;
+} managed[] = {
+	{ "-m", "use memory" },
+	{ "-smp", "use cpus" },
+	{ "-cpu", "use cpu" },
+	{ "-machine", "use machine and machine-option" },
+	{ "-M", "use machine and machine-option" },
+	{ "-accel", "use accel" },
+	{ "-enable-kvm", "use accel" },
+	{ "-drive", "use image, and firmware for UEFI" },
+	{ "-hda", "use image" },
+	{ "-bios", "use firmware" },
+	{ "-pflash", "use firmware" },
+	{ "-netdev", "use a [network] section" },
+	{ "-nic", "use a [network] section" },
+	{ "-net", "use a [network] section" },
+	{ "-smbios", "use seed" },
+	{ "-qmp", "each VM has its own QMP socket" },
+	{ "-name", "the VM's name is its profile's" },
+	{ "-serial", "the console goes to log" },
+	{ "-display", "the VM runs headless, its console in log" },
+	{ "-nographic", "the VM runs headless, its console in log" },
+	{ "-daemonize", "launchd must supervise QEMU itself" },
+};
+
+static void
+check_qemu_args(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*v;
+	const char		*opt;
+	size_t			 i, j;
+
+	for (i = 0; i < vm->qemuargs.n; i++) {
+		v = &vm->qemuargs.v[i];
+		/* QEMU takes --opt for -opt. */
+		opt = strncmp(v->s, "--", 2) == 0 ? v->s + 1 : v->s;
+		for (j = 0; j < sizeof(managed) / sizeof(managed[0]); j++)
+			if (strcmp(opt, managed[j].opt) == 0)
+				diag_error(ctx, v->at, v->key, "'%s' is an "
+				    "option vmc manages: %s", v->s,
+				    managed[j].instead);
+	}
+}
+
+/* The log is a file: in an existing directory, when that can be known. */
+static void
+check_log(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*v = &vm->log;
+	const struct resolved	*r = &vm->res;
+	const char		*base;
+
+	if (!val_ok(v))
+		return;
+	base = strrchr(v->s, '/') + 1;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		diag_error(ctx, v->at, v->key, "'%s' names a directory; give "
+		    "the file that receives QEMU's output", v->s);
+		return;
+	}
+	if (r->logdir.path == NULL)
+		return;
+	if (r->logdir.err == -1)
+		diag_error(ctx, v->at, v->key, "'%s' is not a directory",
+		    r->logdir.path);
+	else if (r->logdir.err != 0)
+		diag_error(ctx, v->at, v->key, "directory '%s': %s",
+		    r->logdir.path, strerror(r->logdir.err));
+	else if (r->log.err == 0 && S_ISDIR(r->log.st.st_mode))
+		diag_error(ctx, v->at, v->key, "'%s' is a directory; give the "
+		    "file that receives QEMU's output", v->s);
+}
+
+/*
+ * The run directory named by -p, on this machine: launchd runs the
+ * scripts in it as root, so whoever can write it runs code as root.
+ */
+static void
+check_rundir(struct ctx *ctx, const struct vm *vm)
+{
+	const struct found	*f = &vm->res.rundir;
+
+	if (f->path == NULL || f->err == ENOENT)
+		return;	/* vmc install creates it */
+	if (f->err == -1)
+		diag_error(ctx, vm->at, "-p", "run directory '%s' is not a "
+		    "directory", f->path);
+	else if (f->err != 0)
+		diag_error(ctx, vm->at, "-p", "run directory '%s': %s",
+		    f->path, strerror(f->err));
+	else if ((f->st.st_mode & 022) != 0)
+		diag_error(ctx, vm->at, "-p", "run directory '%s' is mode %03o: "
+		    "launchd runs its scripts as root, so it must not be "
+		    "writable by group or others", f->path,
+		    (unsigned)(f->st.st_mode & 0777));
+}
+
+/*
+ * [service]: the stop timeout, and the run-time directory of a VM run
+ * as another user than root, which must belong to that user.
+ */
+static void
+check_service(struct ctx *ctx, const struct vm *vm)
+{
+	const struct val	*u = &vm->user;
+	const struct found	*d = &vm->res.vmdir;
+	struct loc		 at = val_at(vm, u);
+
+	if (val_ok(&vm->stoptimeout) && vm->stoptimeout.n == 0)
+		diag_error(ctx, vm->stoptimeout.at, vm->stoptimeout.key, "0 "
+		    "would be ExitTimeOut 0, which launchd reads as never "
+		    "kill: a guest that does not power off would stall the "
+		    "Mac's shutdown; use 1 to 3600");
+	if (vm->vmdir == NULL)
+		return;
+	if (!ctx->host->live) {
+		diag_warn(ctx, at, u->key, "QEMU runs as %s and needs '%s' "
+		    "owned by %s, mode 0700; it cannot be checked for a "
+		    "described host", u->s, vm->vmdir, u->s);
+		return;
+	}
+	if (vm->res.user == 0) {
+		diag_warn(ctx, at, u->key, "no user %s on this host, so the "
+		    "owner of '%s' cannot be checked", u->s, vm->vmdir);
+		return;
+	}
+	if (d->err == -1)
+		diag_error(ctx, at, u->key, "'%s' is not a directory",
+		    vm->vmdir);
+	else if (d->err != 0)
+		diag_warn(ctx, at, u->key, "'%s': %s; QEMU runs as %s and "
+		    "needs it owned by %s, mode 0700", vm->vmdir,
+		    strerror(d->err), u->s, u->s);
+	else if (d->st.st_uid != vm->res.uid)
+		diag_error(ctx, at, u->key, "'%s' is owned by uid %lu, not by "
+		    "%s: QEMU, run as %s, cannot create its socket there",
+		    vm->vmdir, (unsigned long)d->st.st_uid, u->s, u->s);
+	else if ((d->st.st_mode & 077) != 0)
+		diag_warn(ctx, at, u->key, "'%s' is mode %03o: others can "
+		    "reach the monitor socket in it; make it 0700",
+		    vm->vmdir, (unsigned)(d->st.st_mode & 0777));
+}
+
+void
+vm_validate(struct ctx *ctx, struct vm *vm)
+{
+	const struct host	*h = ctx->host;
+	size_t			 i;
+
+	/* Each check runs when the values it needs parsed. */
+	if (val_ok(&vm->arch) && val_ok(&vm->accel))
+		check_accel(ctx, vm);
+	if (val_ok(&vm->arch))
+		check_cpu_model(ctx, vm);
+	if (val_ok(&vm->arch) && val_ok(&vm->machine))
+		check_machine(ctx, vm);
+	check_qemu_args(ctx, vm);
+	if (val_ok(&vm->cpus) && vm->cpus.n > h->cpus.n)
+		diag_warn(ctx, val_at(vm, &vm->cpus), vm->cpus.key, "%llu is "
+		    "more than the host's %llu", (unsigned long long)vm->cpus.n,
+		    (unsigned long long)h->cpus.n);
+	check_memory(ctx, vm);
+	check_disks(ctx, vm);
+	for (i = 0; i < vm->nnic; i++)
+		check_nic(ctx, vm, i);
+	check_seed(ctx, vm);
+	check_log(ctx, vm);
+	check_rundir(ctx, vm);
+	check_service(ctx, vm);
+	if (vm->ci.present)
+		check_cloudinit(ctx, vm);
+	if (vm->seedds.state == V_SET && !val_ok(&vm->seed))
+		diag_error(ctx, vm->seedds.at, vm->seedds.key, "needs %s, the "
+		    "URL the guest fetches its seed from", vm->seed.key);
+	if (strlen(vm->qmp) > MAX_SUN_PATH)
+		diag_error(ctx, vm->at, NULL, "the monitor socket '%s' is "
+		    "longer than %d bytes; choose a shorter run directory (-p)",
+		    vm->qmp, MAX_SUN_PATH);
+}
