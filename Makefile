@@ -65,19 +65,25 @@ examples: compiler/vmc
 E2E_Linux =	e2e arch macos harden
 FUZZ_SECONDS ?=	60
 
-check: compiler/vmc tests/unit
+# The fast suites: what a developer runs before each commit.
+test: compiler/vmc tests/unit
 	./tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
 	sh tests/state.sh
+	sh tests/resolve.sh
 	sh tests/install.sh
 	sh tests/layers.sh
 	sh tests/diagnostics.sh
 	sh tests/host.sh
 	sh tests/firststart.sh
+	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
+
+# Everything: the fast suites, the benchmarks' checks, real QEMU and
+# guests, fuzzing, sanitizers, faults and kills.
+check: test
 	BENCH_N=1000 BENCH_REPS=1 sh tests/bench/bench.sh
 	BENCH_INSTALL_N=200 sh tests/bench/install.sh
-	mandoc -Tlint -W warning man/vmc.1 man/vmc.5
 	@$(MAKE) $(E2E_$(UNAME)) || exit 1
 	@[ "$(UNAME)" = Linux ] || echo "e2e: not run: it boots a Linux guest on a Linux host"
 
@@ -121,4 +127,5 @@ clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 	rm -rf tests/fuzz/build
 
-.PHONY: all arch bench check clean e2e examples fuzz harden install macos mutate
+.PHONY: all arch bench check clean e2e examples fuzz harden install macos \
+	mutate test

@@ -101,11 +101,14 @@ find(struct vm *vm, struct found *f, const char *path, mode_t want)
 		f->err = -1;
 }
 
-/* A program or file the job uses on this machine: as access(2) says. */
+/*
+ * A program or file the job uses on this machine: a regular file, and
+ * usable as access(2) says.
+ */
 static void
 find_usable(struct vm *vm, struct found *f, const char *path, int how)
 {
-	find(vm, f, path, 0);
+	find(vm, f, path, S_IFREG);
 	if (f->err == 0 && access(path, how) == -1)
 		f->err = errno;
 }

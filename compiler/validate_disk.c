@@ -10,6 +10,13 @@
  * the backing file, QEMU, firmware and qemu-img.
  */
 
+/* Why a file resolve.c found is not usable. */
+static const char *
+why(int err)
+{
+	return err == -1 ? "not a regular file" : strerror(err);
+}
+
 /*
  * macOS privacy protection (TCC) keeps a launchd daemon out of these
  * folders of a home directory unless its program has Full Disk Access.
@@ -139,7 +146,7 @@ check_overlay(struct ctx *ctx, struct vm *vm)
 		    "qemu-img to create the overlay; install QEMU");
 	else if (r->qemuimg.path != NULL && r->qemuimg.err != 0)
 		diag_error(ctx, vm->base.at, vm->base.key, "'%s': %s",
-		    vm->qemuimg, strerror(r->qemuimg.err));
+		    vm->qemuimg, why(r->qemuimg.err));
 }
 
 static void
@@ -189,7 +196,7 @@ check_binaries(struct ctx *ctx, const struct vm *vm)
 		    vm->arch.s);
 	else if (r->qemu.path != NULL && r->qemu.err != 0)
 		diag_error(ctx, val_at(vm, &vm->qemu), vm->qemu.key,
-		    "'%s': %s", vm->qemupath, strerror(r->qemu.err));
+		    "'%s': %s", vm->qemupath, why(r->qemu.err));
 	if (vm->fwpath == NULL && vm->arch.n == ARCH_AARCH64 &&
 	    !val_ok(&vm->firmware))
 		diag_error(ctx, vm->at, vm->firmware.key, "an aarch64 VM needs "
@@ -197,7 +204,7 @@ check_binaries(struct ctx *ctx, const struct vm *vm)
 		    "firmware in [vm]");
 	if (r->fw.path != NULL && r->fw.err != 0)
 		diag_error(ctx, val_at(vm, &vm->firmware), vm->firmware.key,
-		    "'%s': %s", vm->fwpath, strerror(r->fw.err));
+		    "'%s': %s", vm->fwpath, why(r->fw.err));
 	if (vm->arch.n != ARCH_AARCH64 || vm->fwpath == NULL)
 		return;
 	if (!val_ok(&h->vars_aarch64))
@@ -206,7 +213,7 @@ check_binaries(struct ctx *ctx, const struct vm *vm)
 		    "template; set %s in its [qemu]", h->vars_aarch64.key);
 	else if (r->vars.path != NULL && r->vars.err != 0)
 		diag_error(ctx, vm->at, NULL, "UEFI variable store template "
-		    "'%s': %s", vm->varstemplate, strerror(r->vars.err));
+		    "'%s': %s", vm->varstemplate, why(r->vars.err));
 }
 
 /* The image and the programs; then where macOS keeps daemons out. */

@@ -251,8 +251,8 @@ check_service(struct ctx *ctx, const struct vm *vm)
 		return;
 	}
 	if (vm->res.user == 0) {
-		diag_warn(ctx, at, u->key, "no user %s on this host, so the "
-		    "owner of '%s' cannot be checked", u->s, vm->vmdir);
+		diag_error(ctx, at, u->key, "no user %s on this host: launchd "
+		    "cannot start the job as %s", u->s, u->s);
 		return;
 	}
 	if (d->err == -1)

@@ -186,7 +186,7 @@ if build_shim "$tmp/shim.so" 2> /dev/null && [ -z "${ASAN_OPTIONS:-}" ]; then
 	done
 	rm -rf "$tmp/k"
 else
-	echo "skip kills at chosen calls: no LD_PRELOAD shim here"
+	skip "kills at chosen calls" "no LD_PRELOAD shim here"
 fi
 
 # Kills while a new output directory is staged beside it: afterwards

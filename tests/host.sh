@@ -52,7 +52,7 @@ described "this host's description is read back" "$tmp/host" "$tmp/p"
 # The rest makes interfaces, which needs a network namespace of its own.
 if [ "$(uname)" != Linux ] || ! command -v ip > /dev/null ||
     ! command -v unshare > /dev/null; then
-	echo "skip odd interface names: Linux, ip and unshare are needed"
+	skip "odd interface names" "Linux, ip and unshare are needed"
 	finish
 fi
 ns=
@@ -63,7 +63,7 @@ for u in "unshare -n" "unshare -r -n"; do
 	fi
 done
 if [ -z "$ns" ]; then
-	echo "skip odd interface names: no network namespace may be made here"
+	skip "odd interface names" "no network namespace may be made here"
 	finish
 fi
 

@@ -15,8 +15,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
 . "$top/tests/lib.sh"
 if [ "$(id -u)" != 0 ]; then
-	echo "skip: install tests need root (files owned by root)"
-	exit 0
+	skip "install" "the install tests need root (files owned by root)"
+	finish
 fi
 # shellcheck disable=SC2016 # run on exit
 at_exit='chattr -i "$root/Library/Application Support/vmc/ubuntu.sh" 2> /dev/null'
@@ -300,7 +300,7 @@ if chattr +i "$rd/ubuntu.sh" 2> /dev/null; then
 		bad "rerun" "rc $rc"
 	fi
 else
-	echo "skip unwritable target: chattr +i does not work here"
+	skip "unwritable target" "chattr +i does not work here"
 fi
 # A launchctl failure: the new plist is in place, the job not loaded,
 # the manifest still the old version's; a rerun loads it.

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Mutation test: each line of tests/mutations changes the compiler in one
 # small way that a test must notice.  For each, in a copy of the tree,
-# the change is made, vmc rebuilt and the fast suites of make check run
-# (unit, regress, examples, state, host) until one fails: the mutation
+# the change is made, vmc rebuilt and the fast suites of make test run
+# (unit, regress, examples, state, resolve, host, install, diagnostics)
+# until one fails: the mutation
 # is then caught.  One that every suite passes survived, which means a missing
 # test; one whose text is no longer found exactly once is stale, which
 # means the list no longer matches the code.  Either fails the run.
@@ -43,7 +44,7 @@ suites() {
 	    > "$tmp/build.log" 2>&1 || { echo build; return 1; }
 	(cd "$work" && ./tests/unit) > "$tmp/suite.log" 2>&1 ||
 	    { echo unit; return 1; }
-	for s in regress examples state host install diagnostics; do
+	for s in regress examples state resolve host install diagnostics; do
 		VMC='' sh "$work/tests/$s.sh" > "$tmp/suite.log" 2>&1 ||
 		    { echo "$s"; return 1; }
 	done

@@ -22,7 +22,7 @@ if build_shim "$tmp/shim.so" 2> /dev/null &&
     2> /dev/null && [ -e "$tmp/probe" ]; then
 	traced=yes
 else
-	echo "skip traces: no LD_PRELOAD shim here"
+	skip "traces" "no LD_PRELOAD shim here"
 fi
 
 host_file "$tmp/host"
