@@ -27,7 +27,8 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
 		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \
-		compiler/compile.c compiler/install.c compiler/status.c \
+		compiler/compile.c compiler/proc.c compiler/launchd.c \
+		compiler/install.c compiler/status.c \
 		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
 LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))

@@ -30,7 +30,6 @@
  */
 
 #define LAUNCHDAEMONS	"/Library/LaunchDaemons"
-#define TMP_PREFIX	".vmc-tmp-"
 
 enum status {
 	ST_UNCHANGED, ST_ADDED, ST_CHANGED, ST_RESTARTED, ST_PENDING,
@@ -90,68 +89,6 @@ at(struct inst *in, const char *path)
 }
 
 /*
- * Runs argv[0] with the rest as arguments; its standard output and
- * error are collected in out.  Returns its exit status, 128 + the
- * signal that ended it, or -1 when it cannot be started.
- */
-int
-run(char *const argv[], struct buf *out)
-{
-	char	 chunk[4096];
-	ssize_t	 n;
-	pid_t	 pid;
-	int	 fds[2], st;
-
-	out->len = 0;
-	fflush(stdout);
-	if (pipe(fds) == -1)
-		return -1;
-	if ((pid = fork()) == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], 1) == -1 || dup2(fds[1], 2) == -1)
-			_exit(127);
-		execv(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0)
-		if (n > 0)
-			buf_add(out, chunk, n);
-		else if (errno != EINTR)
-			break;
-	close(fds[0]);
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	buf_add(out, "", 1);
-	out->len--;
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
-}
-
-static void
-report(struct inst *in, const char *verb, const char *a, const char *b,
-    char *msg, int rc)
-{
-	size_t	 n;
-
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	diag_sys(in->ctx, at(in, in->opt->launchctl), "%s %s%s%s: %s%s(exit "
-	    "status %d)", verb, a, b != NULL ? " " : "", b != NULL ? b : "",
-	    msg, n > 0 ? " " : "", rc);
-}
-
-/*
  * launchctl VERB A [B]; an exit status other than 0, ok and ok2 is
  * reported.  What it printed is kept in out, when given.
  */
@@ -159,38 +96,14 @@ static int
 lctl(struct inst *in, int ok, int ok2, const char *verb, const char *a,
     const char *b, char **out)
 {
-	struct buf	 buf = { NULL, 0, 0 };
-	char		*argv[5];
-	int		 rc;
-
-	argv[0] = (char *)in->opt->launchctl;
-	argv[1] = (char *)verb;
-	argv[2] = (char *)a;
-	argv[3] = (char *)b;
-	argv[4] = NULL;
-	rc = run(argv, &buf);
-	if (buf.p == NULL)
-		buf_add(&buf, "", 1);
-	if (rc != 0 && rc != ok && rc != ok2)
-		report(in, verb, a, b, buf.p, rc);
-	if (out != NULL)
-		*out = xstrdup(buf.p);
-	buf_free(&buf);
-	return rc;
+	return launchctl(in->ctx, in->opt->launchctl, ok, ok2, verb, a, b,
+	    out);
 }
 
-/* Stops and unloads a job; one that is not loaded is fine. */
 static int
 bootout(struct inst *in, const char *label)
 {
-	char	*target;
-	int	 rc;
-
-	target = xasprintf("system/%s", label);
-	/* "3: No such process" or "113: Could not find service". */
-	rc = lctl(in, 3, 113, "bootout", target, NULL, NULL);
-	free(target);
-	return rc == 3 || rc == 113 ? 0 : rc;
+	return launchctl_bootout(in->ctx, in->opt->launchctl, label);
 }
 
 /*
@@ -523,7 +436,7 @@ write_manifest(struct inst *in)
 	qsort(in->man.vm, in->man.n, sizeof(*in->man.vm), cmp_recvm);
 	record_write(&b, &in->man);
 	tmp = xasprintf("%s%s/" TMP_PREFIX "manifest", in->opt->root,
-	    "/var/db/vmc");
+	    VMC_DB);
 	if (write_new(in, tmp, &b, 0644) == -1 ||
 	    rename(tmp, in->manpath) == -1) {
 		diag_sys(in->ctx, at(in, in->manpath), "cannot write: %s",
@@ -597,7 +510,6 @@ remove_file(struct inst *in, const char *path)
 	return rc;
 }
 
-/* Removes a run-time directory if it is empty: it is not vmc's to empty. */
 /*
  * Removes the directory a VM's file was in when it is one of the VM's
  * own, below the directory of its script (a seed's), and now empty.
@@ -784,8 +696,8 @@ do_vm(struct inst *in, struct plan *p)
 			rc = lctl(in, 3, 113, "bootout", target, NULL, NULL);
 			free(target);
 			if (rc == 3 || rc == 113) {
-				report(in, "bootstrap", "system", plist->full,
-				    msg, 5);
+				launchctl_report(in->ctx, in->opt->launchctl,
+				    "bootstrap", "system", plist->full, msg, 5);
 				rc = 5;
 			} else if (rc == 0)
 				rc = lctl(in, 0, 0, "bootstrap", "system",
@@ -814,14 +726,6 @@ plan_free(struct plan *p)
 	if (p->old != NULL)
 		recvm_free(p->old);
 	free(p->old);
-}
-
-static int
-exit_status(const struct ctx *ctx)
-{
-	if (ctx->sys > 0)
-		return EXIT_SYSTEM;
-	return ctx->errors > 0 ? EXIT_REFUSED : 0;
 }
 
 static int
@@ -856,10 +760,10 @@ read_manifest(struct inst *in)
 	char	*path;
 
 	if (!in->opt->dryrun) {
-		check_dir(in, "/var/db/vmc");
+		check_dir(in, VMC_DB);
 		if (in->ctx->errors > 0)
 			return -1;
-		mkdirs(in, "/var/db/vmc");
+		mkdirs(in, VMC_DB);
 		path = full(in, MANIFEST_LOCK);
 		if ((in->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
 		    O_CLOEXEC, 0600)) == -1 || flock(in->lockfd, LOCK_EX) == -1)
@@ -938,7 +842,7 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 	/* Reported together, then refused before any change. */
 	check_dir(&in, in.index.rundir);
 	check_dir(&in, LAUNCHDAEMONS);
-	check_dir(&in, "/var/db/vmc");
+	check_dir(&in, VMC_DB);
 	if (ctx->errors > 0)
 		goto done;
 	for (i = 0; i < in.index.n; i++) {
@@ -963,14 +867,14 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 		if (i < in.np) {
 			mkdirs(&in, in.index.rundir);
 			mkdirs(&in, LAUNCHDAEMONS);
-			mkdirs(&in, "/var/db/vmc");
+			mkdirs(&in, VMC_DB);
 		}
 	}
 	apply(&in);
 done:
 	diag_flush(ctx);
 	inst_free(&in);
-	return exit_status(ctx);
+	return ctx_status(ctx);
 }
 
 int
@@ -1009,5 +913,5 @@ uninstall_run(struct ctx *ctx, const struct install *opt, char **names,
 done:
 	diag_flush(ctx);
 	inst_free(&in);
-	return exit_status(ctx);
+	return ctx_status(ctx);
 }

@@ -61,20 +61,18 @@ copy_word(char *dst, size_t size, const char *src, const char *stop)
 static void
 job_status(const struct install *opt, const char *label, struct job *j)
 {
-	struct buf	 out = { NULL, 0, 0 };
-	char		*argv[4], *line, *next;
+	char		*out = NULL, *target, *line, *next;
 	const char	*v;
 
 	strlcpy(j->state, "not loaded", sizeof(j->state));
 	strlcpy(j->pid, "-", sizeof(j->pid));
 	strlcpy(j->exit, "-", sizeof(j->exit));
-	argv[0] = (char *)opt->launchctl;
-	argv[1] = "print";
-	argv[2] = xasprintf("system/%s", label);
-	argv[3] = NULL;
-	if (run(argv, &out) == 0 && out.p != NULL) {
+	target = xasprintf("system/%s", label);
+	/* Not loaded: "113: Could not find service", said by status. */
+	if (launchctl(NULL, opt->launchctl, 0, 0, "print", target, NULL,
+	    &out) == 0) {
 		strlcpy(j->state, "stopped", sizeof(j->state));
-		for (line = out.p; line != NULL; line = next) {
+		for (line = out; line != NULL; line = next) {
 			if ((next = strchr(line, '\n')) != NULL)
 				*next++ = '\0';
 			if ((v = field(line, "state")) != NULL &&
@@ -87,8 +85,8 @@ job_status(const struct install *opt, const char *label, struct job *j)
 				copy_word(j->exit, sizeof(j->exit), v, ":");
 		}
 	}
-	free(argv[2]);
-	buf_free(&out);
+	free(target);
+	free(out);
 }
 
 /* A MAC as bootpd and arp print it, bytes without leading zeros. */
@@ -265,7 +263,7 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 	free(path);
 	if (rc == -2) {
 		diag_flush(ctx);
-		return ctx->sys > 0 ? EXIT_SYSTEM : EXIT_REFUSED;
+		return ctx_status(ctx);
 	}
 	for (j = 0; j < n; j++)
 		if (record_find(&man, names[j]) == NULL)

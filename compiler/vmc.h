@@ -1,15 +1,20 @@
 /*
  * vmc: compile INI virtual machine profiles into QEMU launch scripts
- * and launchd property lists.
+ * and launchd property lists, and put them in place.
  *
  * The layers, each calling only those before it: helpers (buf.c,
- * path.c, quote.c, diag.c, value.c) -> parse (parse.c: files into
- * documents) -> model (model.c: the schema and the objects it fills;
- * host.c: the host, from a file or probed) -> validate (validate.c:
- * each VM, then the fleet) -> emit (qemu.c, emit_sh.c, emit_plist.c)
- * -> write (state.c, output.c) -> the pipeline (compile.c) -> the
- * command line (main.c, the only file that knows argv).  This header
- * lists each file's functions in that order; tests/layers.sh checks it.
+ * path.c, look.c, quote.c, diag.c, value.c) -> parse (parse.c: files
+ * into documents) -> model (model.c: the schema and the objects it
+ * fills; host.c: the host, from a file or probed) -> derive (derive.c:
+ * what the profile leaves to vmc) -> resolve (resolve.c: every look at
+ * the system, recorded) -> validate (validate_disk.c, validate_seed.c,
+ * validate_net.c, validate_vm.c: each VM; validate_fleet.c: the set),
+ * pure of the system -> emit (qemu.c, emit_sh.c, emit_plist.c,
+ * emit_seed.c) -> write (state.c, index.c, output.c) -> the pipeline
+ * (compile.c) -> other programs (proc.c, launchd.c) -> install and
+ * operate (install.c, status.c) -> the command line (main.c, the only
+ * file that knows argv).  This header lists each file's functions in
+ * that order; tests/layers.sh checks it.
  */
 #ifndef VMC_H
 #define VMC_H
@@ -277,7 +282,10 @@ struct tally {
 #define DIAG_FILE_MAX	100	/* diagnostics shown for one file read */
 #define DIAG_RUN_MAX	1000	/* and for a whole run */
 
-/* Everything one run needs; there are no mutable globals. */
+/*
+ * Everything one run needs.  The one mutable global is output.c's
+ * build in progress, which its exit handler must reach.
+ */
 struct ctx {
 	int		 errors;
 	int		 warnings;
@@ -320,6 +328,7 @@ uint64_t	 hash_add(uint64_t, const void *, size_t);
 uint64_t	 hash_buf(const char *, size_t);
 
 /* path.c */
+#define TMP_PREFIX	".vmc-tmp-"	/* every temporary name vmc writes */
 #define MAX_FILE	(16 * 1024 * 1024)	/* read by vmc, at most */
 int		 path_open(int dfd, const char *, int nofollow, struct stat *);
 int		 path_read(int dfd, const char *, int nofollow, size_t max,
@@ -461,7 +470,6 @@ void		 emit_seed(const struct vm *, size_t file, struct buf *);
 
 /* state.c */
 #define STATE_FILE	".vmc-state"
-#define TMP_PREFIX	".vmc-tmp-"	/* every temporary name in OUTDIR */
 uint64_t	 state_key(const struct host *, const char *rundir,
 		    char *const *paths, size_t);
 void		 state_begin(struct buf *, uint64_t key);
@@ -473,8 +481,9 @@ int		 state_fresh(const char *dir, uint64_t key);
 
 /* index.c: which files are whose, as built and as installed */
 #define INDEX_FILE	".vmc-index"
-#define MANIFEST	"/var/db/vmc/manifest"
-#define MANIFEST_LOCK	"/var/db/vmc/lock"
+#define VMC_DB		"/var/db/vmc"	/* what vmc install keeps */
+#define MANIFEST	VMC_DB "/manifest"
+#define MANIFEST_LOCK	VMC_DB "/lock"
 enum { REC_INDEX, REC_MANIFEST };
 struct recfile {
 	char		*path;		/* index: in OUTDIR; manifest: absolute */
@@ -534,9 +543,19 @@ struct run {
 struct vm	*vm_load(struct ctx *, const char *path, const struct run *);
 int		 compile(struct ctx *, const struct run *);
 
-/* install.c, status.c: make the system match a build, and report */
-#define EXIT_REFUSED	1	/* nothing was changed */
+/* proc.c, launchd.c: other programs */
+int		 run(char *const argv[], struct buf *out);
 #define LAUNCHCTL	"/bin/launchctl"
+int		 launchctl(struct ctx *, const char *prog, int ok, int ok2,
+		    const char *verb, const char *, const char *, char **out);
+int		 launchctl_bootout(struct ctx *, const char *prog,
+		    const char *label);
+void		 launchctl_report(struct ctx *, const char *prog,
+		    const char *verb, const char *, const char *, char *msg,
+		    int rc);
+
+/* install.c, status.c: make the system match a build, and report */
+#define EXIT_REFUSED	EXIT_INVALID	/* 1: nothing was changed */
 #define ARP		"/usr/sbin/arp"
 struct install {
 	const char	*root;		/* "" for / */
@@ -551,6 +570,5 @@ int		 uninstall_run(struct ctx *, const struct install *,
 		    char **names, int);
 int		 status_run(struct ctx *, const struct install *,
 		    char **names, int);
-int		 run(char *const argv[], struct buf *out);
 
 #endif

@@ -1,0 +1,69 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmc.h"
+
+/*
+ * launchd, as vmc drives it: each call runs launchctl (or the program
+ * VMC_LAUNCHCTL names) in the system domain, and a failure is said with
+ * the call and what launchctl printed.  Exit statuses and messages are
+ * launchctl(1)'s.
+ */
+
+/* Says a launchctl call failed: the call, its message, its status. */
+void
+launchctl_report(struct ctx *ctx, const char *prog, const char *verb,
+    const char *a, const char *b, char *msg, int rc)
+{
+	size_t	 n;
+
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	diag_sys(ctx, (struct loc){ intern(ctx, prog), 0 }, "%s %s%s%s: "
+	    "%s%s(exit status %d)", verb, a, b != NULL ? " " : "", b != NULL ? b : "",
+	    msg, n > 0 ? " " : "", rc);
+}
+
+/*
+ * prog (launchctl, or a stand-in) VERB A [B]; with ctx, an exit status
+ * other than 0, ok and ok2 is reported.  What it printed is kept in
+ * out, when given.
+ */
+int
+launchctl(struct ctx *ctx, const char *prog, int ok, int ok2,
+    const char *verb, const char *a, const char *b, char **out)
+{
+	struct buf	 buf = { NULL, 0, 0 };
+	char		*argv[5];
+	int		 rc;
+
+	argv[0] = (char *)prog;
+	argv[1] = (char *)verb;
+	argv[2] = (char *)a;
+	argv[3] = (char *)b;
+	argv[4] = NULL;
+	rc = run(argv, &buf);
+	if (buf.p == NULL)
+		buf_add(&buf, "", 1);
+	if (ctx != NULL && rc != 0 && rc != ok && rc != ok2)
+		launchctl_report(ctx, prog, verb, a, b, buf.p, rc);
+	if (out != NULL)
+		*out = xstrdup(buf.p);
+	buf_free(&buf);
+	return rc;
+}
+
+/* Stops and unloads a job; one that is not loaded is fine. */
+int
+launchctl_bootout(struct ctx *ctx, const char *prog, const char *label)
+{
+	char	*target;
+	int	 rc;
+
+	target = xasprintf("system/%s", label);
+	/* "3: No such process" or "113: Could not find service". */
+	rc = launchctl(ctx, prog, 3, 113, "bootout", target, NULL, NULL);
+	free(target);
+	return rc == 3 || rc == 113 ? 0 : rc;
+}
