@@ -295,15 +295,21 @@ int
 vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
     int checkrundir)
 {
-	char	*dir, *abs;
+	char	*dir, *real;
 
 	vm->res.user = -1;
-	/* What the profile names is found from here (path_resolve). */
+	/*
+	 * What the profile names is found from here (path_resolve).  The
+	 * profiles themselves are recorded by inode, so that a link on the
+	 * way to them that moves shows there too.
+	 */
 	dir = path_dir(vm->path);
-	abs = path_absdir(dir);
-	vm->dir = look_path(&vm->doc.looks, abs, ".");
-	free(abs);
+	real = realpath(dir, NULL);
 	free(dir);
+	if (real != NULL) {
+		vm->dir = look_path(&vm->doc.looks, real, ".");
+		free(real);
+	}
 	if (vm->dir == NULL) {
 		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
 		    "%s", strerror(errno));
