@@ -76,7 +76,7 @@ user_fp(const char *name, char fp[LOOK_FP])
  * Takes the look of kind at arg and writes what it finds into fp; for
  * a stat, returns the file's latest time, else 0.
  */
-time_t
+static time_t
 look_take(int kind, const char *arg, char fp[LOOK_FP])
 {
 	struct stat	 st;

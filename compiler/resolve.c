@@ -295,21 +295,17 @@ int
 vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
     int checkrundir)
 {
-	char	*dir, *real;
+	char	*dir;
 
 	vm->res.user = -1;
 	/*
-	 * What the profile names is found from here (path_resolve).  The
-	 * profiles themselves are recorded by inode, so that a link on the
-	 * way to them that moves shows there too.
+	 * What the profile names is found from here (path_resolve).  This
+	 * look needs no record: the profiles are recorded by inode, so a
+	 * link on the way to them that moves shows there.
 	 */
 	dir = path_dir(vm->path);
-	real = realpath(dir, NULL);
+	vm->dir = realpath(dir, NULL);
 	free(dir);
-	if (real != NULL) {
-		vm->dir = look_path(&vm->doc.looks, real, ".");
-		free(real);
-	}
 	if (vm->dir == NULL) {
 		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
 		    "%s", strerror(errno));

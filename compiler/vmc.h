@@ -343,7 +343,6 @@ char		*path_resolve(const char *, const char *);
 char		*path_absdir(const char *);
 
 /* look.c */
-time_t		 look_take(int kind, const char *, char fp[LOOK_FP]);
 void		 look_file(struct looks *, const char *, const struct stat *);
 int		 look_stat(struct looks *, const char *, struct stat *);
 char		*look_path(struct looks *, const char *dir, const char *);
