@@ -28,12 +28,12 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \
 		compiler/compile.c compiler/proc.c compiler/launchd.c \
-		compiler/install.c compiler/status.c \
+		compiler/plan.c compiler/install.c compiler/status.c \
 		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
 LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
 # A build's state names the sources that made vmc: another vmc rebuilds.
-SOURCE_ID =	$(shell cat $(SRCS) compiler/vmc.h | cksum | cut -d ' ' -f 1)
+SOURCE_ID =	$(shell cat $(SRCS) compiler/*.h | cksum | cut -d ' ' -f 1)
 
 # The shipped examples: each directory of profiles/ is built for the Mac
 # its mac.host describes, into the directory of that name in output/.
@@ -46,6 +46,7 @@ compiler/vmc: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS): compiler/vmc.h
+compiler/plan.o compiler/install.o: compiler/install.h
 compiler/state.o: $(SRCS)
 compiler/state.o: CFLAGS += -DVMC_SOURCE_ID='"$(SOURCE_ID)"'
 

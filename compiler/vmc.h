@@ -553,6 +553,9 @@ void		 launchctl_report(struct ctx *, const char *prog,
 		    const char *verb, const char *, const char *, char *msg,
 		    int rc);
 
+/* plan.c: the install plan; its functions, and the structures it
+ * shares with vmc install, are in install.h */
+
 /* install.c, status.c: make the system match a build, and report */
 #define EXIT_REFUSED	EXIT_INVALID	/* 1: nothing was changed */
 #define ARP		"/usr/sbin/arp"

@@ -1,0 +1,377 @@
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmc.h"
+#include "install.h"
+
+/*
+ * The plan of vmc install and uninstall, which changes nothing: which
+ * VMs are new, changed, unchanged or gone, by the checksums of the
+ * index and the manifest; whether every directory written to is safe
+ * for what launchd runs as root; whether a file vmc did not install is
+ * in the way.  It also takes the lock and reads the manifest.
+ */
+
+char *
+full(const struct inst *in, const char *path)
+{
+	return xasprintf("%s%s", in->opt->root, path);
+}
+
+struct loc
+at(struct inst *in, const char *path)
+{
+	return (struct loc){ intern(in->ctx, path), 0 };
+}
+
+/*
+ * The first directory from ROOT down to dir (both included) that
+ * someone other than root could change, or NULL.  Directories that do
+ * not exist yet are made safe by install.
+ */
+static char *
+unsafe_dir(const struct inst *in, const char *dir)
+{
+	struct stat	 st;
+	const char	*q;
+	char		*p, *bad = NULL, save;
+	size_t		 n;
+
+	p = full(in, dir);
+	for (n = strlen(in->opt->root);; n += 1 + strcspn(p + n + 1, "/")) {
+		save = p[n];
+		p[n] = '\0';
+		q = n == 0 ? "/" : p;
+		if (stat(q, &st) == -1)
+			break;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & 022) != 0) {
+			bad = xstrdup(q);
+			break;
+		}
+		p[n] = save;
+		if (save == '\0')
+			break;
+	}
+	free(p);
+	return bad;
+}
+
+void
+check_dir(struct inst *in, const char *dir)
+{
+	char	*bad;
+
+	if ((bad = unsafe_dir(in, dir)) == NULL)
+		return;
+	diag_error(in->ctx, at(in, bad), NULL, "refused: owned by someone "
+	    "other than root, or writable by group or others: not safe for "
+	    "what launchd runs as root");
+	free(bad);
+}
+
+/* Makes the missing directories down to dir, owner root, mode 0755. */
+void
+mkdirs(struct inst *in, const char *dir)
+{
+	char	*p, save;
+	size_t	 n;
+
+	p = full(in, dir);
+	for (n = strlen(in->opt->root); p[n] != '\0';) {
+		n += 1 + strcspn(p + n + 1, "/");
+		save = p[n];
+		p[n] = '\0';
+		if (mkdir(p, 0755) == 0) {
+			if (in->asroot)
+				chown(p, 0, 0);
+			chmod(p, 0755);
+		}
+		p[n] = save;
+	}
+	free(p);
+}
+
+/*
+ * 1 when path holds a regular file with these bytes (by checksum), this
+ * mode and, as root, owner root and group 0; 0 when it holds something
+ * else, -1 when there is nothing, -2 when it is not a regular file.
+ */
+static int
+installed(const struct inst *in, const char *path, int mode, uint64_t hash)
+{
+	struct stat	 st;
+	struct buf	 b = { NULL, 0, 0 };
+	int		 same;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? -1 : -2;
+	if (!S_ISREG(st.st_mode))
+		return -2;
+	if ((st.st_mode & 07777) != (mode_t)mode ||
+	    (in->asroot && (st.st_uid != 0 || st.st_gid != 0)))
+		return 0;
+	same = path_read(AT_FDCWD, path, 1, MAX_FILE, &b, &st) == 0 &&
+	    hash_buf(b.p, b.len) == hash;
+	buf_free(&b);
+	return same;
+}
+
+/* The VM in the manifest that installed path, or NULL. */
+static const struct recfile *
+owner(const struct inst *in, const char *path)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < in->man.n; i++)
+		for (j = 0; j < in->man.vm[i].nf; j++)
+			if (strcmp(in->man.vm[i].f[j].path, path) == 0)
+				return &in->man.vm[i].f[j];
+	return NULL;
+}
+
+static const struct recfile *
+oldfile(const struct recvm *old, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; old != NULL && i < old->nf; i++)
+		if (strcmp(old->f[i].path, path) == 0)
+			return &old->f[i];
+	return NULL;
+}
+
+/* Checks that OUTDIR/name is what the build's index says it wrote. */
+int
+check_source(struct inst *in, const struct recfile *f, struct buf *b)
+{
+	struct stat	 st;
+	char	*path;
+	int	 rc = 0;
+
+	path = path_join(in->outdir, f->path);
+	if (path_read(AT_FDCWD, path, 1, MAX_FILE, b, &st) == -1) {
+		diag_sys(in->ctx, at(in, path), "cannot read: %s",
+		    errno == 0 ? "not a regular file" : strerror(errno));
+		rc = -1;
+	} else if (hash_buf(b->p, b->len) != f->hash) {
+		diag_error(in->ctx, at(in, path), NULL, "refused: changed "
+		    "since vmc build wrote it; build again");
+		rc = -1;
+	}
+	free(path);
+	return rc;
+}
+
+/* Decides what to do with one VM of the build; -1 to refuse. */
+int
+plan_vm(struct inst *in, struct plan *p)
+{
+	const struct recvm	*v = p->new, *old = p->old;
+
+	const struct recfile	*was;
+	struct dest		*d;
+	struct passwd		*pw;
+	struct stat		 st;
+	struct buf		 b = { NULL, 0, 0 };
+	char			*plist, *dirfull;
+	size_t			 i, j;
+	int			 rc = 0, m, reload = 0, restart = 0;
+
+	plist = xasprintf("%s.plist", v->label);
+	p->d = xcalloc(v->nf, sizeof(*p->d));
+	for (i = 0; i < v->nf; i++) {
+		d = &p->d[p->nd++];
+		d->src = &v->f[i];
+		d->plist = strcmp(v->f[i].path, plist) == 0;
+		if (d->plist)
+			d->path = xasprintf(LAUNCHDAEMONS "/%s", plist);
+		else
+			d->path = path_join(in->index.rundir, v->f[i].path);
+		d->full = full(in, d->path);
+		if (check_source(in, d->src, &b) == -1) {
+			rc = -1;
+			continue;
+		}
+		m = installed(in, d->full, d->src->mode, d->src->hash);
+		if (m == -2 || (m == 0 && owner(in, d->path) == NULL)) {
+			diag_error(in->ctx, at(in, d->full), NULL, "refused: "
+			    "in the way of VM %s, and not installed by vmc",
+			    v->name);
+			rc = -1;
+		}
+		d->write = m != 1;
+		was = oldfile(old, d->path);
+		if (d->write || was == NULL || was->hash != d->src->hash) {
+			if (d->plist)
+				reload = 1;
+			else
+				restart = 1;
+		}
+	}
+	buf_free(&b);
+	for (i = 0; i < p->nd && !p->d[i].plist; i++)
+		continue;
+	if (i == p->nd) {
+		diag_error(in->ctx, at(in, in->outdir), NULL, "refused: the "
+		    "build index names no %s for VM %s", plist, v->name);
+		rc = -1;
+	}
+	free(plist);
+	if (strcmp(v->user, "root") != 0) {
+		/* The graceful stop's control socket lives in here. */
+		p->dir = xasprintf("%s/%s", in->index.rundir, v->name);
+		if ((pw = getpwnam(v->user)) == NULL) {
+			diag_error(in->ctx, at(in, in->outdir), NULL, "refused: "
+			    "VM %s runs as user %s, who does not exist here",
+			    v->name, v->user);
+			rc = -1;
+		} else {
+			p->uid = pw->pw_uid;
+			p->gid = pw->pw_gid;
+		}
+		dirfull = full(in, p->dir);
+		if (lstat(dirfull, &st) == -1)
+			p->fixdir = 1;
+		else if (!S_ISDIR(st.st_mode)) {
+			diag_error(in->ctx, at(in, dirfull), NULL, "refused: "
+			    "in the way of VM %s, and not a directory",
+			    v->name);
+			rc = -1;
+		} else if ((in->asroot && (st.st_uid != p->uid ||
+		    st.st_gid != p->gid)) || (st.st_mode & 07777) != 0700)
+			p->fixdir = 1;
+		free(dirfull);
+		if (p->fixdir || old == NULL || old->dir == NULL ||
+		    strcmp(old->dir, p->dir) != 0)
+			restart = 1;
+	} else if (old != NULL && old->dir != NULL)
+		restart = 1;
+	/* Files the old version had and this one has not. */
+	for (i = 0; old != NULL && i < old->nf; i++) {
+		for (j = 0; j < p->nd; j++)
+			if (strcmp(old->f[i].path, p->d[j].path) == 0)
+				break;
+		if (j == p->nd && strcmp(old->f[i].path + strlen(
+		    old->f[i].path) - 6, ".plist") == 0)
+			reload = 1;
+		else if (j == p->nd)
+			restart = 1;
+	}
+	if (old != NULL && (strcmp(old->label, v->label) != 0 ||
+	    strcmp(old->user, v->user) != 0))
+		reload = 1;
+	if (old == NULL)
+		p->status = ST_ADDED;
+	else if (reload)
+		p->status = ST_CHANGED;
+	else if (restart)
+		p->status = in->opt->restart ? ST_RESTARTED : ST_PENDING;
+	else
+		p->status = ST_UNCHANGED;
+	return rc;
+}
+
+int
+cmp_plan(const void *a, const void *b)
+{
+	const struct plan	*x = a, *y = b;
+	const char		*nx, *ny;
+
+	/* Removals first, so that their files and labels are free. */
+	if ((x->status == ST_REMOVED) != (y->status == ST_REMOVED))
+		return x->status == ST_REMOVED ? -1 : 1;
+	nx = x->new != NULL ? x->new->name : x->old->name;
+	ny = y->new != NULL ? y->new->name : y->old->name;
+	return strcmp(nx, ny);
+}
+
+int
+cmp_recvm(const void *a, const void *b)
+{
+	return strcmp(((const struct recvm *)a)->name,
+	    ((const struct recvm *)b)->name);
+}
+
+struct plan *
+add_plan(struct inst *in)
+{
+	in->p = xreallocarray(in->p, in->np + 1, sizeof(*in->p));
+	memset(&in->p[in->np], 0, sizeof(*in->p));
+	return &in->p[in->np++];
+}
+
+void
+plan_free(struct plan *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nd; i++) {
+		free(p->d[i].path);
+		free(p->d[i].full);
+		free(p->d[i].tmp);
+	}
+	free(p->d);
+	free(p->dir);
+	if (p->old != NULL)
+		recvm_free(p->old);
+	free(p->old);
+}
+
+int
+need_root(struct inst *in, const char *cmd)
+{
+	struct stat	 st;
+
+	if (*in->opt->root != '\0' && (stat(in->opt->root, &st) == -1 ||
+	    !S_ISDIR(st.st_mode))) {
+		diag_error(in->ctx, at(in, in->opt->root), "-R", "not a "
+		    "directory");
+		return -1;
+	}
+	if (in->opt->dryrun || *in->opt->root != '\0' || in->asroot)
+		return 0;
+	diag_error(in->ctx, (struct loc){ NULL, 0 }, NULL, "%s changes "
+	    "/Library/LaunchDaemons and runs launchctl: run it as root "
+	    "(sudo vmc %s), or see what it would do with -n", cmd, cmd);
+	return -1;
+}
+
+/*
+ * Reads the manifest; unless -n, first takes the lock beside it, held
+ * to the end of the run.  Two runs at once would each plan from the
+ * manifest as they found it, and the later would not know of what the
+ * earlier installed; so the second waits, then reads what the first
+ * left.
+ */
+int
+read_manifest(struct inst *in)
+{
+	char	*path;
+
+	if (!in->opt->dryrun) {
+		check_dir(in, VMC_DB);
+		if (in->ctx->errors > 0)
+			return -1;
+		mkdirs(in, VMC_DB);
+		path = full(in, MANIFEST_LOCK);
+		if ((in->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0600)) == -1 || flock(in->lockfd, LOCK_EX) == -1)
+			diag_sys(in->ctx, at(in, path), "cannot lock: %s",
+			    strerror(errno));
+		free(path);
+		if (in->ctx->errors > 0)
+			return -1;
+	}
+	in->manpath = full(in, MANIFEST);
+	return record_read(in->ctx, in->manpath, REC_MANIFEST, &in->man) ==
+	    -2 ? -1 : 0;
+}
