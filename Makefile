@@ -19,8 +19,8 @@ LDLIBS +=	$(shell $(PKG_CONFIG) --libs $(PKGS))
 
 SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/quote.c compiler/diag.c compiler/value.c \
-		compiler/parse.c compiler/model.c compiler/host.c \
-		compiler/derive.c compiler/resolve.c \
+		compiler/parse.c compiler/schema.c compiler/model.c \
+		compiler/host.c compiler/derive.c compiler/resolve.c \
 		compiler/validate_disk.c compiler/validate_seed.c \
 		compiler/validate_net.c compiler/validate_vm.c \
 		compiler/validate_fleet.c \
@@ -47,6 +47,7 @@ compiler/vmc: $(OBJS)
 
 $(OBJS): compiler/vmc.h
 compiler/plan.o compiler/install.o: compiler/install.h
+compiler/schema.o compiler/model.o: compiler/schema.h
 compiler/state.o: $(SRCS)
 compiler/state.o: CFLAGS += -DVMC_SOURCE_ID='"$(SOURCE_ID)"'
 

@@ -3,174 +3,12 @@
 #include <string.h>
 
 #include "vmc.h"
+#include "schema.h"
 
 /*
- * The schema: every section and key of profiles and host files, with
- * its type, default and bounds, and the model built from a document
- * by it.  Adding a key is one row in keys[], one entry in vmc.5 and its
- * tests; adding a section, one row in sections[].
+ * The model: the objects a document fills, by the tables of the schema
+ * (schema.c), with defaults, and each value parsed by its type.
  */
-
-const char *const arch_names[] = { [ARCH_X86_64] = "x86_64",
-    [ARCH_AARCH64] = "aarch64", NULL };
-const char *const accel_names[] = { [ACCEL_AUTO] = "auto",
-    [ACCEL_HVF] = "hvf", [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg", NULL };
-const char *const format_names[] = { [FMT_QCOW2] = "qcow2",
-    [FMT_RAW] = "raw", NULL };
-const char *const netmode_names[] = { [NET_USER] = "user",
-    [NET_SHARED] = "vmnet-shared", [NET_HOST] = "vmnet-host",
-    [NET_BRIDGED] = "vmnet-bridged", NULL };
-const char *const restart_names[] = { [RESTART_ON_FAILURE] = "on-failure",
-    [RESTART_ALWAYS] = "always", [RESTART_NEVER] = "never", NULL };
-const char *const os_names[] = { [OS_MACOS] = "macos", [OS_LINUX] = "linux",
-    NULL };
-const char *const datasource_names[] = { [DS_NOCLOUD] = "nocloud",
-    [DS_NOCLOUD_NET] = "nocloud-net", NULL };
-
-enum type {
-	T_STR,		/* any printable UTF-8 */
-	T_WORD,		/* letters, digits, '.', '_', '-' */
-	T_PATH,
-	T_ABSPATH,
-	T_ENUM,
-	T_NUM,
-	T_SIZE,
-	T_BOOL,
-	T_MAC,		/* "auto" or a MAC */
-	T_IPV4,
-	T_UUID,
-	T_URL,
-	T_CPU,		/* QEMU's -cpu: MODEL[,+F|,-F|,P=V]... */
-	T_PROP,		/* NAME=VALUE, a comma in VALUE doubled */
-	T_ARG,		/* one argument word, not empty */
-	T_HOST,		/* a host name: labels of letters, digits, '-' */
-	T_IP,		/* an IPv4 or IPv6 address, kept as text */
-	T_FWD,		/* repeatable, into nic->fwd */
-	T_CIDR,		/* repeatable, into iface->addr or nic->addr */
-	T_DNS		/* repeatable, into nic->dns */
-};
-
-/* The objects sections fill. */
-enum obj { O_VM, O_NIC, O_HOST, O_IFACE, O_CLOUD };
-
-enum doctype { D_PROFILE, D_HOST };
-
-enum label {
-	L_NONE,		/* [service] */
-	L_OPTIONAL,	/* [network] or [network.LABEL]: one object each */
-	L_REQUIRED	/* [interface.NAME] */
-};
-
-enum sect { S_VM, S_NETWORK, S_SERVICE, S_CLOUD, S_HOST, S_INTERFACE,
-    S_QEMU };
-
-struct section {
-	const char	*name;
-	enum doctype	 doc;
-	enum obj	 obj;
-	enum label	 label;
-	size_t		 max;	/* objects of this kind; 0: no limit */
-	int		 main;	/* the section every such file has */
-};
-
-/* In the order diagnostics list them. */
-static const struct section sections[] = {
-	[S_VM] = { "vm", D_PROFILE, O_VM, L_NONE, 1, 1 },
-	[S_NETWORK] = { "network", D_PROFILE, O_NIC, L_OPTIONAL, MAX_NICS, 0 },
-	[S_SERVICE] = { "service", D_PROFILE, O_VM, L_NONE, 1, 0 },
-	[S_CLOUD] = { "cloud-init", D_PROFILE, O_CLOUD, L_NONE, 1, 0 },
-	[S_HOST] = { "host", D_HOST, O_HOST, L_NONE, 1, 1 },
-	[S_INTERFACE] = { "interface", D_HOST, O_IFACE, L_REQUIRED, 0, 0 },
-	[S_QEMU] = { "qemu", D_HOST, O_HOST, L_NONE, 1, 0 },
-};
-#define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
-
-#define REQUIRED	0x1
-#define MULTI		0x2	/* repeatable, into a struct vlist */
-
-struct key {
-	enum sect		 sect;
-	const char		*key;
-	enum type		 type;
-	int			 flags;
-	const char		*def;
-	size_t			 off;	/* of the struct val in the object */
-	const char *const	*words;	/* T_ENUM */
-	uint64_t		 min, max; /* T_NUM */
-};
-
-#define VM(f)	offsetof(struct vm, f)
-#define NIC(f)	offsetof(struct nic, f)
-#define HOST(f)	offsetof(struct host, f)
-#define IF(f)	offsetof(struct iface, f)
-#define CI(f)	offsetof(struct cloudinit, f)
-#define NONE	0, 0
-
-static const struct key keys[] = {
-	{ S_VM, "arch", T_ENUM, 0, NULL, VM(arch), arch_names, NONE },
-	{ S_VM, "machine", T_WORD, 0, NULL, VM(machine), NULL, NONE },
-	{ S_VM, "accel", T_ENUM, 0, "auto", VM(accel), accel_names, NONE },
-	{ S_VM, "cpus", T_NUM, 0, "1", VM(cpus), NULL, 1, 255 },
-	{ S_VM, "memory", T_SIZE, REQUIRED, NULL, VM(memory), NULL, NONE },
-	{ S_VM, "image", T_PATH, REQUIRED, NULL, VM(image), NULL, NONE },
-	{ S_VM, "format", T_ENUM, 0, NULL, VM(format), format_names, NONE },
-	{ S_VM, "seed", T_URL, 0, NULL, VM(seed), NULL, NONE },
-	{ S_VM, "seed-datasource", T_ENUM, 0, "nocloud", VM(seedds),
-	    datasource_names, NONE },
-	{ S_VM, "base", T_PATH, 0, NULL, VM(base), NULL, NONE },
-	{ S_VM, "disk-size", T_SIZE, 0, NULL, VM(disksize), NULL, NONE },
-	{ S_VM, "qemu", T_ABSPATH, 0, NULL, VM(qemu), NULL, NONE },
-	{ S_VM, "firmware", T_PATH, 0, NULL, VM(firmware), NULL, NONE },
-	{ S_VM, "cpu", T_CPU, 0, NULL, VM(cpu), NULL, NONE },
-	{ S_VM, "machine-option", T_PROP, MULTI, NULL, VM(machopts), NULL,
-	    NONE },
-	{ S_VM, "qemu-arg", T_ARG, MULTI, NULL, VM(qemuargs), NULL, NONE },
-	{ S_NETWORK, "mode", T_ENUM, REQUIRED, NULL, NIC(mode), netmode_names,
-	    NONE },
-	{ S_NETWORK, "interface", T_WORD, 0, NULL, NIC(interface), NULL, NONE },
-	{ S_NETWORK, "model", T_WORD, 0, "virtio-net-pci", NIC(model), NULL,
-	    NONE },
-	{ S_NETWORK, "mac", T_MAC, 0, "auto", NIC(mac), NULL, NONE },
-	{ S_NETWORK, "forward", T_FWD, 0, NULL, 0, NULL, NONE },
-	{ S_NETWORK, "start-address", T_IPV4, 0, NULL, NIC(start), NULL, NONE },
-	{ S_NETWORK, "end-address", T_IPV4, 0, NULL, NIC(end), NULL, NONE },
-	{ S_NETWORK, "subnet-mask", T_IPV4, 0, NULL, NIC(mask), NULL, NONE },
-	{ S_NETWORK, "isolated", T_BOOL, 0, NULL, NIC(isolated), NULL, NONE },
-	{ S_NETWORK, "net-uuid", T_UUID, 0, NULL, NIC(uuid), NULL, NONE },
-	{ S_NETWORK, "address", T_CIDR, 0, NULL, 0, NULL, NONE },
-	{ S_NETWORK, "gateway", T_IP, 0, NULL, NIC(gateway), NULL, NONE },
-	{ S_NETWORK, "dns", T_DNS, 0, NULL, 0, NULL, NONE },
-	{ S_SERVICE, "label", T_WORD, 0, NULL, VM(label), NULL, NONE },
-	{ S_SERVICE, "autostart", T_BOOL, 0, "yes", VM(autostart), NULL, NONE },
-	{ S_SERVICE, "restart", T_ENUM, 0, "on-failure", VM(restart),
-	    restart_names, NONE },
-	{ S_SERVICE, "user", T_WORD, 0, "root", VM(user), NULL, NONE },
-	{ S_SERVICE, "log", T_ABSPATH, 0, NULL, VM(log), NULL, NONE },
-	{ S_SERVICE, "stop-timeout", T_NUM, 0, "30", VM(stoptimeout), NULL,
-	    0, 3600 },
-	{ S_CLOUD, "user-data", T_PATH, 0, NULL, CI(userdata), NULL, NONE },
-	{ S_CLOUD, "ssh-key", T_STR, MULTI, NULL, CI(sshkeys), NULL, NONE },
-	{ S_CLOUD, "hostname", T_HOST, 0, NULL, CI(hostname), NULL, NONE },
-	{ S_CLOUD, "instance-id", T_WORD, 0, NULL, CI(instanceid), NULL,
-	    NONE },
-	{ S_HOST, "os", T_ENUM, REQUIRED, NULL, HOST(os), os_names, NONE },
-	{ S_HOST, "arch", T_ENUM, REQUIRED, NULL, HOST(arch), arch_names, NONE },
-	{ S_HOST, "cpus", T_NUM, REQUIRED, NULL, HOST(cpus), NULL, 1, 65535 },
-	{ S_HOST, "memory", T_SIZE, REQUIRED, NULL, HOST(memory), NULL, NONE },
-	{ S_INTERFACE, "address", T_CIDR, 0, NULL, 0, NULL, NONE },
-	{ S_INTERFACE, "up", T_BOOL, 0, "yes", IF(up), NULL, NONE },
-	{ S_INTERFACE, "loopback", T_BOOL, 0, "no", IF(loopback), NULL, NONE },
-	{ S_INTERFACE, "vmnet", T_BOOL, 0, "no", IF(vmnet), NULL, NONE },
-	{ S_QEMU, "x86_64", T_ABSPATH, 0, NULL, HOST(qemu_x86_64), NULL, NONE },
-	{ S_QEMU, "aarch64", T_ABSPATH, 0, NULL, HOST(qemu_aarch64), NULL,
-	    NONE },
-	{ S_QEMU, "firmware-aarch64", T_ABSPATH, 0, NULL,
-	    HOST(firmware_aarch64), NULL, NONE },
-	{ S_QEMU, "vars-aarch64", T_ABSPATH, 0, NULL, HOST(vars_aarch64), NULL,
-	    NONE },
-	{ S_QEMU, "qemu-img", T_ABSPATH, 0, NULL, HOST(qemu_img), NULL, NONE },
-};
-#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
 /* One document being modelled: a profile into vm, or a host file. */
 struct model {
@@ -206,7 +44,7 @@ name_vals(enum obj kind, void *obj)
 {
 	size_t	 i;
 
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; i < nkeys; i++) {
 		if (sections[keys[i].sect].obj != kind)
 			continue;
 		if (keys[i].flags & MULTI)
@@ -221,7 +59,7 @@ free_lists(enum obj kind, void *obj)
 {
 	size_t	 i;
 
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < nkeys; i++)
 		if (sections[keys[i].sect].obj == kind &&
 		    (keys[i].flags & MULTI))
 			free(list_of(&keys[i], obj)->v);
@@ -232,7 +70,7 @@ find_key(enum sect sect, const char *key)
 {
 	size_t	 i;
 
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < nkeys; i++)
 		if (keys[i].sect == sect && strcmp(keys[i].key, key) == 0)
 			return &keys[i];
 	return NULL;
@@ -241,10 +79,10 @@ find_key(enum sect sect, const char *key)
 static void
 unknown_key(struct ctx *ctx, enum sect sect, const struct setting *s)
 {
-	const char	*cand[NKEYS], *hint;
+	const char	*cand[nkeys], *hint;
 	size_t		 i, n = 0;
 
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < nkeys; i++)
 		if (keys[i].sect == sect)
 			cand[n++] = keys[i].key;
 	if ((hint = closest(s->key, cand, n)) != NULL)
@@ -272,7 +110,7 @@ find_section(enum doctype doc, const char *name, const char **label)
 		*label = dot + 1;
 		n = dot - name;
 	}
-	for (i = 0; i < NSECTIONS; i++)
+	for (i = 0; i < nsections; i++)
 		if (sections[i].doc == doc &&
 		    strncmp(sections[i].name, name, n) == 0 &&
 		    sections[i].name[n] == '\0')
@@ -284,12 +122,12 @@ static void
 unknown_section(struct ctx *ctx, enum doctype doc, const char *name,
     struct loc at)
 {
-	const char	*cand[NSECTIONS], *hint;
+	const char	*cand[nsections], *hint;
 	struct buf	 b = { NULL, 0, 0 };
 	size_t		 i, n = 0;
 	char		*vis;
 
-	for (i = 0; i < NSECTIONS; i++)
+	for (i = 0; i < nsections; i++)
 		if (sections[i].doc == doc)
 			cand[n++] = sections[i].name;
 	vis = diag_vis(name);
@@ -739,7 +577,7 @@ defaults(struct model *m, enum sect sect, void *obj, struct loc at)
 	struct val	*v;
 	size_t		 i;
 
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; i < nkeys; i++) {
 		if (keys[i].sect != sect || repeated(&keys[i]))
 			continue;
 		v = val_of(&keys[i], obj);
@@ -781,13 +619,13 @@ build(struct model *m, struct doc *doc, struct loc fileat)
 	}
 	for (i = 0; i < doc->n; i++)
 		apply(m, &doc->v[i]);
-	for (i = 0; !seen && i < NSECTIONS; i++)
+	for (i = 0; !seen && i < nsections; i++)
 		if (sections[i].doc == m->doc && sections[i].main) {
 			diag_error(m->ctx, fileat, NULL, "no [%s] section",
 			    sections[i].name);
 			return -1;
 		}
-	for (i = 0; i < NSECTIONS; i++) {
+	for (i = 0; i < nsections; i++) {
 		sec = &sections[i];
 		if (sec->doc != m->doc)
 			continue;

@@ -4,7 +4,7 @@
  *
  * The layers, each calling only those before it: helpers (buf.c,
  * path.c, look.c, quote.c, diag.c, value.c) -> parse (parse.c: files
- * into documents) -> model (model.c: the schema and the objects it
+ * into documents) -> model (schema.c: the schema; model.c: the objects it
  * fills; host.c: the host, from a file or probed) -> derive (derive.c:
  * what the profile leaves to vmc) -> resolve (resolve.c: every look at
  * the system, recorded) -> validate (validate_disk.c, validate_seed.c,
@@ -122,7 +122,7 @@ struct fwd {
 	enum proto	 proto;
 };
 
-/* Enumerated values; model.c spells each in one table of names. */
+/* Enumerated values; schema.c spells each in one table of names. */
 enum netmode { NET_USER, NET_SHARED, NET_HOST, NET_BRIDGED };
 enum arch { ARCH_X86_64, ARCH_AARCH64 };
 enum accel { ACCEL_AUTO, ACCEL_HVF, ACCEL_KVM, ACCEL_TCG };
@@ -404,6 +404,8 @@ void		 doc_add(struct doc *, const char *section, const char *key,
 void		 doc_section(struct doc *, const char *, size_t, struct loc);
 void		 doc_free(struct doc *);
 int		 doc_section_ok(const char *);
+
+/* schema.c: the tables of sections and keys, declared in schema.h */
 
 /* model.c */
 int		 vm_model(struct ctx *, struct vm *);

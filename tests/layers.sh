@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
 . "$top/tests/lib.sh"
 tempdir layers
-order="buf path look quote diag value parse model host derive resolve
+order="buf path look quote diag value parse schema model host derive resolve
     validate_disk validate_seed validate_net validate_vm validate_fleet
     qemu emit_sh emit_plist emit_seed state index output compile proc
     launchd plan install status main"
