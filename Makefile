@@ -27,6 +27,7 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
 		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \
+		compiler/commit.c \
 		compiler/compile.c compiler/proc.c compiler/launchd.c \
 		compiler/plan.c compiler/install.c compiler/status.c \
 		compiler/main.c
@@ -48,6 +49,7 @@ compiler/vmc: $(OBJS)
 $(OBJS): compiler/vmc.h
 compiler/plan.o compiler/install.o: compiler/install.h
 compiler/schema.o compiler/model.o: compiler/schema.h
+compiler/output.o compiler/commit.o: compiler/output.h
 compiler/state.o: $(SRCS)
 compiler/state.o: CFLAGS += -DVMC_SOURCE_ID='"$(SOURCE_ID)"'
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmc.h"
+#include "output.h"
 
 /*
  * Writes a build into the output directory, all or nothing: every
@@ -37,45 +38,6 @@
  * and removed again by a failed build that made it.
  */
 
-
-struct pending {
-	char	*name;		/* in the output directory */
-	char	*tmp;		/* new contents */
-	char	*old;		/* hard link to the replaced file, or NULL */
-	int	 done;		/* renamed into place, or removed */
-	int	 remove;	/* a file of a VM that is gone */
-};
-
-struct output {
-	struct ctx	*ctx;
-	char		*dir;
-	int		 dfd;
-	int		 empty;		/* held nothing when opened */
-	int		 created;	/* by this build */
-	char		*stage;		/* the staging directory, or NULL */
-	int		 sfd;
-	int		 clash;		/* two files of one name were staged */
-	size_t		 seq;		/* names temporary files */
-	struct pending	*p;		/* the changed files */
-	size_t		 n, cap;
-	char		**dirs;		/* made in the output directory */
-	size_t		 ndirs;
-	/* The build's state (state.c), written as it grows. */
-	uint64_t	 key;		/* 0: none kept */
-	time_t		 start;		/* of the build */
-	struct buf	 state;
-	size_t		 nstate;	/* files in it */
-	int		 statefd;
-	char		*statetmp;	/* its name in wdir() */
-	int		 nostate;	/* it cannot be kept */
-	/* The index (index.c): this build's, and the last one's. */
-	struct buf	 index;
-	size_t		 nvm;
-	char		**names;	/* every file of this build */
-	size_t		 nnames, capnames;
-	struct record	 old;
-};
-
 /*
  * The output being written, for the one way out that does not pass
  * through compile.c: a failed allocation exits at once (buf.c).  The
@@ -92,8 +54,8 @@ abort_at_exit(void)
 		output_abort(writing);
 }
 
-static void
-fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
+void
+out_fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 {
 	char	*path;
 
@@ -104,8 +66,8 @@ fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 }
 
 /* Where new files go: the staging directory or the output directory. */
-static int
-wdir(const struct output *o)
+int
+out_wdir(const struct output *o)
 {
 	return o->stage != NULL ? o->sfd : o->dfd;
 }
@@ -128,8 +90,8 @@ unchanged(int dfd, const char *name, const struct buf *data, int mode,
 	return same;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+out_write_all(int fd, const char *p, size_t n)
 {
 	ssize_t	 w;
 
@@ -150,7 +112,7 @@ write_all(int fd, const char *p, size_t n)
  * the file did not get it, which a umask or a default ACL on the
  * directory decide.  Under its own name when staging, else a temporary
  * file named by a counter, as the lock is held and stale temporary
- * files are gone (O_EXCL makes sure).  Sets *tmp to its name in wdir().
+ * files are gone (O_EXCL makes sure).  Sets *tmp to its name in out_wdir().
  * A staged name that is taken sets clash, without a diagnostic: only
  * names the checks across profiles reject can.
  */
@@ -163,7 +125,7 @@ create(struct output *o, const char *name, int mode, char **tmp)
 	for (;;) {
 		*tmp = o->stage != NULL ? xstrdup(name) :
 		    xasprintf(TMP_PREFIX "%zu", o->seq++);
-		fd = openat(wdir(o), *tmp, O_WRONLY | O_CREAT | O_EXCL |
+		fd = openat(out_wdir(o), *tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd != -1 || errno != EEXIST || o->stage != NULL)
 			break;
@@ -172,12 +134,12 @@ create(struct output *o, const char *name, int mode, char **tmp)
 	if (fd == -1 && errno == EEXIST)
 		o->clash = 1;
 	else if (fd == -1)
-		fail(o->ctx, o->dir, name, "create a temporary file");
+		out_fail(o->ctx, o->dir, name, "create a temporary file");
 	else if (fstat(fd, &st) == -1 || ((st.st_mode & 07777) !=
 	    (mode_t)mode && fchmod(fd, mode) == -1)) {
-		fail(o->ctx, o->dir, name, "set the mode");
+		out_fail(o->ctx, o->dir, name, "set the mode");
 		close(fd);
-		unlinkat(wdir(o), *tmp, 0);
+		unlinkat(out_wdir(o), *tmp, 0);
 		fd = -1;
 	}
 	if (fd == -1) {
@@ -198,7 +160,7 @@ sync_file(struct output *o, int fd, const char *name)
 {
 	if (path_sync(fd, SYNC_FILE) == 0)
 		return 0;
-	fail(o->ctx, o->dir, name, "write");
+	out_fail(o->ctx, o->dir, name, "write");
 	return -1;
 }
 
@@ -207,8 +169,8 @@ sync_file(struct output *o, int fd, const char *name)
  * first in the directories below it that hold files of the build (a
  * seed's).
  */
-static int
-sync_dir(struct output *o, int fd, const char *dir)
+int
+out_sync_dir(struct output *o, int fd, const char *dir)
 {
 	const char	*name, *slash, *last = NULL;
 	char		*sub;
@@ -225,7 +187,7 @@ sync_dir(struct output *o, int fd, const char *dir)
 		if ((sfd = openat(fd, sub, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC)) == -1 ? errno != ENOENT :
 		    path_sync(sfd, SYNC_SUBDIR) == -1) {
-			fail(o->ctx, dir, sub, "sync the directory");
+			out_fail(o->ctx, dir, sub, "sync the directory");
 			rc = -1;
 		}
 		if (sfd != -1)
@@ -235,21 +197,21 @@ sync_dir(struct output *o, int fd, const char *dir)
 	if (rc == 0 && path_sync(fd, SYNC_DIR) == 0)
 		return 0;
 	if (rc == 0)
-		fail(o->ctx, dir, NULL, "sync the directory");
+		out_fail(o->ctx, dir, NULL, "sync the directory");
 	return -1;
 }
 
 /* Appends the state so far to its file, which is made on first use. */
-static int
-state_flush(struct output *o)
+int
+out_state_flush(struct output *o)
 {
 	if (o->statefd == -1 &&
 	    (o->statefd = create(o, STATE_FILE, 0644, &o->statetmp)) == -1) {
 		o->nostate = 1;
 		return -1;
 	}
-	if (write_all(o->statefd, o->state.p, o->state.len) == -1) {
-		fail(o->ctx, o->dir, STATE_FILE, "write");
+	if (out_write_all(o->statefd, o->state.p, o->state.len) == -1) {
+		out_fail(o->ctx, o->dir, STATE_FILE, "write");
 		o->nostate = 1;
 		return -1;
 	}
@@ -272,7 +234,7 @@ counted(struct output *o, int recorded)
 	}
 	o->nstate++;
 	if (o->state.len >= 64 * 1024)
-		state_flush(o);
+		out_state_flush(o);
 }
 
 void
@@ -292,8 +254,8 @@ note(struct output *o, const char *name, const struct stat *st,
 	counted(o, state_file(&o->state, name, st, hash));
 }
 
-static void
-add_pending(struct output *o, const char *name, char *tmp)
+void
+out_add_pending(struct output *o, const char *name, char *tmp)
 {
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 64;
@@ -364,8 +326,8 @@ stage_path(const char *dir)
 }
 
 /* Removes a staging directory with what is in it. */
-static void
-remove_stage(const char *path, int fd)
+void
+out_remove_stage(const char *path, int fd)
 {
 	int	 sfd = fd;
 
@@ -378,90 +340,7 @@ remove_stage(const char *path, int fd)
 	rmdir(path);
 }
 
-/*
- * Copies dfd/name to dfd/copy with its mode, for a backup where a hard
- * link is refused.
- */
-static int
-copy_file(int dfd, const char *name, const char *copy)
-{
-	struct stat	 st;
-	char		 chunk[16384];
-	ssize_t		 n = 0;
-	int		 in, out, error;
-
-	if ((in = path_open(dfd, name, 1, &st)) == -1) {
-		if (errno == 0)
-			errno = EPERM;
-		return -1;
-	}
-	if ((out = openat(dfd, copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
-		close(in);
-		return -1;
-	}
-	while ((n = read(in, chunk, sizeof(chunk))) > 0 &&
-	    write_all(out, chunk, n) == 0)
-		continue;
-	error = errno;
-	if (n != 0 || fchmod(out, st.st_mode & 07777) == -1 ||
-	    close(out) == -1) {
-		if (n != 0)
-			errno = error;
-		error = errno;
-		close(out);
-		unlinkat(dfd, copy, 0);
-		close(in);
-		errno = error;
-		return -1;
-	}
-	close(in);
-	return 0;
-}
-
-/*
- * Keeps the file about to be replaced next to its temporary file, so
- * that a failed build can rename it back: a hard link, or where links
- * are refused a copy.  Linux's protected_hardlinks refuses a link to
- * another user's file (after a build as root), FAT and some network
- * file systems have none.
- */
-static int
-backup(struct ctx *ctx, int dfd, const char *dir, const char *name,
-    struct pending *p)
-{
-	p->old = xasprintf("%s.old", p->tmp);
-	if (linkat(dfd, name, dfd, p->old, 0) == 0)
-		return 0;
-	if ((errno == EPERM || errno == EMLINK || errno == ENOTSUP ||
-	    errno == EOPNOTSUPP) && copy_file(dfd, name, p->old) == 0)
-		return 0;
-	free(p->old);
-	p->old = NULL;
-	if (errno == ENOENT)
-		return 0;	/* a new file: nothing to keep */
-	fail(ctx, dir, name, "keep the old version");
-	return -1;
-}
-
-static void
-roll_back(int dfd, struct pending *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i].done && p[i].old != NULL)
-			renameat(dfd, p[i].old, dfd, p[i].name);
-		else if (p[i].done)
-			unlinkat(dfd, p[i].name, 0);
-		if (p[i].old != NULL)
-			unlinkat(dfd, p[i].old, 0);
-		if (!p[i].done && !p[i].remove && p[i].tmp != NULL)
-			unlinkat(dfd, p[i].tmp, 0);
-	}
-}
-
-static void
+void
 output_free(struct output *o)
 {
 	size_t	 i;
@@ -513,18 +392,18 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 		created = 1;
 		if (mkdir(dir, 0755) == -1) {
 			if (errno != EEXIST) {
-				fail(ctx, dir, NULL,
+				out_fail(ctx, dir, NULL,
 				    "create the output directory");
 				return NULL;
 			}
 			created = 0;
 		}
 		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
-			fail(ctx, dir, NULL, "open the output directory");
+			out_fail(ctx, dir, NULL, "open the output directory");
 			return NULL;
 		}
 		if (flock(dfd, LOCK_EX) == -1) {
-			fail(ctx, dir, NULL, "lock the output directory");
+			out_fail(ctx, dir, NULL, "lock the output directory");
 			close(dfd);
 			return NULL;
 		}
@@ -558,7 +437,7 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	o->empty = remove_files(dfd, TMP_PREFIX);
 	/* A killed build's staging directory; the lock makes it stale. */
 	stage = stage_path(dir);
-	remove_stage(stage, -1);
+	out_remove_stage(stage, -1);
 	/* Created, and still empty now that it is locked. */
 	if (created && o->empty && mkdir(stage, 0755) == 0 &&
 	    (o->sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) != -1)
@@ -587,18 +466,18 @@ make_dir(struct output *o, const char *name)
 	if ((slash = strchr(name, '/')) == NULL)
 		return 0;
 	dir = xasprintf("%.*s", (int)(slash - name), name);
-	if (mkdirat(wdir(o), dir, 0755) == 0) {
+	if (mkdirat(out_wdir(o), dir, 0755) == 0) {
 		if (o->stage == NULL) {
 			o->dirs = xreallocarray(o->dirs, o->ndirs + 1,
 			    sizeof(*o->dirs));
 			o->dirs[o->ndirs++] = xstrdup(dir);
 		}
 	} else if (errno != EEXIST ||
-	    fstatat(wdir(o), dir, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstatat(out_wdir(o), dir, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISDIR(st.st_mode)) {
 		if (errno == EEXIST)
 			errno = ENOTDIR;	/* a file or link of that name */
-		fail(o->ctx, o->dir, dir, "create a directory");
+		out_fail(o->ctx, o->dir, dir, "create a directory");
 		rc = -1;
 	}
 	free(dir);
@@ -610,8 +489,8 @@ make_dir(struct output *o, const char *name)
  * checksum is hash.  The file is on the list of pending files from the
  * moment it exists, so that whatever ends the build removes it.
  */
-static int
-add_file(struct output *o, const char *name, const struct buf *data,
+int
+out_add_file(struct output *o, const char *name, const struct buf *data,
     int mode, uint64_t hash)
 {
 	struct stat	 st;
@@ -626,7 +505,7 @@ add_file(struct output *o, const char *name, const struct buf *data,
 		return 0;
 	}
 	if (o->stage == NULL) {
-		add_pending(o, name, NULL);
+		out_add_pending(o, name, NULL);
 		slot = &o->p[o->n - 1].tmp;
 	}
 	if ((fd = create(o, name, mode, slot)) == -1) {
@@ -636,8 +515,8 @@ add_file(struct output *o, const char *name, const struct buf *data,
 	}
 	if (o->stage != NULL)
 		free(tmp);	/* the staging directory goes whole */
-	if (write_all(fd, data->p, data->len) == -1 || fstat(fd, &st) == -1) {
-		fail(o->ctx, o->dir, name, "write");
+	if (out_write_all(fd, data->p, data->len) == -1 || fstat(fd, &st) == -1) {
+		out_fail(o->ctx, o->dir, name, "write");
 		close(fd);
 		return -1;
 	}
@@ -646,7 +525,7 @@ add_file(struct output *o, const char *name, const struct buf *data,
 		return -1;
 	}
 	if (close(fd) == -1) {
-		fail(o->ctx, o->dir, name, "write");
+		out_fail(o->ctx, o->dir, name, "write");
 		return -1;
 	}
 	note(o, name, &st, hash);
@@ -681,69 +560,35 @@ output_add(struct output *o, const char *name, const struct buf *data,
 		    sizeof(*o->names));
 	}
 	o->names[o->nnames++] = xstrdup(name);
-	return add_file(o, name, data, mode, hash);
+	return out_add_file(o, name, data, mode, hash);
 }
 
-static int
-cmp_name(const void *a, const void *b)
+void
+out_roll_back(int dfd, struct pending *p, size_t n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+	size_t	 i;
 
-/*
- * Writes the index, and plans the removal of the files the last build
- * made for VMs that are gone: only those still as it wrote them.
- */
-static int
-add_index(struct output *o)
-{
-	const struct recfile	*f;
-	struct stat		 st;
-	struct buf		 b = { NULL, 0, 0 };
-	char			*tmp, *vis;
-	const char		*name;
-	size_t			 i, j;
-	int			 rc, got;
-
-	buf_printf(&o->index, "end %zu\n", o->nvm);
-	rc = add_file(o, INDEX_FILE, &o->index, 0644,
-	    hash_buf(o->index.p, o->index.len));
-	qsort(o->names, o->nnames, sizeof(*o->names), cmp_name);
-	for (i = 0; rc == 0 && i < o->old.n; i++)
-		for (j = 0; j < o->old.vm[i].nf; j++) {
-			f = &o->old.vm[i].f[j];
-			name = f->path;
-			if (bsearch(&name, o->names, o->nnames,
-			    sizeof(*o->names), cmp_name) != NULL)
-				continue;
-			if ((got = path_read(o->dfd, name, 1, MAX_FILE, &b,
-			    &st)) == -1 && errno == ENOENT)
-				continue;
-			if (got == 0 && hash_buf(b.p, b.len) == f->hash) {
-				tmp = xasprintf(TMP_PREFIX "%zu", o->seq++);
-				add_pending(o, name, tmp);
-				o->p[o->n - 1].remove = 1;
-				continue;
-			}
-			vis = path_join(o->dir, name);
-			diag_warn(o->ctx, (struct loc){ intern(o->ctx, vis),
-			    0 }, NULL, "left alone: made for VM %s, which is "
-			    "gone, but changed since", o->old.vm[i].name);
-			free(vis);
-		}
-	buf_free(&b);
-	return rc;
+	for (i = 0; i < n; i++) {
+		if (p[i].done && p[i].old != NULL)
+			renameat(dfd, p[i].old, dfd, p[i].name);
+		else if (p[i].done)
+			unlinkat(dfd, p[i].name, 0);
+		if (p[i].old != NULL)
+			unlinkat(dfd, p[i].old, 0);
+		if (!p[i].done && !p[i].remove && p[i].tmp != NULL)
+			unlinkat(dfd, p[i].tmp, 0);
+	}
 }
 
 /* Removes the state's temporary file. */
-static void
-drop_state(struct output *o)
+void
+out_drop_state(struct output *o)
 {
 	if (o->statefd != -1)
 		close(o->statefd);
 	o->statefd = -1;
 	if (o->statetmp != NULL)
-		unlinkat(wdir(o), o->statetmp, 0);
+		unlinkat(out_wdir(o), o->statetmp, 0);
 }
 
 /*
@@ -755,143 +600,13 @@ output_abort(struct output *o)
 {
 	size_t	 i;
 
-	drop_state(o);
-	roll_back(o->dfd, o->p, o->n);
+	out_drop_state(o);
+	out_roll_back(o->dfd, o->p, o->n);
 	for (i = 0; i < o->ndirs; i++)
 		unlinkat(o->dfd, o->dirs[i], AT_REMOVEDIR);
 	if (o->stage != NULL)
-		remove_stage(o->stage, o->sfd);
+		out_remove_stage(o->stage, o->sfd);
 	if (o->created)
 		rmdir(o->dir);
 	output_free(o);
-}
-
-/* Makes the rename of a staged directory durable in its parent. */
-static void
-sync_parent(struct output *o)
-{
-	char	*parent;
-	int	 fd;
-
-	parent = path_dir(o->dir);
-	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    path_sync(fd, SYNC_DIR) == -1)
-		fail(o->ctx, parent, NULL, "sync the directory");
-	if (fd != -1)
-		close(fd);
-	free(parent);
-}
-
-/*
- * Renames every temporary file into place, or, when one fails, puts
- * back what was there; the state goes last, when it is kept.  Closes
- * the directory either way.
- */
-int
-output_commit(struct output *o, int keepstate)
-{
-	struct pending	*p;
-	size_t		 i;
-	int		 rc, kept;
-	char		*path, *slash;
-
-	if (o->nvm > 0 && add_index(o) == -1) {
-		output_abort(o);
-		return -1;
-	}
-	kept = keepstate && o->key != 0 && !o->nostate;
-	if (kept) {
-		state_end(&o->state, o->nstate);
-		if (state_flush(o) == -1) {
-			output_abort(o);
-			return -1;
-		}
-		rc = path_sync(o->statefd, SYNC_FILE);
-		if (close(o->statefd) == -1)
-			rc = -1;
-		o->statefd = -1;
-		if (rc == -1) {
-			fail(o->ctx, o->dir, STATE_FILE, "write");
-			output_abort(o);
-			return -1;
-		}
-		if (o->stage == NULL)
-			add_pending(o, STATE_FILE, o->statetmp);
-		else
-			free(o->statetmp);
-		o->statetmp = NULL;
-	} else
-		drop_state(o);
-	if (o->stage != NULL) {
-		if (o->clash) {
-			errno = EEXIST;
-			fail(o->ctx, o->stage, NULL, "stage the build");
-		} else if (sync_dir(o, o->sfd, o->stage) == -1)
-			;	/* said */
-		else if (rename(o->stage, o->dir) == -1)
-			fail(o->ctx, o->dir, NULL, "rename into place");
-		else {
-			/* Done: a failed sync of the parent is said, but
-			 * the directory is whole and stays. */
-			sync_parent(o);
-			output_free(o);
-			return 0;
-		}
-		output_abort(o);
-		return -1;
-	}
-	/* Every file is on disk before the first rename makes one seen. */
-	if (o->n > 0 && sync_dir(o, o->dfd, o->dir) == -1) {
-		output_abort(o);
-		return -1;
-	}
-	for (i = 0; i < o->n; i++) {
-		p = &o->p[i];
-		if (!o->empty && backup(o->ctx, o->dfd, o->dir, p->name, p) ==
-		    -1)
-			break;
-		if (p->remove) {
-			if (unlinkat(o->dfd, p->name, 0) == -1 &&
-			    errno != ENOENT) {
-				fail(o->ctx, o->dir, p->name, "remove");
-				break;
-			}
-			p->done = 1;
-			continue;
-		}
-		if (renameat(o->dfd, p->tmp, o->dfd, p->name) == -1) {
-			fail(o->ctx, o->dir, p->name, "rename into place");
-			break;
-		}
-		p->done = 1;
-	}
-	/* A build that keeps no state removes the last one, which no
-	 * longer describes the directory; then the renames are made
-	 * durable.  Until the backups go, a kill leaves temporary files,
-	 * so the state is not yet trusted (state.c). */
-	if (i == o->n && !kept)
-		unlinkat(o->dfd, STATE_FILE, 0);
-	if (i < o->n || sync_dir(o, o->dfd, o->dir) == -1) {
-		output_abort(o);
-		return -1;
-	}
-	for (i = 0; i < o->n; i++) {
-		if (o->p[i].old != NULL)
-			unlinkat(o->dfd, o->p[i].old, 0);
-		if (o->p[i].remove) {
-			path = path_join(o->dir, o->p[i].name);
-			diag_note(o->ctx, (struct loc){ intern(o->ctx, path),
-			    0 }, "removed: its VM is gone");
-			free(path);
-			/* A seed's directory goes with its last file. */
-			if ((slash = strchr(o->p[i].name, '/')) != NULL) {
-				path = xasprintf("%.*s",
-				    (int)(slash - o->p[i].name), o->p[i].name);
-				unlinkat(o->dfd, path, AT_REMOVEDIR);
-				free(path);
-			}
-		}
-	}
-	output_free(o);
-	return 0;
 }

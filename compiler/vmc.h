@@ -523,8 +523,10 @@ void		 output_note(struct output *, const struct look *);
 void		 output_vm(struct output *, const struct vm *);
 int		 output_add(struct output *, const char *name,
 		    const struct buf *, int mode);
-int		 output_commit(struct output *, int keepstate);
 void		 output_abort(struct output *);
+
+/* commit.c: it shares output.h with the file before */
+int		 output_commit(struct output *, int keepstate);
 
 /* compile.c: the pipeline */
 enum cmd { CMD_CHECK, CMD_SHOW, CMD_BUILD };

@@ -1,0 +1,61 @@
+/*
+ * What output.c, which writes a build's files to temporary ones, shares
+ * with commit.c, which puts them in place all or nothing.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+struct pending {
+	char	*name;		/* in the output directory */
+	char	*tmp;		/* new contents */
+	char	*old;		/* hard link to the replaced file, or NULL */
+	int	 done;		/* renamed into place, or removed */
+	int	 remove;	/* a file of a VM that is gone */
+};
+
+struct output {
+	struct ctx	*ctx;
+	char		*dir;
+	int		 dfd;
+	int		 empty;		/* held nothing when opened */
+	int		 created;	/* by this build */
+	char		*stage;		/* the staging directory, or NULL */
+	int		 sfd;
+	int		 clash;		/* two files of one name were staged */
+	size_t		 seq;		/* names temporary files */
+	struct pending	*p;		/* the changed files */
+	size_t		 n, cap;
+	char		**dirs;		/* made in the output directory */
+	size_t		 ndirs;
+	/* The build's state (state.c), written as it grows. */
+	uint64_t	 key;		/* 0: none kept */
+	time_t		 start;		/* of the build */
+	struct buf	 state;
+	size_t		 nstate;	/* files in it */
+	int		 statefd;
+	char		*statetmp;	/* its name in out_wdir() */
+	int		 nostate;	/* it cannot be kept */
+	/* The index (index.c): this build's, and the last one's. */
+	struct buf	 index;
+	size_t		 nvm;
+	char		**names;	/* every file of this build */
+	size_t		 nnames, capnames;
+	struct record	 old;
+};
+
+/* output.c */
+void		 out_fail(struct ctx *, const char *dir, const char *name,
+		    const char *what);
+int		 out_wdir(const struct output *);
+int		 out_write_all(int, const char *, size_t);
+int		 out_sync_dir(struct output *, int, const char *);
+int		 out_state_flush(struct output *);
+void		 out_add_pending(struct output *, const char *, char *tmp);
+void		 out_remove_stage(const char *, int);
+void		 output_free(struct output *);
+void		 out_roll_back(int, struct pending *, size_t);
+void		 out_drop_state(struct output *);
+int		 out_add_file(struct output *, const char *,
+		    const struct buf *, int mode, uint64_t hash);
+
+#endif
