@@ -6,14 +6,13 @@ MANDIR ?=	$(PREFIX)/share/man
 PKG_CONFIG ?=	pkg-config
 INSTALL ?=	install
 
-# libbsd supplies vis(3) on Linux; macOS has it natively.
+# libbsd supplies strlcpy(3) and strtonum(3) on Linux; macOS has them.
 UNAME ?=	$(shell uname)
 PKGS_Linux =	inih libbsd-overlay
 PKGS_Darwin =	inih
-VIS_Linux =	-DLIBBSD_NETBSD_VIS
 PKGS =		$(PKGS_$(UNAME))
 CFLAGS ?=	-O2 -g
-CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra $(VIS_$(UNAME)) \
+CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS +=	$(shell $(PKG_CONFIG) --libs $(PKGS))
 

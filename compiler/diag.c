@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vis.h>
 
 #include "vmc.h"
 
@@ -16,28 +15,6 @@
  * it stops, so that memory and output stay bounded however bad the
  * input: the rest are counted, not kept.
  */
-
-/* Appends s with what a terminal would act on escaped (see below). */
-static void
-add_printable(struct buf *b, const char *s)
-{
-	uint32_t	 c;
-	size_t		 n;
-	char		 esc[5];
-
-	while (*s != '\0') {
-		/* Escaped: invalid UTF-8, and C0 and C1 controls. */
-		if ((n = utf8_char(s, &c)) == 0 || c < 0x20 ||
-		    (c >= 0x7f && c < 0xa0)) {
-			snprintf(esc, sizeof(esc), "\\%03o",
-			    *(const unsigned char *)s++);
-			buf_puts(b, esc);
-		} else {
-			buf_add(b, s, n);
-			s += n;
-		}
-	}
-}
 
 static void
 hold(struct ctx *ctx, struct loc at, char *text)
@@ -136,7 +113,7 @@ diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
 	b.p = NULL;
 	b.len = b.cap = 0;
 	buf_add(&b, "", 0);
-	add_printable(&b, text);
+	quote_vis(&b, text, 0);
 	free(text);
 	hold(ctx, at, b.p);
 }
@@ -249,13 +226,12 @@ diag_note(struct ctx *ctx, struct loc at, const char *fmt, ...)
 char *
 diag_vis(const char *s)
 {
-	char	*out;
+	struct buf	 b = { NULL, 0, 0 };
 
-	out = xmalloc(4 * strlen(s) + 3);
-	out[0] = '\'';
-	strvis(out + 1, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
-	strcat(out, "'");
-	return out;
+	buf_puts(&b, "'");
+	quote_vis(&b, s, VIS_BACKSLASH);
+	buf_puts(&b, "'");
+	return b.p;
 }
 
 static size_t

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "vmc.h"
@@ -40,6 +41,55 @@ utf8_char(const char *s, uint32_t *cp)
 	    (n == 4 && (*cp < 0x10000 || *cp > 0x10ffff)))
 		return 0;
 	return n;
+}
+
+/*
+ * Characters a terminal acts on (C0 and C1 controls, DEL), or shows as
+ * nothing or out of order: format characters such as the zero-width
+ * ones, the bidirectional controls that can make text read otherwise
+ * than it is, the byte order mark, line and paragraph separators; and
+ * noncharacters.
+ */
+static int
+invisible(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x206f) || c == 0xfeff ||
+	    (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
+}
+
+/*
+ * Appends s made safe to show on a terminal: each byte of what a
+ * terminal could act on or misread (invalid UTF-8, and what invisible()
+ * names) as \ooo, the rest as it is.  With
+ * VIS_BACKSLASH a backslash is doubled, so that what is shown reads
+ * back unambiguously; a message that holds such values already is
+ * passed again without it, which leaves them as they are.  The one
+ * escaper of untrusted text in diagnostics and status output.
+ */
+void
+quote_vis(struct buf *b, const char *s, int flags)
+{
+	uint32_t	 c;
+	size_t		 n;
+	char		 esc[5];
+
+	while (*s != '\0') {
+		if ((n = utf8_char(s, &c)) == 0 || invisible(c)) {
+			for (n = n == 0 ? 1 : n; n > 0; n--) {
+				snprintf(esc, sizeof(esc), "\\%03o",
+				    *(const unsigned char *)s++);
+				buf_puts(b, esc);
+			}
+		} else if (c == '\\' && (flags & VIS_BACKSLASH)) {
+			buf_puts(b, "\\\\");
+			s++;
+		} else {
+			buf_add(b, s, n);
+			s += n;
+		}
+	}
 }
 
 /* The characters sh never takes for anything but part of a word. */

@@ -246,6 +246,17 @@ reach_vm(struct reach *r, const struct recvm *v, struct buf *b)
 		buf_puts(b, "-");
 }
 
+/* Text another program printed, made safe for a terminal. */
+static char *
+safe(const char *s)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	buf_add(&b, "", 0);
+	quote_vis(&b, s, 0);
+	return b.p;
+}
+
 int
 status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 {
@@ -254,7 +265,7 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 	struct job	*jobs;
 	struct buf	 b = { NULL, 0, 0 };
 	const char	*nm = "NAME", *lb = "LABEL";
-	char		*path;
+	char		*path, *pid, *ex, *addr;
 	size_t		 i, wn, wl;
 	int		 j, rc;
 
@@ -299,9 +310,16 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 		if (jobs[i].state[0] == '\0')
 			continue;
 		reach_vm(&r, &man.vm[i], &b);
+		/* What launchctl, arp and the leases said is shown safe. */
+		pid = safe(jobs[i].pid);
+		ex = safe(jobs[i].exit);
+		addr = safe(b.p);
 		printf("%-*s  %-*s  %-10s  %-7s  %-4s  %s\n", (int)wn,
 		    man.vm[i].name, (int)wl, man.vm[i].label, jobs[i].state,
-		    jobs[i].pid, jobs[i].exit, b.p);
+		    pid, ex, addr);
+		free(pid);
+		free(ex);
+		free(addr);
 	}
 	fflush(stdout);
 	buf_free(&b);

@@ -350,11 +350,13 @@ int		 look_user(struct looks *, const char *, uid_t *, gid_t *);
 int		 look_same(int kind, const char *, const char *fp);
 void		 looks_free(struct looks *);
 
-/* quote.c: quoting for the shell, XML and QEMU option values */
+/* quote.c: quoting for the shell, XML, QEMU option values and terminals */
 size_t		 utf8_char(const char *, uint32_t *);
 void		 quote_sh(struct buf *, const char *);
 void		 quote_xml(struct buf *, const char *);
 void		 quote_qemu(struct buf *, const char *);
+#define VIS_BACKSLASH	0x1
+void		 quote_vis(struct buf *, const char *, int flags);
 
 /* diag.c */
 void		 diag_error(struct ctx *, struct loc, const char *key,

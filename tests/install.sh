@@ -349,6 +349,19 @@ if [ $rc = 0 ] && [ -z "$(changed)" ] &&
 else
 	bad status "$(cat "$tmp/stdout")"
 fi
+# What launchctl prints is shown made safe: an escape in a pid is
+# written as \033, never sent to the terminal raw.
+saved=$(cat "$FAKE_LAUNCHD/jobs/local.vmc.svc")
+printf 'running \033]0;owned\007 -\n' > "$FAKE_LAUNCHD/jobs/local.vmc.svc"
+vmc status -R "$root" svc
+esc=$(printf '\033')
+if [ $rc = 0 ] && ! grep -q "$esc" "$tmp/stdout" &&
+    grep -q '^svc  .*running  *\\033\]0;owned\\007' "$tmp/stdout"; then
+	ok "status: what launchctl prints is made safe for the terminal"
+else
+	bad "status escapes" "$(od -c "$tmp/stdout" | head -5)"
+fi
+echo "$saved" > "$FAKE_LAUNCHD/jobs/local.vmc.svc"
 vmc status -R "$root" web nosuch
 if [ $rc = 1 ] && grep -q 'no VM nosuch is installed' "$tmp/err"; then
 	ok "status of a VM not installed: exit 1"

@@ -253,6 +253,37 @@ roundtrip_sh(const char *s)
 	buf_free(&b);
 }
 
+/* quote_vis: what a terminal acts on or hides, escaped; text kept. */
+static void
+test_vis(void)
+{
+	static const struct {
+		const char	*in, *out;
+		int		 flags;
+	} t[] = {
+		{ "a\tb\033[2J", "a\\011b\\033[2J", 0 },
+		{ "caf\xc3\xa9 \xe6\x97\xa5", "caf\xc3\xa9 \xe6\x97\xa5", 0 },
+		{ "\xc2\x85", "\\302\\205", 0 },		/* NEL, a C1 control */
+		{ "a\xe2\x80\x8f\x62", "a\\342\\200\\217b", 0 },	/* RLM */
+		{ "\xef\xbb\xbfk", "\\357\\273\\277k", 0 },	/* BOM */
+		{ "\xef\xbf\xbe", "\\357\\277\\276", 0 },	/* U+FFFE */
+		{ "\xff\x41", "\\377A", 0 },			/* invalid */
+		{ "a\\b", "a\\b", 0 },
+		{ "a\\b", "a\\\\b", VIS_BACKSLASH },
+		{ "\x7f", "\\177", VIS_BACKSLASH },
+	};
+	struct buf	 b;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		buf_add(&b, "", 0);
+		quote_vis(&b, t[i].in, t[i].flags);
+		expect(strcmp(b.p, t[i].out) == 0, "quote_vis", t[i].out);
+		buf_free(&b);
+	}
+}
+
 static void
 test_quote(void)
 {
@@ -289,6 +320,7 @@ test_quote(void)
 	}
 	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
 		roundtrip_sh(hostile[i]);
+	test_vis();
 }
 
 static void
