@@ -31,9 +31,12 @@ check_rundir(struct ctx *ctx, const char *rundir)
 	/* It reaches the plist, which must stay XML. */
 	if (rundir[0] != '/' || text_check(rundir) != NULL) {
 		vis = diag_vis(rundir);
-		diag_error(ctx, (struct loc){ NULL, 0 }, "-p", rundir[0] != '/' ?
-		    "%s is not an absolute path" : "run directory %s is not "
-		    "printable UTF-8", vis);
+		if (rundir[0] != '/')
+			diag_error(ctx, (struct loc){ NULL, 0 }, "-p",
+			    "%s is not an absolute path", vis);
+		else
+			diag_error(ctx, (struct loc){ NULL, 0 }, "-p",
+			    "run directory %s is not printable UTF-8", vis);
 		free(vis);
 		return -1;
 	}
