@@ -201,9 +201,10 @@ fi
 
 # A host interface the profile forwards from goes away: in a network
 # namespace of its own, with a dummy interface holding the address.
-if ip netns add vmc-resolve 2> /dev/null; then
-	at_exit="$at_exit; ip netns del vmc-resolve 2> /dev/null"
-	inns="ip netns exec vmc-resolve"
+ns=vmc-resolve-$$
+if ip netns add "$ns" 2> /dev/null; then
+	at_exit="${at_exit:+$at_exit; }ip netns del $ns 2> /dev/null"
+	inns="ip netns exec $ns"
 	$inns ip link set lo up
 	if $inns ip link add vmcres0 type veth peer name vmcres1 \
 	    2> /dev/null && $inns ip addr add 10.9.9.1/24 dev vmcres0 &&
