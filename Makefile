@@ -46,7 +46,7 @@ compiler/vmc: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS): compiler/vmc.h
-compiler/plan.o compiler/install.o: compiler/install.h
+compiler/plan.o compiler/install.o: compiler/plan.h
 compiler/schema.o compiler/model.o: compiler/schema.h
 compiler/output.o compiler/commit.o: compiler/output.h
 compiler/state.o: $(SRCS)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "vmc.h"
-#include "install.h"
+#include "plan.h"
 
 /*
  * vmc install: make the system match what vmc build wrote into OUTDIR,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "vmc.h"
-#include "install.h"
+#include "plan.h"
 
 /*
  * The plan of vmc install and uninstall, which changes nothing: which

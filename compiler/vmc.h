@@ -560,7 +560,7 @@ void		 launchctl_report(struct ctx *, const char *prog,
 		    int rc);
 
 /* plan.c: the install plan; its functions, and the structures it
- * shares with vmc install, are in install.h */
+ * shares with vmc install, are in plan.h */
 
 /* install.c, status.c: make the system match a build, and report */
 #define EXIT_REFUSED	EXIT_INVALID	/* 1: nothing was changed */

@@ -3,8 +3,8 @@
  * and the manifest, what each VM needs and whether it is safe; install.c
  * does it, one VM at a time.
  */
-#ifndef INSTALL_H
-#define INSTALL_H
+#ifndef PLAN_H
+#define PLAN_H
 
 #define LAUNCHDAEMONS	"/Library/LaunchDaemons"
 
