@@ -152,9 +152,19 @@ vm_load(struct ctx *ctx, const char *path, const struct run *run)
 	return vm;
 }
 
+/* One setting of the job, as show prints it. */
+static void
+show_setting(struct buf *b, const char *key, const char *value)
+{
+	buf_printf(b, "%s = ", key);
+	quote_vis(b, value, 0);
+	buf_puts(b, "\n");
+}
+
 /*
  * The QEMU command line of a VM, as a shell would take it, then the
- * files of its seed, each after a header as head(1) prints them.
+ * job launchd runs, then the files of its seed, each after a header
+ * as head(1) prints them.
  */
 static void
 show(const struct vm *vm)
@@ -170,6 +180,20 @@ show(const struct vm *vm)
 		quote_sh(&b, a.v[i]);
 	}
 	printf("%s\n", b.p);
+	b.len = 0;
+	buf_printf(&b, "\n==> %s <==\n", "job");
+	show_setting(&b, "label", vm->label.s);
+	show_setting(&b, "script", vm->script);
+	show_setting(&b, "user", vm->user.s);
+	show_setting(&b, "autostart", vm->autostart.n ? "yes" : "no");
+	show_setting(&b, "restart", vm->restart.s);
+	show_setting(&b, "stop-timeout", vm->stoptimeout.s);
+	show_setting(&b, "log", vm->logpath);
+	show_setting(&b, "qmp", vm->qmp);
+	show_setting(&b, "restart-marker", vm->marker);
+	if (vm->vmdir != NULL)
+		show_setting(&b, "run-directory", vm->vmdir);
+	fwrite(b.p, 1, b.len, stdout);
 	for (i = 0; vm->seeddir != NULL && seed_files[i] != NULL; i++) {
 		b.len = 0;
 		emit_seed(vm, i, &b);

@@ -249,7 +249,8 @@ for n in alpha beta; do
 	"$VMC" show "$tmp/fleet/$n.ini" >"$tmp/$n.show" 2>"$tmp/$n.show.err"
 	rc=$?
 	check "vmc show $n.ini exited 0 (got $rc)" test $rc -eq 0
-	$helper words <"$tmp/$n.show" | sed 's|^unix:.*/\([^/]*\.qmp,\)|unix:\1|' \
+	# Its first line is the command line; the job's settings follow.
+	head -n 1 "$tmp/$n.show" | $helper words | sed 's|^unix:.*/\([^/]*\.qmp,\)|unix:\1|' \
 	    >"$tmp/$n.showwords"
 	sed 's|^unix:.*/\([^/]*\.qmp,\)|unix:\1|' "$tmp/$n.words" \
 	    >"$tmp/$n.wordsq"
@@ -552,7 +553,8 @@ for f in "$@"; do
 	fi
 	ok "vmc show -H $machost $f exited 0"
 	echo "  $f:"
-	if $helper example "$d/shown" "$d" >"$d/args" 2>"$d/notes"; then
+	head -n 1 "$d/shown" >"$d/line"
+	if $helper example "$d/line" "$d" >"$d/args" 2>"$d/notes"; then
 		sed 's/^/  /' "$d/notes"
 		ok "$n: shown line passes helper.py's static checks"
 	else
