@@ -45,7 +45,7 @@ all: compiler/vmc
 compiler/vmc: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJS): compiler/vmc.h
+$(OBJS) tests/unit: compiler/vmc.h compiler/msg.h
 compiler/plan.o compiler/install.o: compiler/plan.h
 compiler/schema.o compiler/model.o: compiler/schema.h
 compiler/output.o compiler/commit.o: compiler/output.h

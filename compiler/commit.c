@@ -127,9 +127,8 @@ add_index(struct output *o)
 				continue;
 			}
 			vis = path_join(o->dir, name);
-			diag_warn(o->ctx, (struct loc){ intern(o->ctx, vis),
-			    0 }, NULL, "left alone: made for VM %s, which is "
-			    "gone, but changed since", o->old.vm[i].name);
+			diag(o->ctx, (struct loc){ intern(o->ctx, vis), 0 },
+			    M(GONE_CHANGED), o->old.vm[i].name);
 			free(vis);
 		}
 	buf_free(&b);
@@ -250,8 +249,8 @@ output_commit(struct output *o, int keepstate)
 			unlinkat(o->dfd, o->p[i].old, 0);
 		if (o->p[i].remove) {
 			path = path_join(o->dir, o->p[i].name);
-			diag_note(o->ctx, (struct loc){ intern(o->ctx, path),
-			    0 }, "removed: its VM is gone");
+			diag(o->ctx, (struct loc){ intern(o->ctx, path), 0 },
+			    M(GONE_REMOVED));
 			free(path);
 			/* A seed's directory goes with its last file. */
 			if ((slash = strchr(o->p[i].name, '/')) != NULL) {

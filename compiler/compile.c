@@ -48,7 +48,8 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 	size_t		 n = 0, cap = 0, i;
 
 	if ((d = opendir(path)) == NULL) {
-		diag_sys(ctx, (struct loc){ path, 0 }, "%s", strerror(errno));
+		diag(ctx, (struct loc){ path, 0 }, M(DIR_UNREADABLE),
+		    strerror(errno));
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -74,8 +75,7 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 	}
 	closedir(d);
 	if (n == 0)
-		diag_error(ctx, (struct loc){ path, 0 }, NULL,
-		    "no profiles (*.ini) in this directory");
+		diag(ctx, (struct loc){ path, 0 }, M(NO_PROFILES));
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
@@ -98,8 +98,7 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 	for (i = 0; i < run->nargs; i++) {
 		arg = run->args[i];
 		if (run->cmd == CMD_SHOW && !path_has_suffix(arg, ".ini"))
-			diag_error(ctx, (struct loc){ arg, 0 }, NULL,
-			    "a profile must be a .ini file");
+			diag(ctx, (struct loc){ arg, 0 }, M(SHOW_NOT_INI));
 		else if (run->cmd == CMD_SHOW)
 			add_profile(f, arg);
 		else if ((rc = stat(arg, &st)) == 0 && S_ISDIR(st.st_mode))
@@ -107,11 +106,10 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 		else if (rc == -1 && errno != ENOENT &&
 		    !path_has_suffix(arg, ".ini"))
 			/* e.g. a symbolic link loop: say what it is */
-			diag_sys(ctx, (struct loc){ arg, 0 }, "cannot read '%s': "
-			    "%s", arg, strerror(errno));
+			diag(ctx, (struct loc){ arg, 0 }, M(FILE_READ), arg,
+			    strerror(errno));
 		else if (!path_has_suffix(arg, ".ini"))
-			diag_error(ctx, (struct loc){ arg, 0 }, NULL,
-			    "a profile must be a directory or a .ini file");
+			diag(ctx, (struct loc){ arg, 0 }, M(NOT_PROFILE));
 		else
 			add_profile(f, arg);
 	}
@@ -136,9 +134,7 @@ vm_load(struct ctx *ctx, const char *path, const struct run *run)
 	vm->name = xasprintf("%.*s", (int)(strlen(base) - 4), base);
 	if (check_vmname(vm->name) == -1) {
 		vis = diag_vis(vm->name);
-		diag_error(ctx, vm->at, NULL, "VM name %s (the file name) must "
-		    "be 1 to %d of a-z, 0-9 and '-', not starting or ending "
-		    "with '-'", vis, MAX_NAME);
+		diag(ctx, vm->at, M(VM_NAME), vis);
 		free(vis);
 		return vm;
 	}

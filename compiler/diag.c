@@ -9,8 +9,9 @@
 
 /*
  * Every diagnostic goes through here, GCC style so that editors can
- * jump to it: FILE:LINE: error: KEY: message.  Messages are held until
- * diag_flush so that each file's come out in line order.  A file read
+ * jump to it: FILE:LINE: error: message, the message one of the table
+ * in msg.h (most start with the key they are about).  Messages are held
+ * until diag_flush so that each file's come out in line order.  A file read
  * shows at most DIAG_FILE_MAX and a run DIAG_RUN_MAX, each saying when
  * it stops, so that memory and output stay bounded however bad the
  * input: the rest are counted, not kept.
@@ -71,8 +72,8 @@ tally(struct ctx *ctx, const char *file)
 }
 
 static void
-diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
-    const char *fmt, va_list ap)
+say(struct ctx *ctx, struct loc at, const char *level, const char *fmt,
+    va_list ap)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	size_t		*n = NULL;
@@ -95,13 +96,11 @@ diag(struct ctx *ctx, struct loc at, const char *level, const char *key,
 	else
 		buf_puts(&b, "vmc: ");
 	buf_printf(&b, "%s: ", level);
-	if (last)
-		buf_printf(&b, "more than %d diagnostics%s; the rest are not "
-		    "shown", at.file != NULL ? DIAG_FILE_MAX : DIAG_RUN_MAX,
-		    at.file != NULL ? " for this file" : "");
+	if (last && at.file != NULL)
+		buf_printf(&b, msgfmt_DIAG_MANY_FILE, DIAG_FILE_MAX);
+	else if (last)
+		buf_printf(&b, msgfmt_DIAG_MANY, DIAG_RUN_MAX);
 	else {
-		if (key != NULL)
-			buf_printf(&b, "%s: ", key);
 		text = xvasprintf(fmt, ap);
 		buf_puts(&b, text);
 		free(text);
@@ -171,55 +170,73 @@ diag_flush(struct ctx *ctx)
 	ctx->nmsgs = 0;
 }
 
+/*
+ * The table of every message, made from msg.h: what vmc(1) lists under
+ * DIAGNOSTICS, and tests/diagnostics.sh compares the two.
+ */
+const struct msgdef msgdefs[M__COUNT] = {
+#define MSG(id, level, name, fmt)	[M_##id] = { L_##level, name, fmt },
+#include "msg.h"
+#undef MSG
+};
+
+/*
+ * Says the message id with its arguments.  fmt is the table's own,
+ * passed by M(id) so that the compiler checks the arguments against it.
+ * An error counts towards exit status 1; a system error (a file that
+ * cannot be read or written) towards 3.
+ */
 void
-diag_error(struct ctx *ctx, struct loc at, const char *key,
-    const char *fmt, ...)
+diag(struct ctx *ctx, struct loc at, enum msgid id, const char *fmt, ...)
 {
-	va_list	 ap;
+	static const char *const word[] = {
+		[L_ERROR] = "error", [L_WARN] = "warning",
+		[L_NOTE] = "note", [L_SYS] = "error"
+	};
+	enum level	 level = msgdefs[id].level;
+	va_list		 ap;
 
-	if (ctx->errors < INT_MAX)
-		ctx->errors++;
-	va_start(ap, fmt);
-	diag(ctx, at, "error", key, fmt, ap);
-	va_end(ap);
-}
-
-void
-diag_warn(struct ctx *ctx, struct loc at, const char *key,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (ctx->warnings < INT_MAX)
+	if (level == L_SYS)
+		ctx->sys = 1;
+	if (level == L_ERROR || level == L_SYS) {
+		if (ctx->errors < INT_MAX)
+			ctx->errors++;
+	} else if (level == L_WARN && ctx->warnings < INT_MAX)
 		ctx->warnings++;
 	va_start(ap, fmt);
-	diag(ctx, at, "warning", key, fmt, ap);
+	say(ctx, at, word[level], fmt, ap);
 	va_end(ap);
 }
 
-/* A file that cannot be read or written: exit status 3. */
+/*
+ * A value judged by one of value.c's parsers, which name the message
+ * that says why: its format takes the value made printable, after the
+ * key when it starts with "%s: " ("forward: %s is too long" names its
+ * key itself).  The id comes at run time, so the compiler cannot check
+ * the arguments; instead, a format of any other shape is a bug of vmc
+ * and stops it.
+ */
 void
-diag_sys(struct ctx *ctx, struct loc at, const char *fmt, ...)
+diag_value(struct ctx *ctx, struct loc at, enum msgid id, const char *key,
+    const char *value)
 {
-	va_list	 ap;
+	const char	*fmt = msgdefs[id].fmt, *p;
+	char		*vis;
+	int		 n = 0;
 
-	if (ctx->errors < INT_MAX)
-		ctx->errors++;
-	ctx->sys = 1;
-	va_start(ap, fmt);
-	diag(ctx, at, "error", NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* What was done that the user should know of: neither error nor warning. */
-void
-diag_note(struct ctx *ctx, struct loc at, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	diag(ctx, at, "note", NULL, fmt, ap);
-	va_end(ap);
+	for (p = fmt; (p = strchr(p, '%')) != NULL; p += 2, n++)
+		if (p[1] != 's')
+			abort();
+	if (n == 2 && strncmp(fmt, "%s: ", 4) != 0)
+		abort();
+	vis = diag_vis(value);
+	if (n == 2)
+		diag(ctx, at, id, fmt, key, vis);
+	else if (n == 1)
+		diag(ctx, at, id, fmt, vis);
+	else
+		abort();
+	free(vis);
 }
 
 /* A value made printable for a diagnostic, in single quotes. */

@@ -29,8 +29,8 @@ host_read(struct ctx *ctx, struct host *h, const char *path)
 	if (doc_read(ctx, &h->doc, path, NULL) == -1)
 		return -1;
 	if (h->doc.nsect == 0) {
-		diag_error(ctx, (struct loc){ intern(ctx, path), 0 }, NULL,
-		    "no [host] section");
+		diag(ctx, (struct loc){ intern(ctx, path), 0 },
+		    M(HOST_SECTION_MISSING));
 		return -1;
 	}
 	return host_model(ctx, h);
@@ -127,8 +127,8 @@ probe_ifaces(struct ctx *ctx, struct host *h, int macos)
 	size_t		 n = 0, i, j;
 
 	if (getifaddrs(&all) == -1) {
-		diag_sys(ctx, (struct loc){ NULL, 0 },
-		    "cannot list network interfaces: %s", strerror(errno));
+		diag(ctx, (struct loc){ NULL, 0 }, M(HOST_INTERFACES),
+		    strerror(errno));
 		return;
 	}
 	for (ifa = all; ifa != NULL; ifa = ifa->ifa_next)
@@ -273,7 +273,7 @@ host_probe(struct ctx *ctx, struct host *h)
 	memset(h, 0, sizeof(*h));
 	h->live = 1;
 	if (uname(&u) == -1) {
-		diag_sys(ctx, (struct loc){ NULL, 0 }, "uname: %s",
+		diag(ctx, (struct loc){ NULL, 0 }, M(HOST_UNAME),
 		    strerror(errno));
 		return -1;
 	}
@@ -364,9 +364,8 @@ host_print(struct ctx *ctx, const struct host *h, FILE *fp)
 		if (!doc_section_ok(section)) {
 			if (ctx != NULL) {
 				vis = diag_vis(h->ifs[i].name);
-				diag_warn(ctx, (struct loc){ NULL, 0 }, NULL,
-				    "interface %s left out: a host file cannot "
-				    "name it", vis);
+				diag(ctx, (struct loc){ NULL, 0 }, M(HOST_NAME),
+				    vis);
 				free(vis);
 			}
 			free(section);

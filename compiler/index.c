@@ -122,9 +122,9 @@ static int
 good_num(const char *s, uint64_t max)
 {
 	uint64_t	 n;
-	const char	*errstr;
+	enum msgid	 why;
 
-	return parse_num(s, 0, max, &n, &errstr) == 0;
+	return parse_num(s, 0, max, &n, &why) == 0;
 }
 
 /* Splits line into at most max words at single spaces. */
@@ -250,8 +250,8 @@ record_read(struct ctx *ctx, const char *path, int kind, struct record *r)
 		if (fd == -1 && errno == ENOENT)
 			return -1;
 		if (ctx != NULL)
-			diag_sys(ctx, at, "cannot read: %s", errno == 0 ?
-			    "not a regular file" : strerror(errno));
+			diag(ctx, at, M(INDEX_READ),
+			    errno == 0 ? "not a regular file" : strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -2;
@@ -281,9 +281,9 @@ record_read(struct ctx *ctx, const char *path, int kind, struct record *r)
 	if (ctx == NULL)
 		;
 	else if (ferror(fp))
-		diag_sys(ctx, at, "cannot read: %s", strerror(errno));
+		diag(ctx, at, M(INDEX_READ), strerror(errno));
 	else if (!ok)
-		diag_error(ctx, at, NULL, "not a %s written by this vmc",
+		diag(ctx, at, M(INDEX_BAD),
 		    kind == REC_INDEX ? "build index" : "manifest");
 	free(line);
 	fclose(fp);

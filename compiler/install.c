@@ -109,7 +109,7 @@ write_manifest(struct inst *in)
 	    VMC_DB);
 	if (write_new(in, tmp, &b, 0644) == -1 ||
 	    rename(tmp, in->manpath) == -1) {
-		diag_sys(in->ctx, at(in, in->manpath), "cannot write: %s",
+		diag(in->ctx, at(in, in->manpath), M(INSTALL_WRITE),
 		    strerror(errno));
 		unlink(tmp);
 		rc = -1;
@@ -140,7 +140,7 @@ stage(struct inst *in, struct dest *d)
 	d->tmp = xasprintf("%s/" TMP_PREFIX "%s", dir, base);
 	free(dir);
 	if (write_new(in, d->tmp, &b, d->src->mode) == -1) {
-		diag_sys(in->ctx, at(in, d->full), "cannot write: %s",
+		diag(in->ctx, at(in, d->full), M(INSTALL_WRITE),
 		    strerror(errno));
 		free(d->tmp);
 		d->tmp = NULL;
@@ -172,8 +172,7 @@ remove_file(struct inst *in, const char *path)
 
 	f = full(in, path);
 	if (unlink(f) == -1 && errno != ENOENT) {
-		diag_sys(in->ctx, at(in, f), "cannot remove: %s",
-		    strerror(errno));
+		diag(in->ctx, at(in, f), M(INSTALL_REMOVE), strerror(errno));
 		rc = -1;
 	}
 	free(f);
@@ -213,8 +212,7 @@ remove_dir(struct inst *in, const char *path)
 
 	f = full(in, path);
 	if (rmdir(f) == -1 && errno != ENOENT)
-		diag_note(in->ctx, at(in, f), "left in place: %s",
-		    strerror(errno));
+		diag(in->ctx, at(in, f), M(LEFT_IN_PLACE), strerror(errno));
 	free(f);
 }
 
@@ -308,8 +306,8 @@ do_vm(struct inst *in, struct plan *p)
 		if ((mkdir(dirfull, 0700) == -1 && errno != EEXIST) ||
 		    (in->asroot && lchown(dirfull, p->uid, p->gid) == -1) ||
 		    chmod(dirfull, 0700) == -1) {
-			diag_sys(in->ctx, at(in, dirfull), "cannot make the "
-			    "run-time directory: %s", strerror(errno));
+			diag(in->ctx, at(in, dirfull), M(INSTALL_RUNDIR),
+			    strerror(errno));
 			rc = -1;
 		}
 		free(dirfull);
@@ -333,9 +331,8 @@ do_vm(struct inst *in, struct plan *p)
 			if (p->d[i].tmp == NULL)
 				continue;
 			if (rename(p->d[i].tmp, p->d[i].full) == -1) {
-				diag_sys(in->ctx, at(in, p->d[i].full),
-				    "cannot rename into place: %s",
-				    strerror(errno));
+				diag(in->ctx, at(in, p->d[i].full),
+				    M(INSTALL_RENAME), strerror(errno));
 				unstage(p);
 				return -1;
 			}
@@ -435,8 +432,7 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 	path = path_join(outdir, INDEX_FILE);
 	rc = record_read(ctx, path, REC_INDEX, &in.index);
 	if (rc == -1)
-		diag_error(ctx, at(&in, path), NULL, "missing: %s is not "
-		    "the output of vmc build", outdir);
+		diag(ctx, at(&in, path), M(NOT_BUILD), outdir);
 	free(path);
 	if (rc != 0 || read_manifest(&in) == -1)
 		goto done;
@@ -498,8 +494,8 @@ uninstall_run(struct ctx *ctx, const struct install *opt, char **names,
 		goto done;
 	for (j = 0; j < n; j++)
 		if (record_find(&in.man, names[j]) == NULL)
-			diag_error(ctx, at(&in, in.manpath), NULL, "refused: "
-			    "no VM %s is installed", names[j]);
+			diag(ctx, at(&in, in.manpath), M(NOT_INSTALLED_REFUSED),
+			    names[j]);
 	if (ctx->errors > 0)
 		goto done;
 	for (i = 0; i < in.man.n; i++) {

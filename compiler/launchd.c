@@ -15,14 +15,17 @@ void
 launchctl_report(struct ctx *ctx, const char *prog, const char *verb,
     const char *a, const char *b, char *msg, int rc)
 {
-	size_t	 n;
+	struct loc	 at = { intern(ctx, prog), 0 };
+	char		*cmd;
+	size_t		 n;
 
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	diag_sys(ctx, (struct loc){ intern(ctx, prog), 0 }, "%s %s%s%s: "
-	    "%s%s(exit status %d)", verb, a, b != NULL ? " " : "", b != NULL ? b : "",
-	    msg, n > 0 ? " " : "", rc);
+	cmd = xasprintf("%s %s%s%s", verb, a, b != NULL ? " " : "",
+	    b != NULL ? b : "");
+	diag(ctx, at, M(LAUNCHCTL), cmd, msg, n > 0 ? " " : "", rc);
+	free(cmd);
 }
 
 /*

@@ -26,21 +26,20 @@ usage(FILE *fp)
 static int
 check_rundir(struct ctx *ctx, const char *rundir)
 {
-	char	*vis;
+	struct loc	 none = { NULL, 0 };
+	enum msgid	 why;
+	char		*vis;
 
 	/* It reaches the plist, which must stay XML. */
-	if (rundir[0] != '/' || text_check(rundir) != NULL) {
-		vis = diag_vis(rundir);
-		if (rundir[0] != '/')
-			diag_error(ctx, (struct loc){ NULL, 0 }, "-p",
-			    "%s is not an absolute path", vis);
-		else
-			diag_error(ctx, (struct loc){ NULL, 0 }, "-p",
-			    "run directory %s is not printable UTF-8", vis);
-		free(vis);
-		return -1;
-	}
-	return 0;
+	if (rundir[0] == '/' && text_check(rundir, &why) == 0)
+		return 0;
+	vis = diag_vis(rundir);
+	if (rundir[0] != '/')
+		diag(ctx, none, M(RUNDIR_RELATIVE), vis);
+	else
+		diag(ctx, none, M(RUNDIR_UNPRINTABLE), vis);
+	free(vis);
+	return -1;
 }
 
 static int
@@ -93,10 +92,7 @@ cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 		return EXIT_USAGE;
 	run.rundir_given = run.rundir != NULL;
 	if (run.rundir == NULL && run.hostfile != NULL && cmd == CMD_BUILD)
-		diag_warn(ctx, (struct loc){ NULL, 0 }, "-p", "no run "
-		    "directory given for the described host; the jobs will "
-		    "look for the scripts in the output directory's path on "
-		    "this machine");
+		diag(ctx, (struct loc){ NULL, 0 }, M(RUNDIR_MISSING));
 	run.rundir = rundir = path_absdir(run.rundir != NULL ? run.rundir :
 	    run.outdir);
 	if (check_rundir(ctx, rundir) == -1)

@@ -86,11 +86,9 @@ unknown_key(struct ctx *ctx, enum sect sect, const struct setting *s)
 		if (keys[i].sect == sect)
 			cand[n++] = keys[i].key;
 	if ((hint = closest(s->key, cand, n)) != NULL)
-		diag_error(ctx, s->at, s->key, "unknown key in [%s]; did you "
-		    "mean '%s'?", s->section, hint);
+		diag(ctx, s->at, M(KEY_UNKNOWN_HINT), s->key, s->section, hint);
 	else
-		diag_error(ctx, s->at, s->key, "unknown key in [%s]",
-		    s->section);
+		diag(ctx, s->at, M(KEY_UNKNOWN), s->key, s->section);
 }
 
 /*
@@ -132,14 +130,11 @@ unknown_section(struct ctx *ctx, enum doctype doc, const char *name,
 			cand[n++] = sections[i].name;
 	vis = diag_vis(name);
 	if ((hint = closest(name, cand, n)) != NULL)
-		diag_error(ctx, at, NULL, "unknown section %s; did you mean "
-		    "[%s]?", vis, hint);
+		diag(ctx, at, M(SECTION_UNKNOWN), vis, hint);
 	else {
-		for (i = 0; i < n; i++)
-			buf_printf(&b, "%s[%s]", i == 0 ? "" : i == n - 1 ?
-			    " or " : ", ", cand[i]);
-		diag_error(ctx, at, NULL, "unknown section %s; expected %s",
-		    vis, b.p);
+		for (i = 0; i + 1 < n; i++)
+			buf_printf(&b, "%s[%s]", i == 0 ? "" : ", ", cand[i]);
+		diag(ctx, at, M(SECTION_EXPECTED), vis, b.p, cand[n - 1]);
 		buf_free(&b);
 	}
 	free(vis);
@@ -163,21 +158,18 @@ check_section(struct ctx *ctx, enum doctype doc, const char *name,
 	}
 	sec = &sections[i];
 	if (*label != NULL && sec->label == L_NONE) {
-		diag_error(ctx, at, NULL, "section [%s] takes no label",
-		    sec->name);
+		diag(ctx, at, M(LABEL_NONE), sec->name);
 		return -1;
 	}
 	if (*label != NULL && sec->label == L_OPTIONAL &&
 	    check_word(*label, "._-") == -1) {
 		vis = diag_vis(*label);
-		diag_error(ctx, at, NULL, "section label %s: use letters, "
-		    "digits, '.', '_' and '-'", vis);
+		diag(ctx, at, M(LABEL_CHARS), vis);
 		free(vis);
 		return -1;
 	}
 	if (*label == NULL && sec->label == L_REQUIRED) {
-		diag_error(ctx, at, NULL, "[%s] needs a name: [%s.NAME]",
-		    sec->name, sec->name);
+		diag(ctx, at, M(LABEL_NEEDED), sec->name, sec->name);
 		return -1;
 	}
 	return i;
@@ -215,8 +207,7 @@ add_nic(struct model *m, const struct section *sec, const char *label,
 	struct nic	*nic;
 
 	if (vm->nnic == sec->max) {
-		diag_error(m->ctx, at, NULL, "more than %zu %s sections",
-		    sec->max, sec->name);
+		diag(m->ctx, at, M(SECTION_MANY), sec->max, sec->name);
 		return NULL;
 	}
 	vm->nic = xreallocarray(vm->nic, vm->nnic + 1, sizeof(*vm->nic));
@@ -280,32 +271,44 @@ object(struct model *m, const struct section *sec, const char *label,
 }
 
 static void
-bad_value(struct ctx *ctx, const struct setting *s, const char *why)
-{
-	char	*vis;
-
-	vis = diag_vis(s->value);
-	diag_error(ctx, s->at, s->key, "%s %s", vis, why);
-	free(vis);
-}
-
-static void
 bad_enum(struct ctx *ctx, const struct key *k, const struct setting *s)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	const char	*hint;
+	char		*vis;
 	size_t		 i, n;
 
 	for (n = 0; k->words[n] != NULL; n++)
 		continue;
-	buf_puts(&b, "is not ");
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
-		    k->words[i]);
+	for (i = 0; i + 1 < n; i++)
+		buf_printf(&b, "%s%s", i == 0 ? "" : ", ", k->words[i]);
+	vis = diag_vis(s->value);
 	if ((hint = closest(s->value, k->words, n)) != NULL)
-		buf_printf(&b, "; did you mean '%s'?", hint);
-	bad_value(ctx, s, b.p);
+		diag(ctx, s->at, M(NOT_ENUM_HINT), s->key, vis, b.p,
+		    k->words[n - 1], hint);
+	else
+		diag(ctx, s->at, M(NOT_ENUM), s->key, vis, b.p,
+		    k->words[n - 1]);
+	free(vis);
 	buf_free(&b);
+}
+
+/* A number out of its key's range, or not a number. */
+static void
+bad_num(struct ctx *ctx, const struct key *k, const struct setting *s,
+    enum msgid why)
+{
+	unsigned long long	 min = k->min, max = k->max;
+	char			*vis;
+
+	vis = diag_vis(s->value);
+	if (why == M_NUM_LARGE)
+		diag(ctx, s->at, M(NUM_LARGE), s->key, vis, min, max);
+	else if (why == M_TOO_SMALL)
+		diag(ctx, s->at, M(TOO_SMALL), s->key, vis, min, max);
+	else
+		diag(ctx, s->at, M(NOT_NUMBER), s->key, vis, min, max);
+	free(vis);
 }
 
 /* Parses one value into v: V_SET, or V_BAD after a diagnostic. */
@@ -314,7 +317,7 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
     struct val *v)
 {
 	struct ctx	*ctx = m->ctx;
-	const char	*errstr;
+	enum msgid	 why;
 	struct cidr	 c;
 	uint32_t	 a;
 	size_t		 i;
@@ -330,20 +333,19 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 		 * output.c's temporary files. */
 		if (check_word(s->value, "._-") == -1 || s->value[0] == '-' ||
 		    s->value[0] == '.') {
-			bad_value(ctx, s, "is not a name (letters, digits, "
-			    "'.', '_' and '-')");
+			diag_value(ctx, s->at, M_NOT_NAME, s->key, s->value);
 			return;
 		}
 		break;
 	case T_PATH:
 		if (s->value[0] == '\0') {
-			diag_error(ctx, s->at, s->key, "empty path");
+			diag(ctx, s->at, M(PATH_EMPTY), s->key);
 			return;
 		}
 		break;
 	case T_ABSPATH:
 		if (s->value[0] != '/') {
-			bad_value(ctx, s, "is not an absolute path");
+			diag_value(ctx, s->at, M_NOT_ABSPATH, s->key, s->value);
 			return;
 		}
 		break;
@@ -360,83 +362,77 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 		v->state = V_SET;
 		return;
 	case T_NUM:
-		if (parse_num(s->value, k->min, k->max, &v->n, &errstr) == -1) {
-			char	 why[96];
-
-			snprintf(why, sizeof(why), "%s (from %llu to %llu)",
-			    errstr, (unsigned long long)k->min,
-			    (unsigned long long)k->max);
-			bad_value(ctx, s, why);
+		if (parse_num(s->value, k->min, k->max, &v->n, &why) == -1) {
+			bad_num(ctx, k, s, why);
 			return;
 		}
 		break;
 	case T_SIZE:
-		if (parse_size(s->value, &v->n, &errstr) == -1) {
-			bad_value(ctx, s, errstr);
+		if (parse_size(s->value, &v->n, &why) == -1) {
+			diag_value(ctx, s->at, why, s->key, s->value);
 			return;
 		}
 		break;
 	case T_BOOL:
 		if (parse_bool(s->value, &v->n) == -1) {
-			bad_value(ctx, s, "is not yes or no");
+			diag_value(ctx, s->at, M_NOT_BOOL, s->key, s->value);
 			return;
 		}
 		break;
 	case T_MAC:
 		if (strcmp(s->value, "auto") != 0 &&
 		    parse_mac(s->value, &v->n) == -1) {
-			bad_value(ctx, s, "is not 'auto' or a MAC address "
-			    "like 52:54:00:ab:cd:ef");
+			diag_value(ctx, s->at, M_NOT_MAC, s->key, s->value);
 			return;
 		}
 		break;
 	case T_IPV4:
 		if (parse_ipv4(s->value, &a) == -1) {
-			bad_value(ctx, s, "is not an IPv4 address");
+			diag_value(ctx, s->at, M_NOT_IPV4, s->key, s->value);
 			return;
 		}
 		v->n = a;
 		break;
 	case T_UUID:
 		if (parse_uuid(s->value) == -1) {
-			bad_value(ctx, s, "is not a UUID");
+			diag_value(ctx, s->at, M_NOT_UUID, s->key, s->value);
 			return;
 		}
 		break;
 	case T_URL:
-		if (check_url(s->value, &errstr) == -1) {
-			bad_value(ctx, s, errstr);
+		if (check_url(s->value, &why) == -1) {
+			diag_value(ctx, s->at, why, s->key, s->value);
 			return;
 		}
 		break;
 	case T_CPU:
-		if (check_cpu(s->value, &errstr) == -1) {
-			bad_value(ctx, s, errstr);
+		if (check_cpu(s->value, &why) == -1) {
+			diag_value(ctx, s->at, why, s->key, s->value);
 			return;
 		}
 		break;
 	case T_PROP:
-		if (check_prop(s->value, &errstr) == -1) {
-			bad_value(ctx, s, errstr);
+		if (check_prop(s->value, &why) == -1) {
+			diag_value(ctx, s->at, why, s->key, s->value);
 			return;
 		}
 		break;
 	case T_ARG:
 		if (s->value[0] == '\0') {
-			diag_error(ctx, s->at, s->key, "empty argument");
+			diag(ctx, s->at, M(ARG_EMPTY));
 			return;
 		}
 		break;
 	case T_HOST:
 		if (check_hostname(s->value) == -1) {
-			bad_value(ctx, s, "is not a host name (letters, digits "
-			    "and '-', in labels separated by '.')");
+			diag_value(ctx, s->at, M_NOT_HOSTNAME, s->key,
+			    s->value);
 			return;
 		}
 		break;
 	case T_IP:
 		if (parse_ip(s->value, &c) == -1) {
-			bad_value(ctx, s, "is not an IPv4 or IPv6 address");
+			diag_value(ctx, s->at, M_NOT_IP, s->key, s->value);
 			return;
 		}
 		break;
@@ -454,10 +450,10 @@ add_forward(struct model *m, const struct key *k, struct nic *nic,
     const struct setting *s)
 {
 	struct fwd	 f;
-	const char	*errstr;
+	enum msgid	 why;
 
-	if (parse_forward(s->value, &f, &errstr) == -1) {
-		bad_value(m->ctx, s, errstr);
+	if (parse_forward(s->value, &f, &why) == -1) {
+		diag_value(m->ctx, s->at, why, s->key, s->value);
 		return;
 	}
 	f.at = s->at;
@@ -474,12 +470,11 @@ add_cidr(struct model *m, const struct key *k, struct cidr **v, size_t *n,
 	struct cidr	 c;
 
 	if (k->type == T_CIDR && parse_cidr(s->value, &c) == -1) {
-		bad_value(m->ctx, s, "is not an address with a prefix length, "
-		    "like 192.168.1.10/24");
+		diag_value(m->ctx, s->at, M_NOT_CIDR, s->key, s->value);
 		return;
 	}
 	if (k->type == T_DNS && parse_ip(s->value, &c) == -1) {
-		bad_value(m->ctx, s, "is not an IPv4 or IPv6 address");
+		diag_value(m->ctx, s->at, M_NOT_IP, s->key, s->value);
 		return;
 	}
 	c.at = s->at;
@@ -533,8 +528,7 @@ apply(struct model *m, const struct setting *s)
 	int		 sect;
 
 	if (*s->section == '\0') {
-		diag_error(m->ctx, s->at, s->key, "only include may come "
-		    "before the first section");
+		diag(m->ctx, s->at, M(BEFORE_SECTION), s->key);
 		return;
 	}
 	/* Keys of a section found wrong were reported with its header. */
@@ -554,8 +548,7 @@ apply(struct model *m, const struct setting *s)
 	}
 	v = val_of(k, obj);
 	if (v->at.line > 0 && v->at.file == s->at.file) {
-		diag_error(m->ctx, s->at, s->key, "set more than once; "
-		    "first at line %d", v->at.line);
+		diag(m->ctx, s->at, M(KEY_TWICE), s->key, v->at.line);
 		return;
 	}
 	/* A later file wins: the including file over what it includes. */
@@ -584,8 +577,8 @@ defaults(struct model *m, enum sect sect, void *obj, struct loc at)
 		if (v->state != V_UNSET)
 			continue;
 		if (keys[i].flags & REQUIRED) {
-			diag_error(m->ctx, at, keys[i].key, "required in [%s] "
-			    "but not set", sections[sect].name);
+			diag(m->ctx, at, M(KEY_REQUIRED), keys[i].key,
+			    sections[sect].name);
 			continue;
 		}
 		if (keys[i].def == NULL)
@@ -621,7 +614,7 @@ build(struct model *m, struct doc *doc, struct loc fileat)
 		apply(m, &doc->v[i]);
 	for (i = 0; !seen && i < nsections; i++)
 		if (sections[i].doc == m->doc && sections[i].main) {
-			diag_error(m->ctx, fileat, NULL, "no [%s] section",
+			diag(m->ctx, fileat, M(SECTION_MISSING),
 			    sections[i].name);
 			return -1;
 		}

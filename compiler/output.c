@@ -60,8 +60,8 @@ out_fail(struct ctx *ctx, const char *dir, const char *name, const char *what)
 	char	*path;
 
 	path = name != NULL ? path_join(dir, name) : xstrdup(dir);
-	diag_sys(ctx, (struct loc){ intern(ctx, path), 0 }, "cannot %s: %s",
-	    what, strerror(errno));
+	diag(ctx, (struct loc){ intern(ctx, path), 0 }, M(OUTPUT), what,
+	    strerror(errno));
 	free(path);
 }
 
@@ -427,9 +427,8 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	/* An index that is missing or not vmc's removes nothing. */
 	path = path_join(dir, INDEX_FILE);
 	if (record_read(NULL, path, REC_INDEX, &o->old) == -2)
-		diag_warn(ctx, (struct loc){ intern(ctx, path), 0 }, NULL,
-		    "not an index this vmc wrote: the files of VMs that are "
-		    "gone are not removed");
+		diag(ctx, (struct loc){ intern(ctx, path), 0 },
+		    M(INDEX_FOREIGN));
 	free(path);
 	/* Should this build be killed, its temporary files keep the old
 	 * state from being taken as fresh (state.c) until a build has

@@ -107,26 +107,22 @@ check_line(struct reader *r, const char *p, size_t n, int num)
 	char		*name, *vis;
 
 	if (memchr(p, '\0', n) != NULL) {
-		diag_error(r->ctx, here(r), NULL, "line contains a NUL byte");
+		diag(r->ctx, here(r), M(LINE_NUL));
 		return 0;
 	}
 	if (n + 3 > (size_t)num) {
-		diag_error(r->ctx, here(r), NULL,
-		    "line is %zu bytes long; at most %d are allowed", n,
-		    num - 3);
+		diag(r->ctx, here(r), M(LINE_LONG), n, num - 3);
 		return 0;
 	}
 	if (n == 0 || *p == ';' || *p == '#')
 		return 1;
 	if (*p == '[') {
 		if ((end = memchr(p, ']', n)) == NULL) {
-			diag_error(r->ctx, here(r), NULL,
-			    "section header lacks a closing ']'");
+			diag(r->ctx, here(r), M(HEADER_UNCLOSED));
 			return 0;
 		}
 		if (end - p - 1 > MAX_KEY) {
-			diag_error(r->ctx, here(r), NULL,
-			    "section name is longer than %d bytes", MAX_KEY);
+			diag(r->ctx, here(r), M(SECTION_LONG), MAX_KEY);
 			return 0;
 		}
 		for (eq = p + 1; eq < end && *eq >= 0x20 && *eq < 0x7f; eq++)
@@ -134,8 +130,7 @@ check_line(struct reader *r, const char *p, size_t n, int num)
 		if (eq < end) {
 			name = xasprintf("%.*s", (int)(end - p - 1), p + 1);
 			vis = diag_vis(name);
-			diag_error(r->ctx, here(r), NULL,
-			    "section name %s is not printable ASCII", vis);
+			diag(r->ctx, here(r), M(SECTION_UNPRINTABLE), vis);
 			free(vis);
 			free(name);
 			return 0;
@@ -146,9 +141,7 @@ check_line(struct reader *r, const char *p, size_t n, int num)
 		    eq++)
 			continue;
 		if (eq < p + n && *eq != ';' && *eq != '#') {
-			diag_error(r->ctx, here(r), NULL,
-			    "text after the section header; put it on a line "
-			    "of its own");
+			diag(r->ctx, here(r), M(HEADER_TEXT));
 			return 0;
 		}
 		doc_section(r->doc, p + 1, end - p - 1, here(r));
@@ -158,13 +151,11 @@ check_line(struct reader *r, const char *p, size_t n, int num)
 	while (eq < p + n && *eq != '=' && *eq != ':')
 		eq++;
 	if (eq == p + n) {
-		diag_error(r->ctx, here(r), NULL,
-		    "expected 'key = value' or '[section]'");
+		diag(r->ctx, here(r), M(NOT_KEY_VALUE));
 		return 0;
 	}
 	if (eq - p > MAX_KEY) {
-		diag_error(r->ctx, here(r), NULL,
-		    "key is longer than %d bytes", MAX_KEY);
+		diag(r->ctx, here(r), M(KEY_LONG), MAX_KEY);
 		return 0;
 	}
 	return 1;
@@ -184,8 +175,8 @@ reader(char *out, int num, void *arg)
 
 	if (r->pending) {
 		/* inih found no key in it, e.g. "key ; comment = value" */
-		diag_error(r->ctx, (struct loc){ r->file, r->pending }, NULL,
-		    "expected 'key = value' or '[section]'");
+		diag(r->ctx, (struct loc){ r->file, r->pending },
+		    M(NOT_KEY_VALUE));
 		r->pending = 0;
 	}
 	if (r->pos >= r->len)
@@ -230,8 +221,7 @@ expand(struct reader *r, const char *key, const char *v)
 			continue;
 		}
 		if ((end = strchr(p, '}')) == NULL) {
-			diag_error(r->ctx, here(r), key,
-			    "unterminated '${' in value");
+			diag(r->ctx, here(r), M(VAR_UNTERMINATED), key);
 			buf_free(&b);
 			return NULL;
 		}
@@ -239,9 +229,7 @@ expand(struct reader *r, const char *key, const char *v)
 			vis = xasprintf("%.*s", (int)(end - p + 1), p);
 			free(b.p);
 			b.p = diag_vis(vis);
-			diag_error(r->ctx, here(r), key,
-			    "unknown variable %s; only ${name} is defined",
-			    b.p);
+			diag(r->ctx, here(r), M(VAR_UNKNOWN), key, b.p);
 			free(vis);
 			buf_free(&b);
 			return NULL;
@@ -256,14 +244,11 @@ expand(struct reader *r, const char *key, const char *v)
 static int
 check_value(struct reader *r, const char *key, const char *v)
 {
-	const char	*why;
-	char		*vis;
+	enum msgid	 why;
 
-	if ((why = text_check(v)) == NULL)
+	if (text_check(v, &why) == 0)
 		return 1;
-	vis = diag_vis(v);
-	diag_error(r->ctx, here(r), key, "%s: %s", vis, why);
-	free(vis);
+	diag_value(r->ctx, here(r), why, key, v);
 	return 0;
 }
 
@@ -275,16 +260,14 @@ include(struct reader *r, const char *value)
 	char			*dir, *path;
 
 	if (r->depth >= MAX_INCLUDE) {
-		diag_error(r->ctx, here(r), "include",
-		    "includes nest deeper than %d files", MAX_INCLUDE);
+		diag(r->ctx, here(r), M(INCLUDE_DEEP), MAX_INCLUDE);
 		return;
 	}
 	/* Files that include one file many times each would be read
 	 * exponentially often; say so once. */
 	if (++*r->reads > MAX_READS) {
 		if (*r->reads == MAX_READS + 1)
-			diag_error(r->ctx, here(r), "include", "more than %d "
-			    "files read for one document", MAX_READS);
+			diag(r->ctx, here(r), M(INCLUDE_MANY), MAX_READS);
 		return;
 	}
 	dir = path_dir(r->file);
@@ -306,8 +289,7 @@ include(struct reader *r, const char *value)
 		if (p->dev == sub.dev && p->ino == sub.ino)
 			break;
 	if (p != NULL)
-		diag_error(r->ctx, here(r), "include",
-		    "include cycle: '%s' is already being read", sub.file);
+		diag(r->ctx, here(r), M(INCLUDE_CYCLE), sub.file);
 	else
 		ini_parse_stream(reader, &sub, handler, &sub);
 	free(sub.buf);
@@ -325,14 +307,12 @@ handler(void *arg, const char *section, const char *key, const char *value)
 		return 1;
 	if (r->doc->n >= MAX_SETTINGS) {
 		if (!*r->full)
-			diag_error(r->ctx, here(r), NULL, "more than %d settings "
-			    "in one profile; the rest are not read",
-			    MAX_SETTINGS);
+			diag(r->ctx, here(r), M(SETTINGS_MANY), MAX_SETTINGS);
 		*r->full = 1;
 		return 1;
 	}
 	if (*key == '\0') {
-		diag_error(r->ctx, here(r), NULL, "missing key before '='");
+		diag(r->ctx, here(r), M(KEY_MISSING));
 		return 1;
 	}
 	/* Every later message names the key, so it must be printable. */
@@ -340,8 +320,7 @@ handler(void *arg, const char *section, const char *key, const char *value)
 		continue;
 	if (*p != '\0') {
 		vis = diag_vis(key);
-		diag_error(r->ctx, here(r), NULL, "key %s is not printable "
-		    "ASCII", vis);
+		diag(r->ctx, here(r), M(KEY_UNPRINTABLE), vis);
 		free(vis);
 		return 1;
 	}
@@ -353,8 +332,7 @@ handler(void *arg, const char *section, const char *key, const char *value)
 	}
 	if (strcmp(key, "include") == 0) {
 		if (*section != '\0')
-			diag_error(r->ctx, here(r), key,
-			    "must come before the first section");
+			diag(r->ctx, here(r), M(INCLUDE_LATE));
 		else if ((v = expand(r, key, value)) != NULL) {
 			include(r, v);
 			free(v);
@@ -377,14 +355,15 @@ read_file(struct reader *r)
 	if (r->parent != NULL)
 		at = here(r->parent);
 	if (path_read(AT_FDCWD, r->file, 0, MAX_FILE, &b, &st) == -1) {
-		if (errno == 0 || errno == EFBIG)
-			diag_sys(r->ctx, at, "'%s' is %s", r->file,
-			    S_ISDIR(st.st_mode) ? "a directory" :
-			    errno == EFBIG ? "larger than 16 MiB" :
-			    "not a regular file");
-		else
-			diag_sys(r->ctx, at, "cannot read '%s': %s", r->file,
+		if (errno != 0 && errno != EFBIG)
+			diag(r->ctx, at, M(FILE_READ), r->file,
 			    strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			diag(r->ctx, at, M(FILE_DIR), r->file);
+		else if (errno == EFBIG)
+			diag(r->ctx, at, M(FILE_LARGE), r->file);
+		else
+			diag(r->ctx, at, M(FILE_TYPE), r->file);
 		buf_free(&b);
 		return -1;
 	}
@@ -434,7 +413,7 @@ doc_read(struct ctx *ctx, struct doc *doc, const char *path, const char *name)
 	rc = ini_parse_stream(reader, &r, handler, &r);
 	free(r.buf);
 	if (rc == -2) {
-		diag_sys(ctx, (struct loc){ r.file, 0 }, "out of memory");
+		diag(ctx, (struct loc){ r.file, 0 }, M(NO_MEMORY));
 		return -1;
 	}
 	return ctx->errors > errors ? -1 : 0;

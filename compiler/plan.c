@@ -72,9 +72,7 @@ check_dir(struct inst *in, const char *dir)
 
 	if ((bad = unsafe_dir(in, dir)) == NULL)
 		return;
-	diag_error(in->ctx, at(in, bad), NULL, "refused: owned by someone "
-	    "other than root, or writable by group or others: not safe for "
-	    "what launchd runs as root");
+	diag(in->ctx, at(in, bad), M(UNSAFE_DIR));
 	free(bad);
 }
 
@@ -159,12 +157,11 @@ check_source(struct inst *in, const struct recfile *f, struct buf *b)
 
 	path = path_join(in->outdir, f->path);
 	if (path_read(AT_FDCWD, path, 1, MAX_FILE, b, &st) == -1) {
-		diag_sys(in->ctx, at(in, path), "cannot read: %s",
+		diag(in->ctx, at(in, path), M(INDEX_READ),
 		    errno == 0 ? "not a regular file" : strerror(errno));
 		rc = -1;
 	} else if (hash_buf(b->p, b->len) != f->hash) {
-		diag_error(in->ctx, at(in, path), NULL, "refused: changed "
-		    "since vmc build wrote it; build again");
+		diag(in->ctx, at(in, path), M(BUILD_CHANGED));
 		rc = -1;
 	}
 	free(path);
@@ -203,9 +200,7 @@ plan_vm(struct inst *in, struct plan *p)
 		}
 		m = installed(in, d->full, d->src->mode, d->src->hash);
 		if (m == -2 || (m == 0 && owner(in, d->path) == NULL)) {
-			diag_error(in->ctx, at(in, d->full), NULL, "refused: "
-			    "in the way of VM %s, and not installed by vmc",
-			    v->name);
+			diag(in->ctx, at(in, d->full), M(IN_THE_WAY), v->name);
 			rc = -1;
 		}
 		d->write = m != 1;
@@ -221,8 +216,8 @@ plan_vm(struct inst *in, struct plan *p)
 	for (i = 0; i < p->nd && !p->d[i].plist; i++)
 		continue;
 	if (i == p->nd) {
-		diag_error(in->ctx, at(in, in->outdir), NULL, "refused: the "
-		    "build index names no %s for VM %s", plist, v->name);
+		diag(in->ctx, at(in, in->outdir), M(INDEX_INCOMPLETE), plist,
+		    v->name);
 		rc = -1;
 	}
 	free(plist);
@@ -230,9 +225,8 @@ plan_vm(struct inst *in, struct plan *p)
 		/* The graceful stop's control socket lives in here. */
 		p->dir = xasprintf("%s/%s", in->index.rundir, v->name);
 		if ((pw = getpwnam(v->user)) == NULL) {
-			diag_error(in->ctx, at(in, in->outdir), NULL, "refused: "
-			    "VM %s runs as user %s, who does not exist here",
-			    v->name, v->user);
+			diag(in->ctx, at(in, in->outdir), M(NO_USER), v->name,
+			    v->user);
 			rc = -1;
 		} else {
 			p->uid = pw->pw_uid;
@@ -242,8 +236,7 @@ plan_vm(struct inst *in, struct plan *p)
 		if (lstat(dirfull, &st) == -1)
 			p->fixdir = 1;
 		else if (!S_ISDIR(st.st_mode)) {
-			diag_error(in->ctx, at(in, dirfull), NULL, "refused: "
-			    "in the way of VM %s, and not a directory",
+			diag(in->ctx, at(in, dirfull), M(IN_THE_WAY_DIR),
 			    v->name);
 			rc = -1;
 		} else if ((in->asroot && (st.st_uid != p->uid ||
@@ -333,15 +326,12 @@ need_root(struct inst *in, const char *cmd)
 
 	if (*in->opt->root != '\0' && (stat(in->opt->root, &st) == -1 ||
 	    !S_ISDIR(st.st_mode))) {
-		diag_error(in->ctx, at(in, in->opt->root), "-R", "not a "
-		    "directory");
+		diag(in->ctx, at(in, in->opt->root), M(NOT_DIR));
 		return -1;
 	}
 	if (in->opt->dryrun || *in->opt->root != '\0' || in->asroot)
 		return 0;
-	diag_error(in->ctx, (struct loc){ NULL, 0 }, NULL, "%s changes "
-	    "/Library/LaunchDaemons and runs launchctl: run it as root "
-	    "(sudo vmc %s), or see what it would do with -n", cmd, cmd);
+	diag(in->ctx, (struct loc){ NULL, 0 }, M(NOT_ROOT), cmd, cmd);
 	return -1;
 }
 
@@ -365,8 +355,7 @@ read_manifest(struct inst *in)
 		path = full(in, MANIFEST_LOCK);
 		if ((in->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
 		    O_CLOEXEC, 0600)) == -1 || flock(in->lockfd, LOCK_EX) == -1)
-			diag_sys(in->ctx, at(in, path), "cannot lock: %s",
-			    strerror(errno));
+			diag(in->ctx, at(in, path), M(LOCK), strerror(errno));
 		free(path);
 		if (in->ctx->errors > 0)
 			return -1;

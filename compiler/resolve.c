@@ -84,7 +84,7 @@ resolve(struct ctx *ctx, struct vm *vm, const struct val *v)
 	if ((p = look_path(&vm->doc.looks, vm->dir, v->s)) != NULL)
 		return pool_add(&vm->pool, p);
 	vis = diag_vis(v->s);
-	diag_error(ctx, v->at, v->key, "%s: %s", vis, strerror(errno));
+	diag(ctx, v->at, M(PATH_RESOLVE), v->key, vis, strerror(errno));
 	free(vis);
 	return NULL;
 }
@@ -231,10 +231,10 @@ slurp(struct ctx *ctx, struct vm *vm, const struct val *v, size_t max,
 		look_stat(&vm->doc.looks, path, &st);
 		vis = diag_vis(v->s);
 		if (error == 0 || error == EFBIG)
-			diag_error(ctx, v->at, v->key, "%s is not a regular "
-			    "file of at most %zuK", vis, max >> 10);
+			diag(ctx, v->at, M(SEED_FILE_TYPE), v->key, vis,
+			    max >> 10);
 		else
-			diag_error(ctx, v->at, v->key, "%s: %s", vis,
+			diag(ctx, v->at, M(SEED_FILE_OPEN), v->key, vis,
 			    strerror(error));
 		free(vis);
 		buf_free(&b);
@@ -307,8 +307,7 @@ vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
 	vm->dir = realpath(dir, NULL);
 	free(dir);
 	if (vm->dir == NULL) {
-		diag_sys(ctx, vm->at, "cannot resolve the profile's directory: "
-		    "%s", strerror(errno));
+		diag(ctx, vm->at, M(PROFILE_DIR), strerror(errno));
 		return -1;
 	}
 	resolve_disks(ctx, vm);

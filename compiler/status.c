@@ -278,8 +278,8 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 	}
 	for (j = 0; j < n; j++)
 		if (record_find(&man, names[j]) == NULL)
-			diag_error(ctx, (struct loc){ NULL, 0 }, NULL,
-			    "no VM %s is installed", names[j]);
+			diag(ctx, (struct loc){ NULL, 0 }, M(NOT_INSTALLED),
+			    names[j]);
 	if (ctx->errors > 0) {
 		diag_flush(ctx);
 		record_free(&man);

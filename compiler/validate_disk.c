@@ -38,12 +38,9 @@ check_private(struct ctx *ctx, const struct vm *vm, const struct val *v,
 		n = strlen(folder[i]);
 		if (strncmp(p, folder[i], n) == 0 &&
 		    (p[n] == '/' || p[n] == '\0'))
-			diag_warn(ctx, val_at(vm, v), v->key, "'%s' is in "
-			    "~/%s, which macOS privacy protection keeps from "
-			    "launchd daemons: give %s Full Disk Access (System "
-			    "Settings, Privacy & Security) or move it", path,
-			    folder[i], vm->qemupath != NULL ? vm->qemupath :
-			    "QEMU");
+			diag(ctx, val_at(vm, v), M(PRIVACY), v->key, path,
+			    folder[i],
+			    vm->qemupath != NULL ? vm->qemupath : "QEMU");
 	}
 }
 
@@ -58,20 +55,15 @@ judge_image(struct ctx *ctx, struct vm *vm)
 		return 0;
 	vis = diag_vis(vm->image.s);
 	if (f->err == -1)
-		diag_error(ctx, vm->image.at, vm->image.key, "%s is not a "
-		    "regular file", vis);
+		diag(ctx, vm->image.at, M(IMAGE_TYPE), vis);
 	else if (f->err == ENOENT && val_ok(&vm->base))
 		;	/* an overlay on base is made on first start */
 	else if (f->err != ENOENT || ctx->host->live)
-		diag_error(ctx, vm->image.at, vm->image.key, "%s: %s", vis,
-		    strerror(f->err));
+		diag(ctx, vm->image.at, M(IMAGE_OPEN), vis, strerror(f->err));
 	else if (!val_ok(&vm->format))
-		diag_error(ctx, vm->image.at, vm->image.key, "%s does not "
-		    "exist here, so its format cannot be detected; set format",
-		    vis);
+		diag(ctx, vm->image.at, M(IMAGE_UNKNOWN), vis);
 	else
-		diag_warn(ctx, vm->image.at, vm->image.key, "%s does not "
-		    "exist on this machine", vis);
+		diag(ctx, vm->image.at, M(IMAGE_ABSENT), vis);
 	free(vis);
 	return -1;
 }
@@ -85,8 +77,7 @@ check_backing(struct ctx *ctx, const struct vm *vm)
 	if (f->path == NULL || f->err == 0)
 		return;
 	vis = diag_vis(vm->res.backingname);
-	diag_error(ctx, vm->image.at, vm->image.key, "its backing file %s: %s",
-	    vis, strerror(f->err));
+	diag(ctx, vm->image.at, M(IMAGE_BACKING), vis, strerror(f->err));
 	free(vis);
 }
 
@@ -106,14 +97,11 @@ check_base(struct ctx *ctx, struct vm *vm)
 		return;
 	vis = diag_vis(vm->base.s);
 	if (f->err == -1)
-		diag_error(ctx, vm->base.at, vm->base.key, "%s is not a regular "
-		    "file", vis);
+		diag(ctx, vm->base.at, M(BASE_TYPE), vis);
 	else if (f->err == ENOENT && !ctx->host->live)
-		diag_error(ctx, vm->base.at, vm->base.key, "%s does not exist "
-		    "here, so its format cannot be detected", vis);
+		diag(ctx, vm->base.at, M(BASE_UNKNOWN), vis);
 	else
-		diag_error(ctx, vm->base.at, vm->base.key, "%s: %s", vis,
-		    strerror(f->err));
+		diag(ctx, vm->base.at, M(BASE_OPEN), vis, strerror(f->err));
 	free(vis);
 }
 
@@ -126,27 +114,21 @@ check_overlay(struct ctx *ctx, struct vm *vm)
 	uint64_t		 size = r->base.err == 0 ? r->basesize : 0;
 
 	if (val_ok(&vm->format) && vm->format.n != FMT_QCOW2) {
-		diag_error(ctx, vm->format.at, vm->format.key, "%s, but an "
-		    "image on %s is a qcow2 overlay", vm->format.s,
-		    vm->base.key);
+		diag(ctx, vm->format.at, M(OVERLAY_FORMAT), vm->format.s);
 		return;
 	}
 	check_base(ctx, vm);
 	if (vm->basepath != NULL && vm->imagepath != NULL &&
 	    strcmp(vm->basepath, vm->imagepath) == 0)
-		diag_error(ctx, vm->base.at, vm->base.key, "'%s' is also the "
-		    "%s; the overlay must be a file of its own", vm->base.s,
-		    vm->image.key);
+		diag(ctx, vm->base.at, M(BASE_IMAGE), vm->base.s);
 	if (val_ok(&vm->disksize) && size > 0 && vm->disksize.n < size)
-		diag_error(ctx, vm->disksize.at, vm->disksize.key, "'%s' is "
-		    "smaller than the %s's %lluM", vm->disksize.s,
-		    vm->base.key, (unsigned long long)(size >> 20));
+		diag(ctx, vm->disksize.at, M(DISK_SIZE_SMALL), vm->disksize.s,
+		    (unsigned long long)(size >> 20));
 	if (!val_ok(&h->qemu_img))
-		diag_error(ctx, vm->base.at, vm->base.key, "the host has no "
-		    "qemu-img to create the overlay; install QEMU");
+		diag(ctx, vm->base.at, M(QEMU_IMG_NONE));
 	else if (r->qemuimg.path != NULL && r->qemuimg.err != 0)
-		diag_error(ctx, vm->base.at, vm->base.key, "'%s': %s",
-		    vm->qemuimg, why(r->qemuimg.err));
+		diag(ctx, vm->base.at, M(QEMU_IMG_ACCESS), vm->qemuimg,
+		    why(r->qemuimg.err));
 }
 
 static void
@@ -159,9 +141,7 @@ check_image(struct ctx *ctx, struct vm *vm)
 	if (val_ok(&vm->base))
 		check_overlay(ctx, vm);
 	else if (val_ok(&vm->disksize))
-		diag_error(ctx, vm->disksize.at, vm->disksize.key, "needs %s: "
-		    "only an overlay vmc creates can be given a size",
-		    vm->base.key);
+		diag(ctx, vm->disksize.at, M(DISK_SIZE_BASE));
 	if (judge_image(ctx, vm) == -1) {
 		if (val_ok(&vm->base) && !val_ok(&vm->format)) {
 			vm->format.n = FMT_QCOW2;
@@ -172,16 +152,15 @@ check_image(struct ctx *ctx, struct vm *vm)
 	}
 	check_backing(ctx, vm);
 	if (val_ok(&vm->base) && fmt != FMT_QCOW2 && !val_ok(&vm->format))
-		diag_error(ctx, vm->image.at, vm->image.key, "'%s' is %s, but "
-		    "an image on %s is a qcow2 overlay", vm->image.s,
-		    format_names[fmt], vm->base.key);
+		diag(ctx, vm->image.at, M(OVERLAY_IMAGE), vm->image.s,
+		    format_names[fmt]);
 	if (!val_ok(&vm->format)) {
 		vm->format.n = fmt;
 		vm->format.s = format_names[fmt];
 		vm->format.state = V_DEFAULT;
 	} else if ((int)vm->format.n != fmt)
-		diag_error(ctx, vm->format.at, vm->format.key, "%s, but the "
-		    "image is %s", vm->format.s, format_names[fmt]);
+		diag(ctx, vm->format.at, M(FORMAT_MISMATCH), vm->format.s,
+		    format_names[fmt]);
 }
 
 static void
@@ -191,29 +170,23 @@ check_binaries(struct ctx *ctx, const struct vm *vm)
 	const struct resolved	*r = &vm->res;
 
 	if (vm->qemupath == NULL)
-		diag_error(ctx, vm->at, vm->qemu.key, "the host has no "
-		    "qemu-system-%s; install QEMU or set qemu in [vm]",
-		    vm->arch.s);
+		diag(ctx, vm->at, M(QEMU_NONE), vm->arch.s);
 	else if (r->qemu.path != NULL && r->qemu.err != 0)
-		diag_error(ctx, val_at(vm, &vm->qemu), vm->qemu.key,
-		    "'%s': %s", vm->qemupath, why(r->qemu.err));
+		diag(ctx, val_at(vm, &vm->qemu), M(QEMU_ACCESS), vm->qemupath,
+		    why(r->qemu.err));
 	if (vm->fwpath == NULL && vm->arch.n == ARCH_AARCH64 &&
 	    !val_ok(&vm->firmware))
-		diag_error(ctx, vm->at, vm->firmware.key, "an aarch64 VM needs "
-		    "UEFI firmware and the host description names none; set "
-		    "firmware in [vm]");
+		diag(ctx, vm->at, M(FIRMWARE_NONE));
 	if (r->fw.path != NULL && r->fw.err != 0)
-		diag_error(ctx, val_at(vm, &vm->firmware), vm->firmware.key,
-		    "'%s': %s", vm->fwpath, why(r->fw.err));
+		diag(ctx, val_at(vm, &vm->firmware), M(FIRMWARE_UNUSABLE),
+		    vm->fwpath, why(r->fw.err));
 	if (vm->arch.n != ARCH_AARCH64 || vm->fwpath == NULL)
 		return;
 	if (!val_ok(&h->vars_aarch64))
-		diag_error(ctx, vm->at, NULL, "an aarch64 VM needs a UEFI "
-		    "variable store and the host description names no "
-		    "template; set %s in its [qemu]", h->vars_aarch64.key);
+		diag(ctx, vm->at, M(VARS_NONE));
 	else if (r->vars.path != NULL && r->vars.err != 0)
-		diag_error(ctx, vm->at, NULL, "UEFI variable store template "
-		    "'%s': %s", vm->varstemplate, why(r->vars.err));
+		diag(ctx, vm->at, M(VARS_ACCESS), vm->varstemplate,
+		    why(r->vars.err));
 }
 
 /* The image and the programs; then where macOS keeps daemons out. */

@@ -22,7 +22,6 @@ struct ref {
 	const char	*s;	/* compared when not NULL, else n */
 	uint64_t	 n;
 	const char	*show;	/* what the message quotes, when not s */
-	const char	*key;
 	struct loc	 at;
 	size_t		 order;	/* ties keep reading order */
 	int		 fold;	/* compare s ignoring case */
@@ -50,9 +49,36 @@ cmp_ref(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+enum refkind { REF_NAME, REF_LABEL, REF_IMAGE, REF_MAC };
+
+/* A later use of a value, naming the first: its line, or its file. */
+static void
+say_dup(struct ctx *ctx, enum refkind kind, struct loc at, const char *show,
+    struct loc first)
+{
+#define DUP(id, by)	(first.line > 0 ?				\
+	diag(ctx, at, M(id), show, first.file, first.line) :		\
+	diag(ctx, at, M(by), show, first.file))
+	switch (kind) {
+	case REF_NAME:
+		DUP(DUP_NAME, DUP_NAME_BY);
+		break;
+	case REF_LABEL:
+		DUP(DUP_LABEL, DUP_LABEL_BY);
+		break;
+	case REF_IMAGE:
+		DUP(DUP_IMAGE, DUP_IMAGE_BY);
+		break;
+	case REF_MAC:
+		DUP(DUP_MAC, DUP_MAC_BY);
+		break;
+	}
+#undef DUP
+}
+
 /* Each later use of a value is an error naming the first use. */
 static void
-report_dups(struct ctx *ctx, struct ref *r, size_t n, const char *what)
+report_dups(struct ctx *ctx, struct ref *r, size_t n, enum refkind kind)
 {
 	const char	*show;
 	size_t		 i, first;
@@ -66,13 +92,7 @@ report_dups(struct ctx *ctx, struct ref *r, size_t n, const char *what)
 		}
 		fmt_mac(r[i].n, mac);
 		show = r[i].show ? r[i].show : r[i].s ? r[i].s : mac;
-		if (r[first].at.line > 0)
-			diag_error(ctx, r[i].at, r[i].key, "%s '%s' is also used at "
-			    "%s:%d", what, show, r[first].at.file,
-			    r[first].at.line);
-		else
-			diag_error(ctx, r[i].at, r[i].key, "%s '%s' is also used by "
-			    "%s", what, show, r[first].at.file);
+		say_dup(ctx, kind, r[i].at, show, r[first].at);
 	}
 }
 
@@ -103,8 +123,7 @@ port_clash(struct ctx *ctx, const struct fwd *f, const struct fwd *other)
 	char	 a[16];
 
 	fmt_ipv4(f->addr, a);
-	diag_error(ctx, f->at, f->key, "host port %s/%u on %s is also "
-	    "forwarded at %s:%d", f->proto == PROTO_TCP ? "tcp" : "udp",
+	diag(ctx, f->at, M(PORT_CLASH), f->proto == PROTO_TCP ? "tcp" : "udp",
 	    f->hport, a, other->at.file, other->at.line);
 }
 
@@ -209,9 +228,8 @@ memory_warn(struct ctx *ctx, const struct member *v, size_t n,
 			    v[i].name);
 	if (counted > MAX_LISTED)
 		buf_printf(&b, " and %zu more", counted - MAX_LISTED);
-	diag_warn(ctx, over->memory.at, over->memory.key, "the VMs that "
-	    "start at boot (%s) need %lluM together, more than the host's "
-	    "%lluM", b.p, (unsigned long long)(total >> 20),
+	diag(ctx, over->memory.at, M(MEMORY_OVER), b.p,
+	    (unsigned long long)(total >> 20),
 	    (unsigned long long)(ctx->host->memory.n >> 20));
 	buf_free(&b);
 }
@@ -235,17 +253,16 @@ fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 	macs = xcalloc(nmac, sizeof(*macs));
 	ports = xcalloc(nport, sizeof(*ports));
 	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
-		names[i] = (struct ref){ v[i].name, 0, NULL, NULL, v[i].at, i,
-		    0 };
+		names[i] = (struct ref){ v[i].name, 0, NULL, v[i].at, i, 0 };
 		/* Plists named Web and web are one file on macOS. */
-		labels[i] = (struct ref){ v[i].label.s, 0, NULL, v[i].label.key,
-		    v[i].label.at, i, 1 };
+		labels[i] = (struct ref){ v[i].label.s, 0, NULL, v[i].label.at,
+		    i, 1 };
 		if (v[i].imageid != NULL)
 			images[nimg++] = (struct ref){ v[i].imageid, 0,
-			    v[i].image.s, v[i].image.key, v[i].image.at, i, 0 };
+			    v[i].image.s, v[i].image.at, i, 0 };
 		for (j = 0; j < v[i].nmac; j++, nmac++)
 			macs[nmac] = (struct ref){ NULL, v[i].macs[j].n, NULL,
-			    v[i].macs[j].key, v[i].macs[j].at, nmac, 0 };
+			    v[i].macs[j].at, nmac, 0 };
 		for (j = 0; j < v[i].nfwd; j++, nport++)
 			ports[nport] = (struct portref){ &v[i].fwd[j], nport };
 		if (!val_ok(&v[i].memory))
@@ -254,10 +271,10 @@ fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 		if (over == NULL && total > ctx->host->memory.n)
 			over = &v[i];
 	}
-	report_dups(ctx, names, n, "VM name");
-	report_dups(ctx, labels, n, "launchd label");
-	report_dups(ctx, images, nimg, "disk image");
-	report_dups(ctx, macs, nmac, "MAC address");
+	report_dups(ctx, names, n, REF_NAME);
+	report_dups(ctx, labels, n, REF_LABEL);
+	report_dups(ctx, images, nimg, REF_IMAGE);
+	report_dups(ctx, macs, nmac, REF_MAC);
 	check_ports(ctx, ports, nport);
 	if (over != NULL)
 		memory_warn(ctx, v, n, over, total);

@@ -33,8 +33,7 @@ check_guest_net(struct ctx *ctx, const struct vm *vm, const struct nic *nic)
 		at = nic->dns[0].at;
 	}
 	if (key != NULL && !vm->ci.present) {
-		diag_error(ctx, at, key, "the guest learns its addresses from "
-		    "the seed vmc writes: add a [cloud-init] section");
+		diag(ctx, at, M(GUEST_NET_SEED), key);
 		return;
 	}
 	if (!val_ok(&nic->gateway) || parse_ip(nic->gateway.s, &gw) == -1)
@@ -42,8 +41,7 @@ check_guest_net(struct ctx *ctx, const struct vm *vm, const struct nic *nic)
 	for (i = 0; i < nic->naddr; i++)
 		if (nic->addr[i].family == gw.family)
 			return;
-	diag_error(ctx, nic->gateway.at, nic->gateway.key, "'%s' needs a "
-	    "static address of its family", nic->gateway.s);
+	diag(ctx, nic->gateway.at, M(GATEWAY_STATIC), nic->gateway.s);
 }
 
 static int
@@ -80,33 +78,26 @@ check_vmnet_range(struct ctx *ctx, struct nic *nic)
 	if (set == 0)
 		return;
 	if (set != 3) {
-		diag_error(ctx, nic->at, NULL, "%s, %s and %s go together: set "
-		    "all three or none", nic->start.key, nic->end.key,
-		    nic->mask.key);
+		diag(ctx, nic->at, M(RANGE_PARTIAL));
 		return;
 	}
 	if (!ipv4_mask_ok(m)) {
-		diag_error(ctx, nic->mask.at, nic->mask.key, "'%s' is not a "
-		    "contiguous mask", nic->mask.s);
+		diag(ctx, nic->mask.at, M(RANGE_MASK), nic->mask.s);
 		return;
 	}
 	if (s >= e) {
-		diag_error(ctx, nic->end.at, nic->end.key, "'%s' is not after "
-		    "%s '%s'", nic->end.s, nic->start.key, nic->start.s);
+		diag(ctx, nic->end.at, M(RANGE_ORDER), nic->end.s,
+		    nic->start.s);
 		return;
 	}
 	if ((s & m) != (e & m) || (s & ~m) == 0 || (e | m) == UINT32_MAX) {
-		diag_error(ctx, nic->end.at, nic->end.key, "'%s' to '%s' is "
-		    "not inside one subnet of mask '%s' (excluding its network "
-		    "and broadcast addresses)", nic->start.s, nic->end.s,
-		    nic->mask.s);
+		diag(ctx, nic->end.at, M(RANGE_SUBNET), nic->start.s,
+		    nic->end.s, nic->mask.s);
 		return;
 	}
 	if (!private_range(s, m)) {
-		diag_error(ctx, nic->start.at, nic->start.key, "subnet '%s' of "
-		    "mask '%s' is not inside a private range (10.0.0.0/8, "
-		    "172.16.0.0/12 or 192.168.0.0/16), which vmnet requires",
-		    nic->start.s, nic->mask.s);
+		diag(ctx, nic->start.at, M(RANGE_PRIVATE), nic->start.s,
+		    nic->mask.s);
 		return;
 	}
 	for (i = 0; i < h->nifs; i++)
@@ -117,9 +108,8 @@ check_vmnet_range(struct ctx *ctx, struct nic *nic)
 				continue;
 			/* Two subnets overlap when one holds the other. */
 			if ((a & hm & m) == (s & hm & m))
-				diag_error(ctx, nic->start.at, nic->start.key,
-				    "subnet '%s' overlaps %s of host interface "
-				    "%s", nic->start.s, h->ifs[i].addr[j].s,
+				diag(ctx, nic->start.at, M(RANGE_OVERLAP),
+				    nic->start.s, h->ifs[i].addr[j].s,
 				    h->ifs[i].name);
 		}
 }
@@ -144,8 +134,7 @@ check_forward_addr(struct ctx *ctx, const struct fwd *f)
 				return;
 		}
 	fmt_ipv4(f->addr, s);
-	diag_error(ctx, f->at, f->key, "no host interface has address %s; "
-	    "use 127.0.0.1, 0.0.0.0 or an address of the host", s);
+	diag(ctx, f->at, M(FORWARD_NOADDR), s);
 }
 
 static void
@@ -167,15 +156,11 @@ check_mac(struct ctx *ctx, const struct vm *vm, size_t idx)
 	const struct nic	*nic = &vm->nic[idx];
 
 	if (nic->hwaddr & 0x010000000000ULL)
-		diag_error(ctx, nic->mac.at, nic->mac.key, "'%s' is a multicast "
-		    "address; the first byte must be even", nic->mac.s);
+		diag(ctx, nic->mac.at, M(MAC_MULTICAST), nic->mac.s);
 	else if (nic->hwaddr == QEMU_MAC)
-		diag_error(ctx, nic->mac.at, nic->mac.key, "'%s' is QEMU's "
-		    "default, which every VM gets; pick another or use auto",
-		    nic->mac.s);
+		diag(ctx, nic->mac.at, M(MAC_QEMU), nic->mac.s);
 	else if (nic->hwaddr == 0)
-		diag_error(ctx, nic->mac.at, nic->mac.key, "'%s' is not a "
-		    "usable address", nic->mac.s);
+		diag(ctx, nic->mac.at, M(MAC_ZERO), nic->mac.s);
 }
 
 static void
@@ -185,8 +170,7 @@ check_bridge(struct ctx *ctx, struct nic *nic)
 	struct buf		 b = { NULL, 0, 0 };
 
 	if (nic->interface.state == V_UNSET) {
-		diag_error(ctx, nic->mode.at, nic->interface.key, "%s needs "
-		    "the host interface to bridge", nic->mode.s);
+		diag(ctx, nic->mode.at, M(BRIDGE_NONE));
 		return;
 	}
 	if (!val_ok(&nic->interface))
@@ -195,11 +179,18 @@ check_bridge(struct ctx *ctx, struct nic *nic)
 	if (ifp != NULL && ifp->up.n && !ifp->loopback.n && !ifp->vmnet.n)
 		return;
 	list_bridgeable(ctx->host, &b);
-	diag_error(ctx, nic->interface.at, nic->interface.key, "'%s' %s; "
-	    "interfaces that can be bridged: %s", nic->interface.s,
-	    ifp == NULL ? "does not exist on the host" : !ifp->up.n ?
-	    "is down" : ifp->loopback.n ? "is a loopback interface" :
-	    "is the bridge of a vmnet network", b.p);
+	if (ifp == NULL)
+		diag(ctx, nic->interface.at, M(BRIDGE_ABSENT), nic->interface.s,
+		    b.p);
+	else if (!ifp->up.n)
+		diag(ctx, nic->interface.at, M(BRIDGE_DOWN), nic->interface.s,
+		    b.p);
+	else if (ifp->loopback.n)
+		diag(ctx, nic->interface.at, M(BRIDGE_LOOPBACK),
+		    nic->interface.s, b.p);
+	else
+		diag(ctx, nic->interface.at, M(BRIDGE_VMNET), nic->interface.s,
+		    b.p);
 	buf_free(&b);
 }
 
@@ -216,40 +207,31 @@ check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 		return;
 	vmnet = nic->mode.n != NET_USER;
 	if (vmnet && h->os.n != OS_MACOS)
-		diag_error(ctx, nic->mode.at, nic->mode.key, "%s exists only "
-		    "in QEMU on macOS; this host is %s", nic->mode.s, h->os.s);
+		diag(ctx, nic->mode.at, M(VMNET_OS), nic->mode.s, h->os.s);
 	if (vmnet && val_ok(&vm->user) && strcmp(vm->user.s, "root") != 0)
-		diag_error(ctx, nic->mode.at, nic->mode.key, "%s needs QEMU to "
-		    "run as root, but [service] %s is '%s'", nic->mode.s,
-		    vm->user.key, vm->user.s);
+		diag(ctx, nic->mode.at, M(VMNET_ROOT), nic->mode.s, vm->user.s);
 	if (nic->mode.n == NET_BRIDGED)
 		check_bridge(ctx, nic);
 	else if (val_ok(&nic->interface))
-		diag_error(ctx, nic->interface.at, nic->interface.key, "only "
-		    "%s bridges an interface", netmode_names[NET_BRIDGED]);
+		diag(ctx, nic->interface.at, M(BRIDGE_ONLY));
 	for (i = 0; i < nic->nfwd; i++) {
 		if (vmnet) {
-			diag_error(ctx, nic->fwd[i].at, nic->fwd[i].key, "port "
-			    "forwards need mode = user; with %s the guest is "
-			    "on the network itself", nic->mode.s);
+			diag(ctx, nic->fwd[i].at, M(FORWARD_VMNET),
+			    nic->mode.s);
 			break;
 		}
 		check_forward_addr(ctx, &nic->fwd[i]);
 	}
 	if (!vmnet && val_ok(&nic->isolated))
-		diag_error(ctx, nic->isolated.at, nic->isolated.key, "only "
-		    "vmnet modes can be isolated");
+		diag(ctx, nic->isolated.at, M(ISOLATED_MODE));
 	if (nic->mode.n != NET_HOST && val_ok(&nic->uuid))
-		diag_error(ctx, nic->uuid.at, nic->uuid.key, "only %s takes a "
-		    "network UUID", netmode_names[NET_HOST]);
+		diag(ctx, nic->uuid.at, M(UUID_MODE));
 	if (nic->mode.n == NET_SHARED || nic->mode.n == NET_HOST)
 		check_vmnet_range(ctx, nic);
 	else if ((range = val_ok(&nic->start) ? &nic->start :
 	    val_ok(&nic->end) ? &nic->end : val_ok(&nic->mask) ? &nic->mask :
 	    NULL) != NULL)
-		diag_error(ctx, range->at, NULL, "%s, %s and %s need %s or %s",
-		    nic->start.key, nic->end.key, nic->mask.key,
-		    netmode_names[NET_SHARED], netmode_names[NET_HOST]);
+		diag(ctx, range->at, M(RANGE_MODE));
 	if (val_ok(&nic->mac))
 		check_mac(ctx, vm, idx);
 	check_guest_net(ctx, vm, nic);

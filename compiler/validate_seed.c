@@ -31,8 +31,27 @@ check_userdata(struct ctx *ctx, struct vm *vm)
 		return;
 	}
 	vis = diag_vis(ci->userdata.s);
-	diag_error(ctx, ci->userdata.at, ci->userdata.key, "%s does not start "
-	    "with #cloud-config, #! or a MIME header (Content-Type:)", vis);
+	diag(ctx, ci->userdata.at, M(USER_DATA_FORMAT), vis);
+	free(vis);
+}
+
+/* A key that is not one, shown cut at 40 bytes. */
+static void
+bad_key(struct ctx *ctx, struct loc at, const char *line, enum msgid why)
+{
+	char		*vis;
+	const char	*more;
+
+	vis = diag_vis(line);
+	more = strlen(vis) > 40 ? "..." : "";
+	if (why == M_KEY_UTF8)
+		diag(ctx, at, M(KEY_UTF8), vis, more);
+	else if (why == M_KEY_TYPE)
+		diag(ctx, at, M(KEY_TYPE), vis, more);
+	else if (why == M_KEY_BASE64)
+		diag(ctx, at, M(KEY_BASE64), vis, more);
+	else
+		diag(ctx, at, M(KEY_CONTROL), vis, more);
 	free(vis);
 }
 
@@ -50,7 +69,8 @@ static void
 read_keys(struct ctx *ctx, struct vm *vm, const struct val *v,
     const char *contents)
 {
-	const char	*errstr, *file;
+	const char	*file;
+	enum msgid	 why;
 	char		*text, *line, *next, *vis, *dir, *shown;
 	size_t		 n0 = vm->ci.nkeys, len;
 	int		 lineno = 0;
@@ -70,12 +90,9 @@ read_keys(struct ctx *ctx, struct vm *vm, const struct val *v,
 			line[len - 1] = '\0';
 		if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
 			continue;
-		if (!utf8_valid(line) || check_sshkey(line, &errstr) == -1) {
-			vis = diag_vis(line);
-			diag_error(ctx, (struct loc){ file, lineno }, v->key,
-			    "%.40s%s %s", vis, strlen(vis) > 40 ? "..." : "",
-			    utf8_valid(line) ? errstr : "is not UTF-8");
-			free(vis);
+		why = M_KEY_UTF8;
+		if (!utf8_valid(line) || check_sshkey(line, &why) == -1) {
+			bad_key(ctx, (struct loc){ file, lineno }, line, why);
 			continue;
 		}
 		add_key(vm, line, strlen(line));
@@ -83,7 +100,7 @@ read_keys(struct ctx *ctx, struct vm *vm, const struct val *v,
 	free(text);
 	if (vm->ci.nkeys == n0) {
 		vis = diag_vis(v->s);
-		diag_error(ctx, v->at, v->key, "%s holds no public key", vis);
+		diag(ctx, v->at, M(KEY_FILE_EMPTY), vis);
 		free(vis);
 	}
 }
@@ -93,9 +110,8 @@ static void
 check_keys(struct ctx *ctx, struct vm *vm)
 {
 	const struct val	*v;
-	const char		*errstr;
+	enum msgid		 why;
 	size_t			 i;
-	char			*vis;
 
 	for (i = 0; i < vm->ci.sshkeys.n; i++) {
 		v = &vm->ci.sshkeys.v[i];
@@ -104,14 +120,10 @@ check_keys(struct ctx *ctx, struct vm *vm)
 				read_keys(ctx, vm, v, vm->res.keytext[i]);
 			continue;
 		}
-		if (check_sshkey(v->s, &errstr) == 0) {
+		if (check_sshkey(v->s, &why) == 0)
 			add_key(vm, v->s, strlen(v->s));
-			continue;
-		}
-		vis = diag_vis(v->s);
-		diag_error(ctx, v->at, v->key, "%.40s%s %s", vis,
-		    strlen(vis) > 40 ? "..." : "", errstr);
-		free(vis);
+		else
+			bad_key(ctx, v->at, v->s, why);
 	}
 }
 
@@ -120,9 +132,7 @@ void
 check_cloudinit(struct ctx *ctx, struct vm *vm)
 {
 	if (val_ok(&vm->seed))
-		diag_error(ctx, vm->seed.at, vm->seed.key, "a seed URL and a "
-		    "[cloud-init] section exclude each other: the local seed "
-		    "needs no server");
+		diag(ctx, vm->seed.at, M(SEED_BOTH));
 	check_userdata(ctx, vm);
 	check_keys(ctx, vm);
 }
@@ -141,8 +151,7 @@ check_seed(struct ctx *ctx, const struct vm *vm)
 	if (!val_ok(v))
 		return;
 	if (vm->nnic == 0) {
-		diag_error(ctx, v->at, v->key, "the VM has no network card to "
-		    "fetch it with; add a [network] section");
+		diag(ctx, v->at, M(SEED_NO_NIC));
 		return;
 	}
 	for (i = 0; i < vm->nnic; i++) {
@@ -160,18 +169,16 @@ check_seed(struct ctx *ctx, const struct vm *vm)
 	v4 = parse_ipv4(host, &a) == 0;
 	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
 	    (v4 && a >> 24 == 127)) {
-		diag_error(ctx, v->at, v->key, "'%s' is the guest itself, not "
-		    "the host; %s", host, user ? "from the user network the "
-		    "host is 10.0.2.2" : "use an address of the host on the "
-		    "guest's network");
+		if (user)
+			diag(ctx, v->at, M(SEED_LOOPBACK_USER), host);
+		else
+			diag(ctx, v->at, M(SEED_LOOPBACK), host);
 		return;
 	}
 	if (!v4 || user)
 		return;
 	if ((a & 0xffffff00) == 0x0a000200) {
-		diag_error(ctx, v->at, v->key, "'%s' is on QEMU's user network, "
-		    "and the VM has no card on it; use the host's address on "
-		    "the guest's network", host);
+		diag(ctx, v->at, M(SEED_USER_NET), host);
 		return;
 	}
 	if (lan || host_has(ctx->host, a))
@@ -179,7 +186,5 @@ check_seed(struct ctx *ctx, const struct vm *vm)
 	for (i = 0; i < vm->nnic; i++)
 		if (val_ok(&vm->nic[i].start) && vm->nic[i].start.n == a)
 			return;
-	diag_warn(ctx, v->at, v->key, "'%s' is neither the gateway "
-	    "(start-address) of the VM's vmnet network nor an address of the "
-	    "host; the guest may not reach it", host);
+	diag(ctx, v->at, M(SEED_UNREACHABLE), host);
 }

@@ -26,13 +26,11 @@ check_accel(struct ctx *ctx, const struct vm *vm)
 	if (vm->accel.n != ACCEL_HVF && vm->accel.n != ACCEL_KVM)
 		return;
 	if ((int)vm->accel.n != native)
-		diag_error(ctx, vm->accel.at, vm->accel.key, "%s runs only on "
-		    "%s hosts; this host is %s", vm->accel.s,
+		diag(ctx, vm->accel.at, M(ACCEL_OS), vm->accel.s,
 		    vm->accel.n == ACCEL_HVF ? "macOS" : "Linux", h->os.s);
 	else if (vm->arch.n != h->arch.n)
-		diag_error(ctx, vm->accel.at, vm->accel.key, "%s cannot run "
-		    "an %s guest on an %s host; use accel = tcg", vm->accel.s,
-		    vm->arch.s, h->arch.s);
+		diag(ctx, vm->accel.at, M(ACCEL_ARCH), vm->accel.s, vm->arch.s,
+		    h->arch.s);
 }
 
 static void
@@ -44,26 +42,28 @@ check_memory(struct ctx *ctx, const struct vm *vm)
 	if (!val_ok(v))
 		return;
 	if (v->n < MIN_MEMORY)
-		diag_error(ctx, v->at, v->key, "'%s' is less than 16M", v->s);
+		diag(ctx, v->at, M(MEMORY_SMALL), v->s);
 	else if (v->n % (1 << 20) != 0)
-		diag_error(ctx, v->at, v->key, "'%s' is not a whole number of "
-		    "MiB", v->s);
+		diag(ctx, v->at, M(MEMORY_MIB), v->s);
 	else if (v->n > h->memory.n)
-		diag_error(ctx, v->at, v->key, "'%s' is more than the host's "
-		    "%lluM", v->s, (unsigned long long)(h->memory.n >> 20));
+		diag(ctx, v->at, M(MEMORY_HOST), v->s,
+		    (unsigned long long)(h->memory.n >> 20));
 }
 
 static void
 check_cpu_model(struct ctx *ctx, const struct vm *vm)
 {
 	const struct val	*v = &vm->cpu;
+	const char		*hw;
 
+	hw = ctx->host->os.n == OS_MACOS ? "hvf" : "kvm";
 	if (val_ok(v) && strncmp(v->s, "host", 4) == 0 && (v->s[4] == '\0' ||
-	    v->s[4] == ',') && vm_uses(vm, ACCEL_TCG))
-		diag_error(ctx, v->at, v->key, "'host' needs hvf or kvm and "
-		    "%s; use max, or set %s = %s", vm->accels[0] == ACCEL_TCG ?
-		    "this VM runs under tcg" : "breaks the fallback to tcg",
-		    vm->accel.key, ctx->host->os.n == OS_MACOS ? "hvf" : "kvm");
+	    v->s[4] == ',') && vm_uses(vm, ACCEL_TCG)) {
+		if (vm->accels[0] == ACCEL_TCG)
+			diag(ctx, v->at, M(CPU_HOST_TCG), hw);
+		else
+			diag(ctx, v->at, M(CPU_HOST_FALLBACK), hw);
+	}
 }
 
 /* The GIC of virt: see derive.c, which picks GICv3 above 8 vCPUs. */
@@ -77,28 +77,20 @@ check_gic(struct ctx *ctx, const struct vm *vm)
 	if ((gic = machine_opt(vm, "gic-version", SIZE_MAX)) != NULL) {
 		ver = gic->s + strlen("gic-version=");
 		if (strcmp(ver, "host") == 0 && !vm_uses(vm, ACCEL_KVM))
-			diag_error(ctx, gic->at, gic->key, "gic-version=host "
-			    "needs kvm");
+			diag(ctx, gic->at, M(GIC_HOST));
 		else if (strcmp(ver, "4") == 0 && vm->accels[0] != ACCEL_TCG)
-			diag_error(ctx, gic->at, gic->key, "QEMU emulates "
-			    "GICv4 under tcg only; set %s = tcg",
-			    vm->accel.key);
+			diag(ctx, gic->at, M(GIC_V4));
 		else if (strcmp(ver, "2") != 0 && strcmp(ver, "3") != 0 &&
 		    strcmp(ver, "4") != 0 && strcmp(ver, "host") != 0 &&
 		    strcmp(ver, "max") != 0)
-			diag_error(ctx, gic->at, gic->key, "gic-version is 2, "
-			    "3, 4, host or max");
+			diag(ctx, gic->at, M(GIC_VERSION));
 	}
 	if (!val_ok(c))
 		return;
 	if (ver != NULL && strcmp(ver, "2") == 0 && n > GICV2_CPUS)
-		diag_error(ctx, val_at(vm, c), c->key, "%llu is more than the "
-		    "%d CPUs of GICv2; use gic-version=3 or leave it to vmc",
-		    n, GICV2_CPUS);
+		diag(ctx, val_at(vm, c), M(GIC_V2), n);
 	else if (vm_uses(vm, ACCEL_HVF) && n > HVF_ARM_CPUS)
-		diag_error(ctx, val_at(vm, c), c->key, "%llu is more than the "
-		    "%d vCPUs hvf gives an aarch64 guest; use fewer, or %s = "
-		    "tcg", n, HVF_ARM_CPUS, vm->accel.key);
+		diag(ctx, val_at(vm, c), M(HVF_CPUS), n);
 }
 
 static void
@@ -112,14 +104,12 @@ check_machine(struct ctx *ctx, struct vm *vm)
 		n = strcspn(v->s, "=");
 		if ((n == 4 && strncmp(v->s, "type", 4) == 0) ||
 		    (n == 5 && strncmp(v->s, "accel", 5) == 0))
-			diag_error(ctx, v->at, v->key, "'%.*s' is set by %s",
-			    (int)n, v->s, n == 4 ? vm->machine.key :
-			    vm->accel.key);
+			diag(ctx, v->at, M(PROP_MANAGED), (int)n, v->s,
+			    n == 4 ? vm->machine.key : vm->accel.key);
 		else if ((first = machine_opt(vm, pool_printf(&vm->pool,
 		    "%.*s", (int)n, v->s), i)) != NULL)
-			diag_error(ctx, v->at, v->key, "'%.*s' is also set at "
-			    "%s:%d", (int)n, v->s, first->at.file,
-			    first->at.line);
+			diag(ctx, v->at, M(PROP_TWICE), (int)n, v->s,
+			    first->at.file, first->at.line);
 	}
 	if (vm->arch.n == ARCH_AARCH64 && (strcmp(vm->machine.s, "virt") == 0 ||
 	    strncmp(vm->machine.s, "virt-", 5) == 0))
@@ -167,8 +157,7 @@ check_qemu_args(struct ctx *ctx, const struct vm *vm)
 		opt = strncmp(v->s, "--", 2) == 0 ? v->s + 1 : v->s;
 		for (j = 0; j < sizeof(managed) / sizeof(managed[0]); j++)
 			if (strcmp(opt, managed[j].opt) == 0)
-				diag_error(ctx, v->at, v->key, "'%s' is an "
-				    "option vmc manages: %s", v->s,
+				diag(ctx, v->at, M(ARG_MANAGED), v->s,
 				    managed[j].instead);
 	}
 }
@@ -185,21 +174,18 @@ check_log(struct ctx *ctx, const struct vm *vm)
 		return;
 	base = strrchr(v->s, '/') + 1;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		diag_error(ctx, v->at, v->key, "'%s' names a directory; give "
-		    "the file that receives QEMU's output", v->s);
+		diag(ctx, v->at, M(LOG_NAMES_DIR), v->s);
 		return;
 	}
 	if (r->logdir.path == NULL)
 		return;
 	if (r->logdir.err == -1)
-		diag_error(ctx, v->at, v->key, "'%s' is not a directory",
-		    r->logdir.path);
+		diag(ctx, v->at, M(LOG_PARENT_TYPE), r->logdir.path);
 	else if (r->logdir.err != 0)
-		diag_error(ctx, v->at, v->key, "directory '%s': %s",
-		    r->logdir.path, strerror(r->logdir.err));
+		diag(ctx, v->at, M(LOG_PARENT), r->logdir.path,
+		    strerror(r->logdir.err));
 	else if (r->log.err == 0 && S_ISDIR(r->log.st.st_mode))
-		diag_error(ctx, v->at, v->key, "'%s' is a directory; give the "
-		    "file that receives QEMU's output", v->s);
+		diag(ctx, v->at, M(LOG_IS_DIR), v->s);
 }
 
 /*
@@ -214,15 +200,11 @@ check_rundir(struct ctx *ctx, const struct vm *vm)
 	if (f->path == NULL || f->err == ENOENT)
 		return;	/* vmc install creates it */
 	if (f->err == -1)
-		diag_error(ctx, vm->at, "-p", "run directory '%s' is not a "
-		    "directory", f->path);
+		diag(ctx, vm->at, M(RUNDIR_TYPE), f->path);
 	else if (f->err != 0)
-		diag_error(ctx, vm->at, "-p", "run directory '%s': %s",
-		    f->path, strerror(f->err));
+		diag(ctx, vm->at, M(RUNDIR_OPEN), f->path, strerror(f->err));
 	else if ((f->st.st_mode & 022) != 0)
-		diag_error(ctx, vm->at, "-p", "run directory '%s' is mode %03o: "
-		    "launchd runs its scripts as root, so it must not be "
-		    "writable by group or others", f->path,
+		diag(ctx, vm->at, M(RUNDIR_MODE), f->path,
 		    (unsigned)(f->st.st_mode & 0777));
 }
 
@@ -238,38 +220,28 @@ check_service(struct ctx *ctx, const struct vm *vm)
 	struct loc		 at = val_at(vm, u);
 
 	if (val_ok(&vm->stoptimeout) && vm->stoptimeout.n == 0)
-		diag_error(ctx, vm->stoptimeout.at, vm->stoptimeout.key, "0 "
-		    "would be ExitTimeOut 0, which launchd reads as never "
-		    "kill: a guest that does not power off would stall the "
-		    "Mac's shutdown; use 1 to 3600");
+		diag(ctx, vm->stoptimeout.at, M(STOP_ZERO));
 	if (vm->vmdir == NULL)
 		return;
 	if (!ctx->host->live) {
-		diag_warn(ctx, at, u->key, "QEMU runs as %s and needs '%s' "
-		    "owned by %s, mode 0700; it cannot be checked for a "
-		    "described host", u->s, vm->vmdir, u->s);
+		diag(ctx, at, M(USER_DIR_UNCHECKED), u->s, vm->vmdir, u->s);
 		return;
 	}
 	if (vm->res.user == 0) {
-		diag_error(ctx, at, u->key, "no user %s on this host: launchd "
-		    "cannot start the job as %s", u->s, u->s);
+		diag(ctx, at, M(USER_MISSING), u->s, u->s);
 		return;
 	}
 	if (d->err == -1)
-		diag_error(ctx, at, u->key, "'%s' is not a directory",
-		    vm->vmdir);
+		diag(ctx, at, M(USER_DIR_TYPE), vm->vmdir);
 	else if (d->err != 0)
-		diag_warn(ctx, at, u->key, "'%s': %s; QEMU runs as %s and "
-		    "needs it owned by %s, mode 0700", vm->vmdir,
-		    strerror(d->err), u->s, u->s);
+		diag(ctx, at, M(USER_DIR_OPEN), vm->vmdir, strerror(d->err),
+		    u->s, u->s);
 	else if (d->st.st_uid != vm->res.uid)
-		diag_error(ctx, at, u->key, "'%s' is owned by uid %lu, not by "
-		    "%s: QEMU, run as %s, cannot create its socket there",
-		    vm->vmdir, (unsigned long)d->st.st_uid, u->s, u->s);
+		diag(ctx, at, M(USER_DIR_OWNER), vm->vmdir,
+		    (unsigned long)d->st.st_uid, u->s, u->s);
 	else if ((d->st.st_mode & 077) != 0)
-		diag_warn(ctx, at, u->key, "'%s' is mode %03o: others can "
-		    "reach the monitor socket in it; make it 0700",
-		    vm->vmdir, (unsigned)(d->st.st_mode & 0777));
+		diag(ctx, at, M(USER_DIR_MODE), vm->vmdir,
+		    (unsigned)(d->st.st_mode & 0777));
 }
 
 void
@@ -287,8 +259,8 @@ vm_validate(struct ctx *ctx, struct vm *vm)
 		check_machine(ctx, vm);
 	check_qemu_args(ctx, vm);
 	if (val_ok(&vm->cpus) && vm->cpus.n > h->cpus.n)
-		diag_warn(ctx, val_at(vm, &vm->cpus), vm->cpus.key, "%llu is "
-		    "more than the host's %llu", (unsigned long long)vm->cpus.n,
+		diag(ctx, val_at(vm, &vm->cpus), M(CPUS_HOST),
+		    (unsigned long long)vm->cpus.n,
 		    (unsigned long long)h->cpus.n);
 	check_memory(ctx, vm);
 	check_disks(ctx, vm);
@@ -301,10 +273,7 @@ vm_validate(struct ctx *ctx, struct vm *vm)
 	if (vm->ci.present)
 		check_cloudinit(ctx, vm);
 	if (vm->seedds.state == V_SET && !val_ok(&vm->seed))
-		diag_error(ctx, vm->seedds.at, vm->seedds.key, "needs %s, the "
-		    "URL the guest fetches its seed from", vm->seed.key);
+		diag(ctx, vm->seedds.at, M(DATASOURCE_SEED));
 	if (strlen(vm->qmp) > MAX_SUN_PATH)
-		diag_error(ctx, vm->at, NULL, "the monitor socket '%s' is "
-		    "longer than %d bytes; choose a shorter run directory (-p)",
-		    vm->qmp, MAX_SUN_PATH);
+		diag(ctx, vm->at, M(QMP_LONG), vm->qmp, MAX_SUN_PATH);
 }

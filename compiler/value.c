@@ -10,7 +10,8 @@
 
 /*
  * Strict value parsers: the whole string or nothing, no signs, no
- * white space, no wrap-around.  On failure *errstr says why.
+ * white space, no wrap-around.  On failure *why is the message that says
+ * why, of the form "KEY: 'VALUE' reason" (see diag_value).
  */
 
 static int
@@ -51,22 +52,22 @@ digits(const char *s, uint64_t *out, int *overflow)
 
 int
 parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-    const char **errstr)
+    enum msgid *why)
 {
 	size_t	 n;
 	int	 over;
 
 	n = digits(s, out, &over);
 	if (n == 0 || s[n] != '\0') {
-		*errstr = "is not a whole number";
+		*why = M_NOT_NUMBER;
 		return -1;
 	}
 	if (over || *out > max) {
-		*errstr = "is too large";
+		*why = M_NUM_LARGE;
 		return -1;
 	}
 	if (*out < min) {
-		*errstr = "is too small";
+		*why = M_TOO_SMALL;
 		return -1;
 	}
 	return 0;
@@ -74,7 +75,7 @@ parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 
 /* A size in bytes: digits and a K, M, G or T suffix; bare means MiB. */
 int
-parse_size(const char *s, uint64_t *out, const char **errstr)
+parse_size(const char *s, uint64_t *out, enum msgid *why)
 {
 	const char	*units = "KMGT";
 	const char	*u;
@@ -84,7 +85,7 @@ parse_size(const char *s, uint64_t *out, const char **errstr)
 
 	len = digits(s, &n, &over);
 	if (len == 0) {
-		*errstr = "is not a size (a number with K, M, G or T)";
+		*why = M_NOT_SIZE;
 		return -1;
 	}
 	if (s[len] == '\0')
@@ -93,11 +94,11 @@ parse_size(const char *s, uint64_t *out, const char **errstr)
 	    (u = memchr(units, s[len] & ~0x20, 4)) != NULL)
 		shift = 10 * (int)(u - units + 1);
 	else {
-		*errstr = "has an unknown unit; use K, M, G or T";
+		*why = M_SIZE_UNIT;
 		return -1;
 	}
 	if (over || n > (UINT64_MAX >> shift)) {
-		*errstr = "is too large";
+		*why = M_TOO_LARGE;
 		return -1;
 	}
 	*out = n << shift;
@@ -187,7 +188,7 @@ parse_cidr(const char *s, struct cidr *c)
 	char		 addr[64];
 	const char	*slash;
 	uint64_t	 prefix;
-	const char	*errstr;
+	enum msgid	 why;
 	uint32_t	 v4;
 
 	if ((slash = strchr(s, '/')) == NULL || (size_t)(slash - s) >= sizeof(addr))
@@ -198,12 +199,12 @@ parse_cidr(const char *s, struct cidr *c)
 	if (strchr(addr, ':') != NULL) {
 		c->family = AF_INET6;
 		if (inet_pton(AF_INET6, addr, c->addr) != 1 ||
-		    parse_num(slash + 1, 0, 128, &prefix, &errstr) == -1)
+		    parse_num(slash + 1, 0, 128, &prefix, &why) == -1)
 			return -1;
 	} else {
 		c->family = AF_INET;
 		if (parse_ipv4(addr, &v4) == -1 ||
-		    parse_num(slash + 1, 0, 32, &prefix, &errstr) == -1)
+		    parse_num(slash + 1, 0, 32, &prefix, &why) == -1)
 			return -1;
 		c->addr[0] = v4 >> 24;
 		c->addr[1] = v4 >> 16;
@@ -232,7 +233,7 @@ parse_uuid(const char *s)
 
 /* [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp] */
 int
-parse_forward(const char *s, struct fwd *f, const char **errstr)
+parse_forward(const char *s, struct fwd *f, enum msgid *why)
 {
 	char		 buf[64];
 	char		*port[3], *proto, *p;
@@ -240,7 +241,7 @@ parse_forward(const char *s, struct fwd *f, const char **errstr)
 	size_t		 nparts = 0;
 
 	if (strlen(s) >= sizeof(buf)) {
-		*errstr = "is too long";
+		*why = M_FORWARD_LONG;
 		return -1;
 	}
 	strcpy(buf, s);
@@ -250,7 +251,7 @@ parse_forward(const char *s, struct fwd *f, const char **errstr)
 		if (strcmp(proto, "udp") == 0)
 			f->proto = PROTO_UDP;
 		else if (strcmp(proto, "tcp") != 0) {
-			*errstr = "has an unknown protocol; use /tcp or /udp";
+			*why = M_FORWARD_PROTO;
 			return -1;
 		}
 	}
@@ -261,21 +262,21 @@ parse_forward(const char *s, struct fwd *f, const char **errstr)
 		*p++ = '\0';
 	}
 	if (nparts == 3 || nparts == 0) {
-		*errstr = "is not [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]";
+		*why = M_FORWARD_SYNTAX;
 		return -1;
 	}
 	f->addr = 0x7f000001;
 	if (nparts == 2 && parse_ipv4(port[0], &f->addr) == -1) {
-		*errstr = "has a host address that is not an IPv4 address";
+		*why = M_FORWARD_ADDR;
 		return -1;
 	}
-	if (parse_num(port[nparts - 1], 1, 65535, &n, errstr) == -1) {
-		*errstr = "has a host port that is not from 1 to 65535";
+	if (parse_num(port[nparts - 1], 1, 65535, &n, why) == -1) {
+		*why = M_FORWARD_HPORT;
 		return -1;
 	}
 	f->hport = (uint16_t)n;
-	if (parse_num(port[nparts], 1, 65535, &n, errstr) == -1) {
-		*errstr = "has a guest port that is not from 1 to 65535";
+	if (parse_num(port[nparts], 1, 65535, &n, why) == -1) {
+		*why = M_FORWARD_GPORT;
 		return -1;
 	}
 	f->gport = (uint16_t)n;
@@ -284,28 +285,28 @@ parse_forward(const char *s, struct fwd *f, const char **errstr)
 
 /* A NoCloud seed URL: cloud-init splits the serial on blanks and ';'. */
 int
-check_url(const char *s, const char **errstr)
+check_url(const char *s, enum msgid *why)
 {
 	const char	*host, *end, *colon;
 	uint64_t	 port;
-	const char	*e;
+	enum msgid	 e;
 
 	if (strncmp(s, "http://", 7) == 0)
 		host = s + 7;
 	else if (strncmp(s, "https://", 8) == 0)
 		host = s + 8;
 	else {
-		*errstr = "must start with http:// or https://";
+		*why = M_URL_SCHEME;
 		return -1;
 	}
 	if (strpbrk(s, " \t;") != NULL) {
-		*errstr = "must not contain blanks or ';' (cloud-init splits on them)";
+		*why = M_URL_BLANK;
 		return -1;
 	}
 	if ((end = strchr(host, '/')) == NULL)
 		end = host + strlen(host);
 	if (end == host || *host == ':' || memchr(host, '@', end - host)) {
-		*errstr = "has no host";
+		*why = M_URL_HOST;
 		return -1;
 	}
 	colon = memchr(host, ':', end - host);
@@ -317,13 +318,13 @@ check_url(const char *s, const char **errstr)
 
 		if (rb == NULL || rb - host - 1 >= (long)sizeof(addr) ||
 		    (rb + 1 < end && rb[1] != ':')) {
-			*errstr = "has a bad IPv6 address";
+			*why = M_URL_IPV6;
 			return -1;
 		}
 		memcpy(addr, host + 1, rb - host - 1);
 		addr[rb - host - 1] = '\0';
 		if (inet_pton(AF_INET6, addr, &a6) != 1) {
-			*errstr = "has a bad IPv6 address";
+			*why = M_URL_IPV6;
 			return -1;
 		}
 		colon = rb + 1 < end ? rb + 1 : NULL;
@@ -332,18 +333,18 @@ check_url(const char *s, const char **errstr)
 		char	 buf[8];
 
 		if (end - colon - 1 == 0 || end - colon - 1 > 5) {
-			*errstr = "has a bad port";
+			*why = M_URL_PORT;
 			return -1;
 		}
 		memcpy(buf, colon + 1, end - colon - 1);
 		buf[end - colon - 1] = '\0';
 		if (parse_num(buf, 1, 65535, &port, &e) == -1) {
-			*errstr = "has a bad port";
+			*why = M_URL_PORT;
 			return -1;
 		}
 	}
 	if (s[strlen(s) - 1] != '/') {
-		*errstr = "must end with '/' (cloud-init appends meta-data)";
+		*why = M_URL_SLASH;
 		return -1;
 	}
 	return 0;
@@ -394,13 +395,12 @@ qemu_name(const char *s)
 
 /* QEMU's -cpu: MODEL[,+FEATURE|,-FEATURE|,PROPERTY=VALUE]... */
 int
-check_cpu(const char *s, const char **errstr)
+check_cpu(const char *s, enum msgid *why)
 {
 	size_t	 n;
 
 	if ((n = qemu_name(s)) == 0 || (s[n] != '\0' && s[n] != ',')) {
-		*errstr = "does not start with a CPU model (letters, digits, "
-		    "'.', '_' and '-')";
+		*why = M_CPU_MODEL;
 		return -1;
 	}
 	for (s += n; *s == ','; s += n) {
@@ -412,8 +412,7 @@ check_cpu(const char *s, const char **errstr)
 		else
 			n = 0;
 		if (n < 2 || (s[n] != '\0' && s[n] != ',') || s[n - 1] == '=') {
-			*errstr = "has a feature that is not +NAME, -NAME or "
-			    "NAME=VALUE (letters, digits, '.', '_' and '-')";
+			*why = M_CPU_FEATURE;
 			return -1;
 		}
 	}
@@ -422,18 +421,17 @@ check_cpu(const char *s, const char **errstr)
 
 /* A -machine property: NAME=VALUE, a comma in VALUE written ",,". */
 int
-check_prop(const char *s, const char **errstr)
+check_prop(const char *s, enum msgid *why)
 {
 	size_t	 n;
 
 	if ((n = qemu_name(s)) == 0 || s[n] != '=' || s[n + 1] == '\0') {
-		*errstr = "is not NAME=VALUE";
+		*why = M_PROP_SYNTAX;
 		return -1;
 	}
 	for (s += n + 1; *s != '\0'; s++)
 		if (*s == ',' && *++s != ',') {
-			*errstr = "has a single ',' (one property a line; a "
-			    "comma inside a value is written ',,')";
+			*why = M_PROP_COMMA;
 			return -1;
 		}
 	return 0;
@@ -554,7 +552,7 @@ b64_head(const char *s, size_t n, unsigned char *out, size_t want)
  * encoding naming the same TYPE.
  */
 int
-check_sshkey(const char *s, const char **errstr)
+check_sshkey(const char *s, enum msgid *why)
 {
 	static const char *const types[] = { "ssh-ed25519", "ssh-rsa",
 	    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
@@ -570,8 +568,7 @@ check_sshkey(const char *s, const char **errstr)
 		if (strlen(types[i]) == tlen && strncmp(s, types[i], tlen) == 0)
 			break;
 	if (i == sizeof(types) / sizeof(types[0])) {
-		*errstr = "is not an OpenSSH public key (ssh-ed25519, ssh-rsa, "
-		    "ecdsa-sha2-* or sk-*, then the key in base64)";
+		*why = M_KEY_TYPE;
 		return -1;
 	}
 	blob = s + tlen + strspn(s + tlen, " \t");
@@ -579,38 +576,43 @@ check_sshkey(const char *s, const char **errstr)
 	if (blob == s + tlen || b64_head(blob, blen, head, 4 + tlen) == -1 ||
 	    (n = (uint32_t)head[0] << 24 | head[1] << 16 | head[2] << 8 |
 	    head[3]) != tlen || memcmp(head + 4, s, tlen) != 0) {
-		*errstr = "has a key that is not in base64 or not of its type";
+		*why = M_KEY_BASE64;
 		return -1;
 	}
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
-			*errstr = "contains a control character";
+			*why = M_KEY_CONTROL;
 			return -1;
 		}
 	return 0;
 }
 
 /*
- * Why s cannot be a value, or NULL when it can: every value may reach
+ * -1 and why when s cannot be a value: every value may reach
  * the plist, so it must be text XML 1.0 allows, which excludes control
  * characters but tab, newline and return (and vmc takes none of these
  * three either), and U+FFFE and U+FFFF.
  */
-const char *
-text_check(const char *s)
+int
+text_check(const char *s, enum msgid *why)
 {
 	const unsigned char	*p;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return "control characters are not allowed";
-	if (!utf8_valid(s))
-		return "invalid UTF-8";
+		if (*p < 0x20 || *p == 0x7f) {
+			*why = M_VALUE_CONTROL;
+			return -1;
+		}
+	if (!utf8_valid(s)) {
+		*why = M_VALUE_UTF8;
+		return -1;
+	}
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
-			return "U+FFFE and U+FFFF are not allowed (XML has no "
-			    "way to write them)";
-	return NULL;
+		if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+			*why = M_VALUE_XML;
+			return -1;
+		}
+	return 0;
 }
 
 /* A host interface's IPv4 address and mask; -1 for other families. */

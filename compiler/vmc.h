@@ -358,15 +358,29 @@ void		 quote_qemu(struct buf *, const char *);
 #define VIS_BACKSLASH	0x1
 void		 quote_vis(struct buf *, const char *, int flags);
 
-/* diag.c */
-void		 diag_error(struct ctx *, struct loc, const char *key,
-		    const char *, ...) __attribute__((format(printf, 4, 5)));
-void		 diag_warn(struct ctx *, struct loc, const char *key,
-		    const char *, ...) __attribute__((format(printf, 4, 5)));
-void		 diag_sys(struct ctx *, struct loc, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-void		 diag_note(struct ctx *, struct loc, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
+/* diag.c: every message, from the table in msg.h */
+enum level { L_ERROR, L_WARN, L_NOTE, L_SYS };
+enum msgid {
+#define MSG(id, level, name, fmt)	M_##id,
+#include "msg.h"
+#undef MSG
+	M__COUNT
+};
+/* Each format as an array of its own, so that the compiler checks a
+ * call's arguments against it: diag(ctx, at, M(LINE_LONG), len, max). */
+#define MSG(id, level, name, fmt)	static const char msgfmt_##id[] = fmt;
+#include "msg.h"
+#undef MSG
+#define M(id)	M_##id, msgfmt_##id
+struct msgdef {
+	enum level	 level;
+	const char	*name, *fmt;
+};
+extern const struct msgdef msgdefs[M__COUNT];
+void		 diag(struct ctx *, struct loc, enum msgid, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+void		 diag_value(struct ctx *, struct loc, enum msgid, const char *,
+		    const char *);
 void		 diag_flush(struct ctx *);
 char		*diag_vis(const char *);
 const char	*closest(const char *, const char *const *, size_t);
@@ -376,24 +390,24 @@ void		 ctx_free(struct ctx *);
 
 /* value.c */
 int		 parse_num(const char *, uint64_t, uint64_t, uint64_t *,
-		    const char **);
-int		 parse_size(const char *, uint64_t *, const char **);
+		    enum msgid *);
+int		 parse_size(const char *, uint64_t *, enum msgid *);
 int		 parse_bool(const char *, uint64_t *);
 int		 parse_mac(const char *, uint64_t *);
 int		 parse_ipv4(const char *, uint32_t *);
 int		 parse_cidr(const char *, struct cidr *);
 int		 parse_ip(const char *, struct cidr *);
 int		 check_hostname(const char *);
-int		 check_sshkey(const char *, const char **);
+int		 check_sshkey(const char *, enum msgid *);
 int		 parse_uuid(const char *);
-int		 parse_forward(const char *, struct fwd *, const char **);
-int		 check_url(const char *, const char **);
+int		 parse_forward(const char *, struct fwd *, enum msgid *);
+int		 check_url(const char *, enum msgid *);
 int		 check_vmname(const char *);
 int		 check_word(const char *, const char *extra);
-int		 check_cpu(const char *, const char **);
-int		 check_prop(const char *, const char **);
+int		 check_cpu(const char *, enum msgid *);
+int		 check_prop(const char *, enum msgid *);
 int		 utf8_valid(const char *);
-const char	*text_check(const char *);
+int		 text_check(const char *, enum msgid *);
 int		 cidr_ipv4(const struct cidr *, uint32_t *, uint32_t *);
 void		 fmt_mac(uint64_t, char[18]);
 void		 fmt_ipv4(uint32_t, char[16]);

@@ -16,7 +16,7 @@ CC=${SANITIZE_CC:-clang}
 # A source id, as the Makefile gives, so that builds keep their state;
 # its quotes reach the compiler as the string literal's.
 # shellcheck disable=SC2089
-cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -DLIBBSD_NETBSD_VIS
+cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra
     -DVMC_SOURCE_ID=\"sanitize\" $(pkg-config --cflags inih libbsd-overlay)"
 libs=$(pkg-config --libs inih libbsd-overlay)
 san="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined

@@ -40,7 +40,7 @@ test_num(void)
 		{ "99999999999999999999999", 0, UINT64_MAX, 0, 0 },
 		{ "0x10", 0, 100, 0, 0 }, { "010", 0, 100, 10, 1 },
 	};
-	const char	*e;
+	enum msgid	 e;
 	uint64_t	 n;
 	size_t		 i;
 	int		 ok;
@@ -70,7 +70,7 @@ test_size(void)
 		{ "99999999999999999999", 0, 0 }, { "4 G", 0, 0 },
 		{ "1P", 0, 0 }, { "1 ", 0, 0 },
 	};
-	const char	*e;
+	enum msgid	 e;
 	uint64_t	 n;
 	size_t		 i;
 	int		 ok;
@@ -156,7 +156,7 @@ test_seed_values(void)
 	    "sACDobMt15hOapJn x\001y",
 	};
 	struct cidr	 c;
-	const char	*e;
+	enum msgid	 e;
 	size_t		 i;
 
 	expect(check_sshkey(ed, &e) == 0, "sshkey", "ed25519 with comment");
@@ -202,7 +202,7 @@ test_forward(void)
 		{ "1:-2", 0, 0, 0, 0, 0 },
 	};
 	struct fwd	 f;
-	const char	*e;
+	enum msgid	 e;
 	size_t		 i;
 	int		 ok;
 
@@ -225,7 +225,7 @@ test_url(void)
 	    "http://h:123456/", "HTTP://h/", "http://u@h/", "http://h:x/",
 	    "http://[/", "http://[zz/", "http://[::1]x/", "http://[::1/",
 	    "http://[::1]:/" };
-	const char	*e;
+	enum msgid	 e;
 	size_t		 i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -473,9 +473,28 @@ test_host_print(void)
 	ctx_free(&ctx);
 }
 
-int
-main(void)
+/* The table of messages, for tests/diagnostics.sh: name, level, format. */
+static void
+messages(void)
 {
+	static const char *const level[] = {
+		[L_ERROR] = "error", [L_WARN] = "warning",
+		[L_NOTE] = "note", [L_SYS] = "error"
+	};
+	size_t	 i;
+
+	for (i = 0; i < M__COUNT; i++)
+		printf("%s\t%s\t%s\n", msgdefs[i].name,
+		    level[msgdefs[i].level], msgdefs[i].fmt);
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (argc == 2 && strcmp(argv[1], "messages") == 0) {
+		messages();
+		return 0;
+	}
 	test_num();
 	test_size();
 	test_small();

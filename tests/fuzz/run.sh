@@ -17,7 +17,7 @@ b=$fz/build
 seconds=${FUZZ_SECONDS:-60}
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all"
-cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -DLIBBSD_NETBSD_VIS
+cflags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra
     $(pkg-config --cflags inih libbsd-overlay)"
 libs=$(pkg-config --libs inih libbsd-overlay)
 mkdir -p "$b/corpus"

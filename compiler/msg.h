@@ -1,0 +1,509 @@
+/*
+ * Every message vmc says, one line of this table each, as mandoc keeps
+ * its own in mandoc_msg.c: MSG(id, level, name, format).  The call
+ * site names the id, diag(ctx, at, M(ID), ...), and the compiler checks
+ * its arguments against the format.  The name is the one vmc(1) lists
+ * the message by in DIAGNOSTICS, with each of its forms:
+ * tests/diagnostics.sh holds the two to each other.  Levels: ERROR and
+ * SYS (a file that cannot be read or written, exit status 3) stop a
+ * run; WARN and NOTE do not.  In the order of vmc(1).
+ */
+MSG(RUNDIR_RELATIVE, ERROR, "rundir-relative",
+    "-p: %s is not an absolute path")
+MSG(RUNDIR_UNPRINTABLE, ERROR, "rundir-unprintable",
+    "-p: run directory %s is not printable UTF-8")
+MSG(RUNDIR_MISSING, WARN, "rundir-missing",
+    "-p: no run directory given for the described host; the jobs "
+    "will look for the scripts in the output directory's path on "
+    "this machine")
+MSG(NOT_PROFILE, ERROR, "not-profile",
+    "a profile must be a directory or a .ini file")
+MSG(SHOW_NOT_INI, ERROR, "show-not-ini",
+    "a profile must be a .ini file")
+MSG(NO_PROFILES, ERROR, "no-profiles",
+    "no profiles (*.ini) in this directory")
+MSG(VM_NAME, ERROR, "vm-name",
+    "VM name %s (the file name) must be 1 to 63 of a-z, 0-9 and "
+    "'-', not starting or ending with '-'")
+MSG(DIR_UNREADABLE, SYS, "dir-unreadable",
+    "%s")
+MSG(PROFILE_DIR, SYS, "profile-dir",
+    "cannot resolve the profile's directory: %s")
+MSG(LINE_NUL, ERROR, "line-nul",
+    "line contains a NUL byte")
+MSG(LINE_LONG, ERROR, "line-long",
+    "line is %zu bytes long; at most %d are allowed")
+MSG(HEADER_UNCLOSED, ERROR, "header-unclosed",
+    "section header lacks a closing ']'")
+MSG(SECTION_LONG, ERROR, "section-long",
+    "section name is longer than %d bytes")
+MSG(SECTION_UNPRINTABLE, ERROR, "section-unprintable",
+    "section name %s is not printable ASCII")
+MSG(HEADER_TEXT, ERROR, "header-text",
+    "text after the section header; put it on a line of its own")
+MSG(NOT_KEY_VALUE, ERROR, "not-key-value",
+    "expected 'key = value' or '[section]'")
+MSG(KEY_LONG, ERROR, "key-long",
+    "key is longer than %d bytes")
+MSG(KEY_MISSING, ERROR, "key-missing",
+    "missing key before '='")
+MSG(KEY_UNPRINTABLE, ERROR, "key-unprintable",
+    "key %s is not printable ASCII")
+MSG(VALUE_CONTROL, ERROR, "value-control",
+    "%s: %s: control characters are not allowed")
+MSG(VALUE_UTF8, ERROR, "value-utf8",
+    "%s: %s: invalid UTF-8")
+MSG(VALUE_XML, ERROR, "value-xml",
+    "%s: %s: U+FFFE and U+FFFF are not allowed (XML has no way "
+    "to write them)")
+MSG(VAR_UNTERMINATED, ERROR, "var-unterminated",
+    "%s: unterminated '${' in value")
+MSG(VAR_UNKNOWN, ERROR, "var-unknown",
+    "%s: unknown variable %s; only ${name} is defined")
+MSG(INCLUDE_LATE, ERROR, "include-late",
+    "include: must come before the first section")
+MSG(INCLUDE_DEEP, ERROR, "include-deep",
+    "include: includes nest deeper than %d files")
+MSG(INCLUDE_MANY, ERROR, "include-many",
+    "include: more than %d files read for one document")
+MSG(INCLUDE_CYCLE, ERROR, "include-cycle",
+    "include: include cycle: '%s' is already being read")
+MSG(FILE_DIR, SYS, "file-type",
+    "'%s' is a directory")
+MSG(FILE_LARGE, SYS, "file-type",
+    "'%s' is larger than 16 MiB")
+MSG(FILE_TYPE, SYS, "file-type",
+    "'%s' is not a regular file")
+MSG(FILE_READ, SYS, "file-read",
+    "cannot read '%s': %s")
+MSG(NO_MEMORY, SYS, "no-memory",
+    "out of memory")
+MSG(SETTINGS_MANY, ERROR, "settings-many",
+    "more than %d settings in one profile; the rest are not read")
+MSG(DIAG_MANY_FILE, ERROR, "diag-many",
+    "more than %d diagnostics for this file; the rest are not "
+    "shown")
+MSG(DIAG_MANY, ERROR, "diag-many",
+    "more than %d diagnostics; the rest are not shown")
+MSG(SECTION_UNKNOWN, ERROR, "section-unknown",
+    "unknown section %s; did you mean [%s]?")
+MSG(SECTION_EXPECTED, ERROR, "section-unknown",
+    "unknown section %s; expected %s or [%s]")
+MSG(LABEL_NONE, ERROR, "label-none",
+    "section [%s] takes no label")
+MSG(LABEL_CHARS, ERROR, "label-chars",
+    "section label %s: use letters, digits, '.', '_' and '-'")
+MSG(LABEL_NEEDED, ERROR, "label-needed",
+    "[%s] needs a name: [%s.NAME]")
+MSG(SECTION_MANY, ERROR, "section-many",
+    "more than %zu %s sections")
+MSG(HOST_SECTION_MISSING, ERROR, "section-missing",
+    "no [host] section")
+MSG(SECTION_MISSING, ERROR, "section-missing",
+    "no [%s] section")
+MSG(BEFORE_SECTION, ERROR, "before-section",
+    "%s: only include may come before the first section")
+MSG(KEY_UNKNOWN_HINT, ERROR, "key-unknown",
+    "%s: unknown key in [%s]; did you mean '%s'?")
+MSG(KEY_UNKNOWN, ERROR, "key-unknown",
+    "%s: unknown key in [%s]")
+MSG(KEY_TWICE, ERROR, "key-twice",
+    "%s: set more than once; first at line %d")
+MSG(KEY_REQUIRED, ERROR, "key-required",
+    "%s: required in [%s] but not set")
+MSG(PATH_EMPTY, ERROR, "path-empty",
+    "%s: empty path")
+MSG(NOT_ABSPATH, ERROR, "not-abspath",
+    "%s: %s is not an absolute path")
+MSG(NOT_NAME, ERROR, "not-name",
+    "%s: %s is not a name (letters, digits, '.', '_' and '-')")
+MSG(NOT_ENUM, ERROR, "not-enum",
+    "%s: %s is not %s or %s")
+MSG(NOT_ENUM_HINT, ERROR, "not-enum",
+    "%s: %s is not %s or %s; did you mean '%s'?")
+MSG(NOT_NUMBER, ERROR, "not-number",
+    "%s: %s is not a whole number (from %llu to %llu)")
+MSG(NUM_LARGE, ERROR, "too-large",
+    "%s: %s is too large (from %llu to %llu)")
+MSG(TOO_LARGE, ERROR, "too-large",
+    "%s: %s is too large")
+MSG(TOO_SMALL, ERROR, "too-small",
+    "%s: %s is too small (from %llu to %llu)")
+MSG(NOT_SIZE, ERROR, "not-size",
+    "%s: %s is not a size (a number with K, M, G or T)")
+MSG(SIZE_UNIT, ERROR, "size-unit",
+    "%s: %s has an unknown unit; use K, M, G or T")
+MSG(NOT_BOOL, ERROR, "not-bool",
+    "%s: %s is not yes or no")
+MSG(NOT_MAC, ERROR, "not-mac",
+    "%s: %s is not 'auto' or a MAC address like 52:54:00:ab:cd:ef")
+MSG(NOT_IPV4, ERROR, "not-ipv4",
+    "%s: %s is not an IPv4 address")
+MSG(NOT_UUID, ERROR, "not-uuid",
+    "%s: %s is not a UUID")
+MSG(NOT_CIDR, ERROR, "not-cidr",
+    "%s: %s is not an address with a prefix length, like "
+    "192.168.1.10/24")
+MSG(NOT_IP, ERROR, "not-ip",
+    "%s: %s is not an IPv4 or IPv6 address")
+MSG(NOT_HOSTNAME, ERROR, "not-hostname",
+    "%s: %s is not a host name (letters, digits and '-', in "
+    "labels separated by '.')")
+MSG(FORWARD_LONG, ERROR, "forward-long",
+    "forward: %s is too long")
+MSG(FORWARD_SYNTAX, ERROR, "forward-syntax",
+    "forward: %s is not [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]")
+MSG(FORWARD_PROTO, ERROR, "forward-proto",
+    "forward: %s has an unknown protocol; use /tcp or /udp")
+MSG(FORWARD_ADDR, ERROR, "forward-addr",
+    "forward: %s has a host address that is not an IPv4 address")
+MSG(FORWARD_HPORT, ERROR, "forward-hport",
+    "forward: %s has a host port that is not from 1 to 65535")
+MSG(FORWARD_GPORT, ERROR, "forward-gport",
+    "forward: %s has a guest port that is not from 1 to 65535")
+MSG(CPU_MODEL, ERROR, "cpu-model",
+    "cpu: %s does not start with a CPU model (letters, digits, "
+    "'.', '_' and '-')")
+MSG(CPU_FEATURE, ERROR, "cpu-feature",
+    "cpu: %s has a feature that is not +NAME, -NAME or "
+    "NAME=VALUE (letters, digits, '.', '_' and '-')")
+MSG(PROP_SYNTAX, ERROR, "prop-syntax",
+    "machine-option: %s is not NAME=VALUE")
+MSG(PROP_COMMA, ERROR, "prop-comma",
+    "machine-option: %s has a single ',' (one property a line; a "
+    "comma inside a value is written ',,')")
+MSG(ARG_EMPTY, ERROR, "arg-empty",
+    "qemu-arg: empty argument")
+MSG(URL_SCHEME, ERROR, "url-scheme",
+    "seed: %s must start with http:// or https://")
+MSG(URL_BLANK, ERROR, "url-blank",
+    "seed: %s must not contain blanks or ';' (cloud-init splits "
+    "on them)")
+MSG(URL_HOST, ERROR, "url-host",
+    "seed: %s has no host")
+MSG(URL_IPV6, ERROR, "url-host",
+    "seed: %s has a bad IPv6 address")
+MSG(URL_PORT, ERROR, "url-port",
+    "seed: %s has a bad port")
+MSG(URL_SLASH, ERROR, "url-slash",
+    "seed: %s must end with '/' (cloud-init appends meta-data)")
+MSG(ACCEL_OS, ERROR, "accel-os",
+    "accel: %s runs only on %s hosts; this host is %s")
+MSG(ACCEL_ARCH, ERROR, "accel-arch",
+    "accel: %s cannot run an %s guest on an %s host; use accel = "
+    "tcg")
+MSG(CPUS_HOST, WARN, "cpus-host",
+    "cpus: %llu is more than the host's %llu")
+MSG(MEMORY_SMALL, ERROR, "memory-small",
+    "memory: '%s' is less than 16M")
+MSG(MEMORY_MIB, ERROR, "memory-mib",
+    "memory: '%s' is not a whole number of MiB")
+MSG(MEMORY_HOST, ERROR, "memory-host",
+    "memory: '%s' is more than the host's %lluM")
+MSG(IMAGE_OPEN, ERROR, "image-open",
+    "image: %s: %s")
+MSG(IMAGE_UNKNOWN, ERROR, "image-unknown",
+    "image: %s does not exist here, so its format cannot be "
+    "detected; set format")
+MSG(IMAGE_ABSENT, WARN, "image-absent",
+    "image: %s does not exist on this machine")
+MSG(IMAGE_TYPE, ERROR, "image-type",
+    "image: %s is not a regular file")
+MSG(FORMAT_MISMATCH, ERROR, "format-mismatch",
+    "format: %s, but the image is %s")
+MSG(QEMU_NONE, ERROR, "qemu-none",
+    "qemu: the host has no qemu-system-%s; install QEMU or set "
+    "qemu in [vm]")
+MSG(QEMU_ACCESS, ERROR, "qemu-access",
+    "qemu: '%s': %s")
+MSG(FIRMWARE_NONE, ERROR, "firmware-none",
+    "firmware: an aarch64 VM needs UEFI firmware and the host "
+    "description names none; set firmware in [vm]")
+MSG(CPU_HOST_TCG, ERROR, "cpu-host",
+    "cpu: 'host' needs hvf or kvm and this VM runs under tcg; "
+    "use max, or set accel = %s")
+MSG(CPU_HOST_FALLBACK, ERROR, "cpu-host",
+    "cpu: 'host' needs hvf or kvm and breaks the fallback to "
+    "tcg; use max, or set accel = %s")
+MSG(GIC_V2, ERROR, "gic-v2",
+    "cpus: %llu is more than the 8 CPUs of GICv2; use "
+    "gic-version=3 or leave it to vmc")
+MSG(HVF_CPUS, ERROR, "hvf-cpus",
+    "cpus: %llu is more than the 64 vCPUs hvf gives an aarch64 "
+    "guest; use fewer, or accel = tcg")
+MSG(GIC_HOST, ERROR, "gic-host",
+    "machine-option: gic-version=host needs kvm")
+MSG(GIC_V4, ERROR, "gic-v4",
+    "machine-option: QEMU emulates GICv4 under tcg only; set "
+    "accel = tcg")
+MSG(GIC_VERSION, ERROR, "gic-version",
+    "machine-option: gic-version is 2, 3, 4, host or max")
+MSG(PROP_MANAGED, ERROR, "prop-managed",
+    "machine-option: '%.*s' is set by %s")
+MSG(PROP_TWICE, ERROR, "prop-twice",
+    "machine-option: '%.*s' is also set at %s:%d")
+MSG(ARG_MANAGED, ERROR, "arg-managed",
+    "qemu-arg: '%s' is an option vmc manages: %s")
+MSG(PRIVACY, WARN, "privacy",
+    "%s: '%s' is in ~/%s, which macOS privacy protection keeps "
+    "from launchd daemons: give %s Full Disk Access (System "
+    "Settings, Privacy & Security) or move it")
+MSG(LOG_NAMES_DIR, ERROR, "log-dir",
+    "log: '%s' names a directory; give the file that receives "
+    "QEMU's output")
+MSG(LOG_IS_DIR, ERROR, "log-dir",
+    "log: '%s' is a directory; give the file that receives "
+    "QEMU's output")
+MSG(LOG_PARENT_TYPE, ERROR, "log-parent",
+    "log: '%s' is not a directory")
+MSG(LOG_PARENT, ERROR, "log-parent",
+    "log: directory '%s': %s")
+MSG(RUNDIR_TYPE, ERROR, "rundir-unsafe",
+    "-p: run directory '%s' is not a directory")
+MSG(RUNDIR_OPEN, ERROR, "rundir-unsafe",
+    "-p: run directory '%s': %s")
+MSG(RUNDIR_MODE, ERROR, "rundir-unsafe",
+    "-p: run directory '%s' is mode %03o: launchd runs its "
+    "scripts as root, so it must not be writable by group or "
+    "others")
+MSG(FIRMWARE_UNUSABLE, ERROR, "firmware-unusable",
+    "firmware: '%s': %s")
+MSG(STOP_ZERO, ERROR, "stop-zero",
+    "stop-timeout: 0 would be ExitTimeOut 0, which launchd reads "
+    "as never kill: a guest that does not power off would stall "
+    "the Mac's shutdown; use 1 to 3600")
+MSG(USER_DIR_UNCHECKED, WARN, "user-dir-unchecked",
+    "user: QEMU runs as %s and needs '%s' owned by %s, mode "
+    "0700; it cannot be checked for a described host")
+MSG(USER_DIR_OPEN, WARN, "user-dir-unchecked",
+    "user: '%s': %s; QEMU runs as %s and needs it owned by %s, "
+    "mode 0700")
+MSG(USER_MISSING, ERROR, "user-missing",
+    "user: no user %s on this host: launchd cannot start the job "
+    "as %s")
+MSG(USER_DIR_TYPE, ERROR, "user-dir-type",
+    "user: %s is not a directory")
+MSG(USER_DIR_OWNER, ERROR, "user-dir-owner",
+    "user: '%s' is owned by uid %lu, not by %s: QEMU, run as %s, "
+    "cannot create its socket there")
+MSG(USER_DIR_MODE, WARN, "user-dir-mode",
+    "user: '%s' is mode %03o: others can reach the monitor "
+    "socket in it; make it 0700")
+MSG(IMAGE_BACKING, ERROR, "image-backing",
+    "image: its backing file %s: %s")
+MSG(BASE_OPEN, ERROR, "base-open",
+    "base: %s: %s")
+MSG(BASE_UNKNOWN, ERROR, "base-unknown",
+    "base: %s does not exist here, so its format cannot be "
+    "detected")
+MSG(BASE_TYPE, ERROR, "base-type",
+    "base: %s is not a regular file")
+MSG(BASE_IMAGE, ERROR, "base-image",
+    "base: '%s' is also the image; the overlay must be a file of "
+    "its own")
+MSG(OVERLAY_FORMAT, ERROR, "overlay-format",
+    "format: %s, but an image on base is a qcow2 overlay")
+MSG(OVERLAY_IMAGE, ERROR, "overlay-format",
+    "image: '%s' is %s, but an image on base is a qcow2 overlay")
+MSG(DISK_SIZE_BASE, ERROR, "disk-size-base",
+    "disk-size: needs base: only an overlay vmc creates can be "
+    "given a size")
+MSG(DISK_SIZE_SMALL, ERROR, "disk-size-small",
+    "disk-size: '%s' is smaller than the base's %lluM")
+MSG(QEMU_IMG_NONE, ERROR, "qemu-img-none",
+    "base: the host has no qemu-img to create the overlay; "
+    "install QEMU")
+MSG(QEMU_IMG_ACCESS, ERROR, "qemu-img-access",
+    "base: '%s': %s")
+MSG(VARS_NONE, ERROR, "vars-none",
+    "an aarch64 VM needs a UEFI variable store and the host "
+    "description names no template; set vars-aarch64 in its "
+    "[qemu]")
+MSG(VARS_ACCESS, ERROR, "vars-access",
+    "UEFI variable store template '%s': %s")
+MSG(QMP_LONG, ERROR, "qmp-long",
+    "the monitor socket '%s' is longer than %d bytes; choose a "
+    "shorter run directory (-p)")
+MSG(HOST_INTERFACES, SYS, "host-interfaces",
+    "cannot list network interfaces: %s")
+MSG(HOST_NAME, WARN, "host-name",
+    "interface %s left out: a host file cannot name it")
+MSG(HOST_UNAME, SYS, "host-uname",
+    "uname: %s")
+MSG(VMNET_OS, ERROR, "vmnet-os",
+    "mode: %s exists only in QEMU on macOS; this host is %s")
+MSG(VMNET_ROOT, ERROR, "vmnet-root",
+    "mode: %s needs QEMU to run as root, but [service] user is "
+    "'%s'")
+MSG(BRIDGE_NONE, ERROR, "bridge-none",
+    "interface: vmnet-bridged needs the host interface to bridge")
+MSG(BRIDGE_ABSENT, ERROR, "bridge-bad",
+    "interface: '%s' does not exist on the host; interfaces that "
+    "can be bridged: %s")
+MSG(BRIDGE_DOWN, ERROR, "bridge-bad",
+    "interface: '%s' is down; interfaces that can be bridged: %s")
+MSG(BRIDGE_LOOPBACK, ERROR, "bridge-bad",
+    "interface: '%s' is a loopback interface; interfaces that "
+    "can be bridged: %s")
+MSG(BRIDGE_ONLY, ERROR, "bridge-only",
+    "interface: only vmnet-bridged bridges an interface")
+MSG(FORWARD_VMNET, ERROR, "forward-vmnet",
+    "forward: port forwards need mode = user; with %s the guest "
+    "is on the network itself")
+MSG(FORWARD_NOADDR, ERROR, "forward-noaddr",
+    "forward: no host interface has address %s; use 127.0.0.1, "
+    "0.0.0.0 or an address of the host")
+MSG(ISOLATED_MODE, ERROR, "isolated-mode",
+    "isolated: only vmnet modes can be isolated")
+MSG(UUID_MODE, ERROR, "uuid-mode",
+    "net-uuid: only vmnet-host takes a network UUID")
+MSG(RANGE_MODE, ERROR, "range-mode",
+    "start-address, end-address and subnet-mask need "
+    "vmnet-shared or vmnet-host")
+MSG(RANGE_PARTIAL, ERROR, "range-partial",
+    "start-address, end-address and subnet-mask go together: set "
+    "all three or none")
+MSG(RANGE_MASK, ERROR, "range-mask",
+    "subnet-mask: '%s' is not a contiguous mask")
+MSG(RANGE_ORDER, ERROR, "range-order",
+    "end-address: '%s' is not after start-address '%s'")
+MSG(RANGE_SUBNET, ERROR, "range-subnet",
+    "end-address: '%s' to '%s' is not inside one subnet of mask "
+    "'%s' (excluding its network and broadcast addresses)")
+MSG(RANGE_OVERLAP, ERROR, "range-overlap",
+    "start-address: subnet '%s' overlaps %s of host interface %s")
+MSG(RANGE_PRIVATE, ERROR, "range-private",
+    "start-address: subnet '%s' of mask '%s' is not inside a "
+    "private range (10.0.0.0/8, 172.16.0.0/12 or "
+    "192.168.0.0/16), which vmnet requires")
+MSG(BRIDGE_VMNET, ERROR, "bridge-vmnet",
+    "interface: '%s' is the bridge of a vmnet network; "
+    "interfaces that can be bridged: %s")
+MSG(SEED_NO_NIC, ERROR, "seed-no-nic",
+    "seed: the VM has no network card to fetch it with; add a "
+    "[network] section")
+MSG(SEED_LOOPBACK_USER, ERROR, "seed-loopback",
+    "seed: '%s' is the guest itself, not the host; from the user "
+    "network the host is 10.0.2.2")
+MSG(SEED_LOOPBACK, ERROR, "seed-loopback",
+    "seed: '%s' is the guest itself, not the host; use an "
+    "address of the host on the guest's network")
+MSG(SEED_USER_NET, ERROR, "seed-user-net",
+    "seed: '%s' is on QEMU's user network, and the VM has no "
+    "card on it; use the host's address on the guest's network")
+MSG(SEED_UNREACHABLE, WARN, "seed-unreachable",
+    "seed: '%s' is neither the gateway (start-address) of the "
+    "VM's vmnet network nor an address of the host; the guest "
+    "may not reach it")
+MSG(MAC_MULTICAST, ERROR, "mac-multicast",
+    "mac: '%s' is a multicast address; the first byte must be "
+    "even")
+MSG(MAC_QEMU, ERROR, "mac-qemu",
+    "mac: '%s' is QEMU's default, which every VM gets; pick "
+    "another or use auto")
+MSG(MAC_ZERO, ERROR, "mac-zero",
+    "mac: '%s' is not a usable address")
+MSG(SEED_BOTH, ERROR, "seed-both",
+    "seed: a seed URL and a [cloud-init] section exclude each "
+    "other: the local seed needs no server")
+MSG(DATASOURCE_SEED, ERROR, "datasource-seed",
+    "seed-datasource: needs seed, the URL the guest fetches its "
+    "seed from")
+MSG(PATH_RESOLVE, ERROR, "path-resolve",
+    "%s: %s: %s")
+MSG(SEED_FILE_OPEN, ERROR, "seed-file-open",
+    "%s: %s: %s")
+MSG(SEED_FILE_TYPE, ERROR, "seed-file-type",
+    "%s: %s is not a regular file of at most %zuK")
+MSG(USER_DATA_FORMAT, ERROR, "user-data-format",
+    "user-data: %s does not start with #cloud-config, #! or a "
+    "MIME header (Content-Type:)")
+MSG(KEY_TYPE, ERROR, "key-type",
+    "ssh-key: %.40s%s is not an OpenSSH public key (ssh-ed25519, "
+    "ssh-rsa, ecdsa-sha2-* or sk-*, then the key in base64)")
+MSG(KEY_BASE64, ERROR, "key-base64",
+    "ssh-key: %.40s%s has a key that is not in base64 or not of "
+    "its type")
+MSG(KEY_CONTROL, ERROR, "key-control",
+    "ssh-key: %.40s%s contains a control character")
+MSG(KEY_UTF8, ERROR, "key-utf8",
+    "ssh-key: %.40s%s is not UTF-8")
+MSG(KEY_FILE_EMPTY, ERROR, "key-file-empty",
+    "ssh-key: %s holds no public key")
+MSG(GUEST_NET_SEED, ERROR, "guest-net-seed",
+    "%s: the guest learns its addresses from the seed vmc "
+    "writes: add a [cloud-init] section")
+MSG(GATEWAY_STATIC, ERROR, "gateway-static",
+    "gateway: '%s' needs a static address of its family")
+MSG(DUP_NAME, ERROR, "dup-name",
+    "VM name '%s' is also used at %s:%d")
+MSG(DUP_NAME_BY, ERROR, "dup-name",
+    "VM name '%s' is also used by %s")
+MSG(DUP_LABEL, ERROR, "dup-label",
+    "label: launchd label '%s' is also used at %s:%d")
+MSG(DUP_LABEL_BY, ERROR, "dup-label",
+    "label: launchd label '%s' is also used by %s")
+MSG(DUP_IMAGE, ERROR, "dup-image",
+    "image: disk image '%s' is also used at %s:%d")
+MSG(DUP_IMAGE_BY, ERROR, "dup-image",
+    "image: disk image '%s' is also used by %s")
+MSG(DUP_MAC, ERROR, "dup-mac",
+    "mac: MAC address '%s' is also used at %s:%d")
+MSG(DUP_MAC_BY, ERROR, "dup-mac",
+    "mac: MAC address '%s' is also used by %s")
+MSG(PORT_CLASH, ERROR, "port-clash",
+    "forward: host port %s/%u on %s is also forwarded at %s:%d")
+MSG(MEMORY_OVER, WARN, "memory-over",
+    "memory: the VMs that start at boot (%s) need %lluM "
+    "together, more than the host's %lluM")
+MSG(OUTPUT, SYS, "output",
+    "cannot %s: %s")
+MSG(GONE_REMOVED, NOTE, "gone-removed",
+    "removed: its VM is gone")
+MSG(GONE_CHANGED, WARN, "gone-changed",
+    "left alone: made for VM %s, which is gone, but changed since")
+MSG(INDEX_FOREIGN, WARN, "index-foreign",
+    "not an index this vmc wrote: the files of VMs that are gone "
+    "are not removed")
+MSG(INDEX_READ, SYS, "index-read",
+    "cannot read: %s")
+MSG(INDEX_BAD, ERROR, "index-bad",
+    "not a %s written by this vmc")
+MSG(NOT_ROOT, ERROR, "not-root",
+    "%s changes /Library/LaunchDaemons and runs launchctl: run "
+    "it as root (sudo vmc %s), or see what it would do with -n")
+MSG(NOT_BUILD, ERROR, "not-build",
+    "missing: %s is not the output of vmc build")
+MSG(LOCK, SYS, "lock",
+    "cannot lock: %s")
+MSG(NOT_DIR, ERROR, "not-dir",
+    "-R: not a directory")
+MSG(UNSAFE_DIR, ERROR, "unsafe-dir",
+    "refused: owned by someone other than root, or writable by "
+    "group or others: not safe for what launchd runs as root")
+MSG(BUILD_CHANGED, ERROR, "build-changed",
+    "refused: changed since vmc build wrote it; build again")
+MSG(IN_THE_WAY, ERROR, "in-the-way",
+    "refused: in the way of VM %s, and not installed by vmc")
+MSG(IN_THE_WAY_DIR, ERROR, "in-the-way",
+    "refused: in the way of VM %s, and not a directory")
+MSG(INDEX_INCOMPLETE, ERROR, "index-incomplete",
+    "refused: the build index names no %s for VM %s")
+MSG(NO_USER, ERROR, "no-user",
+    "refused: VM %s runs as user %s, who does not exist here")
+MSG(NOT_INSTALLED_REFUSED, ERROR, "not-installed",
+    "refused: no VM %s is installed")
+MSG(NOT_INSTALLED, ERROR, "not-installed",
+    "no VM %s is installed")
+MSG(INSTALL_WRITE, SYS, "install-write",
+    "cannot write: %s")
+MSG(INSTALL_REMOVE, SYS, "install-write",
+    "cannot remove: %s")
+MSG(INSTALL_RUNDIR, SYS, "install-write",
+    "cannot make the run-time directory: %s")
+MSG(INSTALL_RENAME, SYS, "install-write",
+    "cannot rename into place: %s")
+MSG(LAUNCHCTL, SYS, "launchctl",
+    "%s: %s%s(exit status %d)")
+MSG(LEFT_IN_PLACE, NOTE, "left-in-place",
+    "left in place: %s")
