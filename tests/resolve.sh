@@ -18,7 +18,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
 . "$top/tests/lib.sh"
 tempdir resolve
-vmuser=vmc-resolve-test
+# A user of this run's own, so that runs side by side (make mutate and
+# make check) do not delete each other's.
+vmuser=vmc-resolve-$$
 
 if [ "$(id -u)" != 0 ]; then
 	skip "resolve" "needs root: a VM user, owners and a network namespace"
@@ -28,12 +30,10 @@ if ! command -v qemu-img > /dev/null; then
 	skip "resolve" "needs qemu-img to make the disks"
 	finish
 fi
-if ! id "$vmuser" > /dev/null 2>&1; then
-	useradd -M -r -s /usr/sbin/nologin "$vmuser" ||
-	    { bad "setup" "useradd $vmuser"; finish; }
-	# shellcheck disable=SC2016 # run on exit
-	at_exit='userdel "$vmuser" 2> /dev/null'
-fi
+useradd -M -r -s /usr/sbin/nologin "$vmuser" ||
+    { bad "setup" "useradd $vmuser"; finish; }
+# shellcheck disable=SC2016 # run on exit
+at_exit='userdel "$vmuser" 2> /dev/null'
 
 # world DIR: a fresh world in DIR, clean-built once.
 world() {
