@@ -28,7 +28,8 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/state.c compiler/index.c compiler/output.c \
 		compiler/commit.c \
 		compiler/compile.c compiler/proc.c compiler/launchd.c \
-		compiler/plan.c compiler/install.c compiler/status.c \
+		compiler/running.c compiler/plan.c compiler/install.c \
+		compiler/status.c compiler/operate.c compiler/console.c \
 		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
 LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
@@ -94,6 +95,7 @@ check: test
 e2e: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/run.sh
 	VMC=compiler/vmc sh tests/e2e/cloudinit.sh
+	VMC=compiler/vmc sh tests/e2e/operate.sh
 
 # Scripts of both guest architectures on this machine's real QEMU.
 arch: compiler/vmc

@@ -186,6 +186,7 @@ show(const struct vm *vm)
 	show_setting(&b, "stop-timeout", vm->stoptimeout.s);
 	show_setting(&b, "log", vm->logpath);
 	show_setting(&b, "qmp", vm->qmp);
+	show_setting(&b, "console", vm->console);
 	show_setting(&b, "restart-marker", vm->marker);
 	if (vm->vmdir != NULL)
 		show_setting(&b, "run-directory", vm->vmdir);
@@ -208,36 +209,48 @@ show(const struct vm *vm)
 static void
 emit(struct output *out, const struct vm *vm)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct buf	 sh = { NULL, 0, 0 }, plist = { NULL, 0, 0 };
+	struct buf	 seed[SEED_FILES] = { { NULL, 0, 0 } };
+	uint64_t	 config;
 	char		*name;
-	size_t		 i;
+	size_t		 i, nseed = 0;
 	int		 rc;
 
 	output_vm(out, vm);
 	for (i = 0; i < vm->doc.looks.n; i++)
 		output_note(out, &vm->doc.looks.v[i]);
 
-	emit_sh(vm, &b);
+	/* What QEMU runs: the script and the seed, whose checksum the
+	 * script holds for vmc status to tell a restart pending.  (A new
+	 * plist makes install reload the job anyway.) */
+	emit_sh(vm, &sh);
+	emit_plist(vm, &plist);
+	config = hash_buf(sh.p, sh.len);
+	for (i = 0; vm->seeddir != NULL && seed_files[i] != NULL; i++) {
+		emit_seed(vm, i, &seed[i]);
+		config = hash_add(config, seed[i].p, seed[i].len);
+		nseed = i + 1;
+	}
+	emit_sh_config(&sh, config);
+
 	name = xasprintf("%s.sh", vm->name);
-	rc = output_add(out, name, &b, 0755);
+	rc = output_add(out, name, &sh, 0755);
 	free(name);
 	if (rc == 0) {
-		b.len = 0;
-		emit_plist(vm, &b);
 		name = xasprintf("%s.plist", vm->label.s);
-		rc = output_add(out, name, &b, 0644);
+		rc = output_add(out, name, &plist, 0644);
 		free(name);
 	}
 	/* The seed directory, which the script names in its run directory. */
-	for (i = 0; rc == 0 && vm->seeddir != NULL && seed_files[i] != NULL;
-	    i++) {
-		b.len = 0;
-		emit_seed(vm, i, &b);
+	for (i = 0; rc == 0 && i < nseed; i++) {
 		name = xasprintf("%s" SEED_DIR "/%s", vm->name, seed_files[i]);
-		rc = output_add(out, name, &b, 0644);
+		rc = output_add(out, name, &seed[i], 0644);
 		free(name);
 	}
-	buf_free(&b);
+	for (i = 0; i < nseed; i++)
+		buf_free(&seed[i]);
+	buf_free(&sh);
+	buf_free(&plist);
 }
 
 /*

@@ -137,10 +137,16 @@ vm_derive(struct vm *vm, const struct host *h, const char *rundir)
 		vm->qmp = pool_printf(&vm->pool, "%s/%s.qmp", rundir, vm->name);
 		vm->marker = pool_printf(&vm->pool, "%s/%s.restart", rundir,
 		    vm->name);
+		vm->console = pool_printf(&vm->pool, "%s/%s.console", rundir,
+		    vm->name);
+		vm->runfile = pool_printf(&vm->pool, "%s/%s.run", rundir,
+		    vm->name);
 	} else {
 		vm->vmdir = pool_printf(&vm->pool, "%s/%s", rundir, vm->name);
 		vm->qmp = pool_printf(&vm->pool, "%s/qmp", vm->vmdir);
 		vm->marker = pool_printf(&vm->pool, "%s/restart", vm->vmdir);
+		vm->console = pool_printf(&vm->pool, "%s/console", vm->vmdir);
+		vm->runfile = pool_printf(&vm->pool, "%s/run", vm->vmdir);
 	}
 	vm->logpath = val_ok(&vm->log) ? vm->log.s :
 	    pool_printf(&vm->pool, "%s/%s.log", rundir, vm->name);
@@ -167,5 +173,33 @@ vm_derive(struct vm *vm, const struct host *h, const char *rundir)
 			continue;
 		nic->hwaddr = strcmp(nic->mac.s, "auto") == 0 ?
 		    mac_derive(vm->name, i) : nic->mac.n;
+	}
+}
+
+/*
+ * Where the guest answers, a line each: "fwd PROTO ADDR HPORT GPORT"
+ * for a user-network forward, "mac MODE MAC" for a vmnet card, whose
+ * address the host's DHCP server or ARP table knows.
+ */
+void
+reach_lines(struct buf *b, const struct vm *vm)
+{
+	const struct nic	*nic;
+	char			 mac[18], addr[16];
+	size_t			 i, j;
+
+	for (i = 0; i < vm->nnic; i++) {
+		nic = &vm->nic[i];
+		for (j = 0; j < nic->nfwd; j++) {
+			fmt_ipv4(nic->fwd[j].addr, addr);
+			buf_printf(b, "fwd %s %s %u %u\n",
+			    nic->fwd[j].proto == PROTO_UDP ? "udp" : "tcp",
+			    addr, nic->fwd[j].hport, nic->fwd[j].gport);
+		}
+		if (nic->mode.n != NET_USER) {
+			fmt_mac(nic->hwaddr, mac);
+			buf_printf(b, "mac %s %s\n",
+			    netmode_names[nic->mode.n], mac);
+		}
 	}
 }

@@ -16,7 +16,7 @@
  * verbatim; vendor-data is empty.
  */
 
-const char *const seed_files[] = { "meta-data", "network-config",
+const char *const seed_files[SEED_FILES + 1] = { "meta-data", "network-config",
     "user-data", "vendor-data", NULL };
 
 /* A YAML double-quoted scalar; values hold no control characters. */

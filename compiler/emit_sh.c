@@ -1,3 +1,5 @@
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +120,9 @@ void
 emit_sh(const struct vm *vm, struct buf *b)
 {
 	struct argv	 a;
+	struct buf	 reach = { NULL, 0, 0 };
+	const char	*p, *nl;
+	char		*line;
 	size_t		 g, i, end;
 	int		 marker;
 
@@ -142,8 +147,13 @@ emit_sh(const struct vm *vm, struct buf *b)
 	if (i < a.n || literal(vm->basepath) || literal(vm->varstemplate) ||
 	    literal(vm->qemuimg))
 		buf_puts(b, "# shellcheck disable=SC2016\n");
+	/* Filled in by emit_sh_config once the job's files are made. */
+	buf_puts(b, "# What vmc status compares with what runs (vmc(1)).\n"
+	    CONFIG_LINE "0000000000000000\n");
 	buf_puts(b, "qmp=");
 	quote_sh(b, vm->qmp);
+	buf_puts(b, "\nrun=");
+	quote_sh(b, vm->runfile);
 	buf_puts(b, "\n");
 	if (marker) {
 		buf_puts(b, "# While this file exists launchd starts the job "
@@ -156,6 +166,9 @@ emit_sh(const struct vm *vm, struct buf *b)
 	buf_puts(b, helpers);
 	if (marker)
 		buf_puts(b, "rm -f \"$restart\"\n");
+	/* The sockets and what the script writes: for root and the VM's
+	 * user alone. */
+	buf_puts(b, "umask 077\n");
 	first_start(vm, b);
 	buf_puts(b, "stop=\n"
 	    "trap 'stop=1' HUP INT TERM\n");
@@ -171,18 +184,40 @@ emit_sh(const struct vm *vm, struct buf *b)
 	}
 	buf_puts(b, " \\\n\t\"$@\" &\n"
 	    "pid=$!\n"
+	    "# What runs: this configuration, since when, where it answers.\n"
+	    "{\n"
+	    "\techo \"config $config\"\n"
+	    "\techo \"since $(date +%s)\"\n"
+	    "\techo \"pid $pid\"\n");
+	reach_lines(&reach, vm);
+	for (p = reach.p; p != NULL && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		buf_puts(b, "\techo ");
+		line = xasprintf("%.*s", (int)(nl - p), p);
+		quote_sh(b, line);
+		free(line);
+		buf_puts(b, "\n");
+	}
+	buf_free(&reach);
+	buf_puts(b, "} >\"$run.$$\" && mv -f \"$run.$$\" \"$run\"\n"
 	    "# A signal ends the wait early, with QEMU still running.\n"
 	    "[ -n \"$stop\" ] || wait \"$pid\"\n"
 	    "status=$?\n"
+	    "how=exited\n"
 	    "if kill -0 \"$pid\" 2>/dev/null; then\n");
-	buf_printf(b, "\tif ! qmp system_powerdown || ! gone %llu; then\n"
+	buf_printf(b, "\thow=powered-off\n"
+	    "\tif ! qmp system_powerdown || ! gone %llu; then\n"
+	    "\t\thow=quit\n"
 	    "\t\tif ! qmp quit || ! gone %d; then\n"
+	    "\t\t\thow=killed\n"
 	    "\t\t\tkill -KILL \"$pid\" 2>/dev/null\n"
 	    "\t\tfi\n"
 	    "\tfi\n"
 	    "\twait \"$pid\"\n"
 	    "\tstatus=$?\n"
-	    "fi\n", (unsigned long long)vm->stoptimeout.n, QUIT_WAIT);
+	    "fi\n"
+	    "echo \"ended $how $status\" >>\"$run\"\n",
+	    (unsigned long long)vm->stoptimeout.n, QUIT_WAIT);
 	if (marker && vm->restart.n == RESTART_ALWAYS)
 		buf_puts(b, "if [ -z \"$stop\" ]; then\n"
 		    "\ttouch \"$restart\"\n"
@@ -194,4 +229,18 @@ emit_sh(const struct vm *vm, struct buf *b)
 		    "fi\n");
 	buf_puts(b, "exit \"$status\"\n");
 	argv_free(&a);
+}
+
+/*
+ * Writes config, the checksum of the job's files, into the script emit_sh
+ * made, in place of its zeros.
+ */
+void
+emit_sh_config(struct buf *b, uint64_t config)
+{
+	char	*p, hex[17];
+
+	p = strstr(b->p, "\n" CONFIG_LINE) + 1 + strlen(CONFIG_LINE);
+	snprintf(hex, sizeof(hex), "%016" PRIx64, config);
+	memcpy(p, hex, 16);
 }

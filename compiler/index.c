@@ -17,6 +17,9 @@
  *	vmc-index 1			or: vmc-manifest 1
  *	rundir PATH			the index only: the build's -p
  *	vm NAME LABEL USER		then, for this VM:
+ *	run PATH			the record of what runs (emit_sh.c)
+ *	console PATH			the serial port's socket
+ *	log PATH			the job's log
  *	f MODE HASH FILE		a file and the checksum of its bytes
  *	d MODE PATH			the manifest only: a run-time directory
  *	fwd PROTO ADDR HPORT GPORT	a user-network forward
@@ -36,25 +39,10 @@
 void
 index_vm(struct buf *b, const struct vm *vm)
 {
-	const struct nic	*nic;
-	char			 mac[18], addr[16];
-	size_t			 i, j;
-
 	buf_printf(b, "vm %s %s %s\n", vm->name, vm->label.s, vm->user.s);
-	for (i = 0; i < vm->nnic; i++) {
-		nic = &vm->nic[i];
-		for (j = 0; j < nic->nfwd; j++) {
-			fmt_ipv4(nic->fwd[j].addr, addr);
-			buf_printf(b, "fwd %s %s %u %u\n",
-			    nic->fwd[j].proto == PROTO_UDP ? "udp" : "tcp",
-			    addr, nic->fwd[j].hport, nic->fwd[j].gport);
-		}
-		if (nic->mode.n != NET_USER) {
-			fmt_mac(nic->hwaddr, mac);
-			buf_printf(b, "mac %s %s\n",
-			    netmode_names[nic->mode.n], mac);
-		}
-	}
+	buf_printf(b, "run %s\nconsole %s\nlog %s\n", vm->runfile,
+	    vm->console, vm->logpath);
+	reach_lines(b, vm);
 }
 
 void
@@ -208,6 +196,15 @@ parse_line(struct record *r, int kind, char *line)
 	    n >= 3 && strcmp(w[1], "700") == 0 &&
 	    good_path(copy + 6) && v->dir == NULL) {
 		v->dir = xstrdup(copy + 6);
+	} else if (strcmp(w[0], "run") == 0 && n >= 2 &&
+	    good_path(copy + 4) && v->run == NULL) {
+		v->run = xstrdup(copy + 4);
+	} else if (strcmp(w[0], "console") == 0 && n >= 2 &&
+	    good_path(copy + 8) && v->console == NULL) {
+		v->console = xstrdup(copy + 8);
+	} else if (strcmp(w[0], "log") == 0 && n >= 2 &&
+	    good_path(copy + 4) && v->log == NULL) {
+		v->log = xstrdup(copy + 4);
 	} else if (strcmp(w[0], "fwd") == 0 && n == 5 &&
 	    (strcmp(w[1], "tcp") == 0 || strcmp(w[1], "udp") == 0) &&
 	    parse_ipv4(w[2], &(uint32_t){ 0 }) == 0 &&
@@ -304,6 +301,12 @@ record_write(struct buf *b, const struct record *r)
 	for (i = 0; i < r->n; i++) {
 		v = &r->vm[i];
 		buf_printf(b, "vm %s %s %s\n", v->name, v->label, v->user);
+		if (v->run != NULL)
+			buf_printf(b, "run %s\n", v->run);
+		if (v->console != NULL)
+			buf_printf(b, "console %s\n", v->console);
+		if (v->log != NULL)
+			buf_printf(b, "log %s\n", v->log);
 		for (j = 0; j < v->nf; j++)
 			index_file(b, v->f[j].path, v->f[j].mode,
 			    v->f[j].hash);
@@ -324,6 +327,9 @@ recvm_free(struct recvm *v)
 	free(v->label);
 	free(v->user);
 	free(v->dir);
+	free(v->run);
+	free(v->console);
+	free(v->log);
 	for (i = 0; i < v->nf; i++)
 		free(v->f[i].path);
 	free(v->f);
@@ -346,6 +352,9 @@ recvm_dup(const struct recvm *v)
 	c->label = xstrdup(v->label);
 	c->user = xstrdup(v->user);
 	c->dir = v->dir != NULL ? xstrdup(v->dir) : NULL;
+	c->run = v->run != NULL ? xstrdup(v->run) : NULL;
+	c->console = v->console != NULL ? xstrdup(v->console) : NULL;
+	c->log = v->log != NULL ? xstrdup(v->log) : NULL;
 	for (i = 0; i < v->nf; i++)
 		recvm_addfile(c, v->f[i].path, v->f[i].mode, v->f[i].hash);
 	for (i = 0; i < v->nreach; i++)

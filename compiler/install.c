@@ -32,7 +32,7 @@
 
 static const char *const statuses[] = {
 	"unchanged", "added", "changed", "restarted", "restart pending",
-	"removed"
+	"changed, stopped", "removed"
 };
 
 /*
@@ -240,6 +240,12 @@ record_vm(struct inst *in, const struct plan *p)
 		    p->d[i].src->hash);
 	if (p->dir != NULL)
 		v->dir = xstrdup(p->dir);
+	if (p->new->run != NULL)
+		v->run = xstrdup(p->new->run);
+	if (p->new->console != NULL)
+		v->console = xstrdup(p->new->console);
+	if (p->new->log != NULL)
+		v->log = xstrdup(p->new->log);
 	v->reach = xcalloc(p->new->nreach + 1, sizeof(*v->reach));
 	for (i = 0; i < p->new->nreach; i++)
 		v->reach[v->nreach++] = xstrdup(p->new->reach[i]);
@@ -275,7 +281,8 @@ do_remove(struct inst *in, const struct recvm *old)
 			rc |= remove_file(in, old->f[i].path);
 			remove_subdir(in, old, old->f[i].path);
 		}
-	if (rc != 0)
+	/* What the job left: the record of its last run. */
+	if (rc != 0 || (old->run != NULL && remove_file(in, old->run) != 0))
 		return -1;
 	if (old->dir != NULL)
 		remove_dir(in, old->dir);
@@ -314,8 +321,9 @@ do_vm(struct inst *in, struct plan *p)
 	}
 	/* A restart is a stop and a start: the script stops the guest on
 	 * bootout's SIGTERM, which kickstart -k does not wait for. */
-	if (rc == 0 && (p->status == ST_CHANGED || p->status == ST_RESTARTED) &&
-	    bootout(in, old->label) != 0)
+	if (rc == 0 && (p->status == ST_CHANGED ||
+	    p->status == ST_RESTARTED || (p->status == ST_STOPPED &&
+	    p->reload)) && bootout(in, old->label) != 0)
 		rc = -1;
 	if (rc != 0) {
 		unstage(p);
@@ -351,7 +359,7 @@ do_vm(struct inst *in, struct plan *p)
 	if (old != NULL && old->dir != NULL &&
 	    (p->dir == NULL || strcmp(old->dir, p->dir) != 0))
 		remove_dir(in, old->dir);
-	if (p->status != ST_PENDING) {
+	if (p->status != ST_PENDING && p->status != ST_STOPPED) {
 		rc = lctl(in, p->status == ST_ADDED ? 5 : 0, 0, "bootstrap",
 		    "system", plist->full, &msg);
 		/*
@@ -408,6 +416,8 @@ inst_free(struct inst *in)
 	record_free(&in->index);
 	record_free(&in->man);
 	free(in->manpath);
+	if (in->listed == 1)
+		jobs_free(&in->jobs);
 	if (in->lockfd != -1)
 		close(in->lockfd);
 }

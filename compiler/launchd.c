@@ -22,8 +22,8 @@ launchctl_report(struct ctx *ctx, const char *prog, const char *verb,
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	cmd = xasprintf("%s %s%s%s", verb, a, b != NULL ? " " : "",
-	    b != NULL ? b : "");
+	cmd = xasprintf("%s%s%s%s%s", verb, a != NULL ? " " : "",
+	    a != NULL ? a : "", b != NULL ? " " : "", b != NULL ? b : "");
 	diag(ctx, at, M(LAUNCHCTL), cmd, msg, n > 0 ? " " : "", rc);
 	free(cmd);
 }
@@ -69,4 +69,75 @@ launchctl_bootout(struct ctx *ctx, const char *prog, const char *label)
 	rc = launchctl(ctx, prog, 3, 113, "bootout", target, NULL, NULL);
 	free(target);
 	return rc == 3 || rc == 113 ? 0 : rc;
+}
+
+static int
+cmp_job(const void *a, const void *b)
+{
+	return strcmp(((const struct job *)a)->label,
+	    ((const struct job *)b)->label);
+}
+
+/*
+ * Every job of the domain in one call: launchctl list prints a header,
+ * then "PID\tSTATUS\tLABEL" a line, PID "-" for a job not running and
+ * STATUS its last exit status ("-SIGNAL" after a signal).  0, or
+ * launchctl's exit status after a diagnostic.
+ */
+int
+launchctl_list(struct ctx *ctx, const char *prog, struct jobs *jobs)
+{
+	char	*out = NULL, *line, *next, *tab, *tab2, *end;
+	long	 pid;
+	int	 rc;
+
+	memset(jobs, 0, sizeof(*jobs));
+	if ((rc = launchctl(ctx, prog, 0, 0, "list", NULL, NULL, &out)) != 0) {
+		free(out);
+		return rc;
+	}
+	for (line = out; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((tab = strchr(line, '\t')) == NULL ||
+		    (tab2 = strchr(tab + 1, '\t')) == NULL)
+			continue;
+		*tab = *tab2 = '\0';
+		pid = strtol(line, &end, 10);
+		if (strcmp(line, "-") != 0 && (*end != '\0' || pid <= 0))
+			continue;	/* the header */
+		jobs->v = xreallocarray(jobs->v, jobs->n + 1,
+		    sizeof(*jobs->v));
+		jobs->v[jobs->n].label = xstrdup(tab2 + 1);
+		jobs->v[jobs->n].pid = strcmp(line, "-") == 0 ? 0 : pid;
+		strlcpy(jobs->v[jobs->n].status, tab + 1,
+		    sizeof(jobs->v[jobs->n].status));
+		jobs->n++;
+	}
+	free(out);
+	if (jobs->n > 0)
+		qsort(jobs->v, jobs->n, sizeof(*jobs->v), cmp_job);
+	return 0;
+}
+
+const struct job *
+jobs_find(const struct jobs *jobs, const char *label)
+{
+	struct job	 key;
+
+	if (jobs->n == 0)
+		return NULL;
+	key.label = (char *)label;
+	return bsearch(&key, jobs->v, jobs->n, sizeof(*jobs->v), cmp_job);
+}
+
+void
+jobs_free(struct jobs *jobs)
+{
+	size_t	 i;
+
+	for (i = 0; i < jobs->n; i++)
+		free(jobs->v[i].label);
+	free(jobs->v);
+	memset(jobs, 0, sizeof(*jobs));
 }

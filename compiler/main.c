@@ -18,7 +18,9 @@ usage(FILE *fp)
 	    "       vmc host\n"
 	    "       vmc install [-n] [-r] [-R root] outdir\n"
 	    "       vmc uninstall [-n] [-R root] [name ...]\n"
-	    "       vmc status [-R root] [name ...]\n"
+	    "       vmc status [-j] [-R root] [name ...]\n"
+	    "       vmc start | stop | restart [-R root] name ...\n"
+	    "       vmc console [-R root] name\n"
 	    "       vmc -h | -V\n");
 }
 
@@ -131,6 +133,9 @@ install_opts(int argc, char *argv[], const char *opts, struct install *o,
 		case 'r':
 			o->restart = 1;
 			break;
+		case 'j':
+			o->json = 1;
+			break;
 		case 'R':
 			free(*rootbuf);
 			*rootbuf = path_absdir(optarg);
@@ -144,25 +149,40 @@ install_opts(int argc, char *argv[], const char *opts, struct install *o,
 	return 0;
 }
 
-/* vmc install, uninstall and status. */
+/* vmc install, uninstall, status and the verbs that operate VMs. */
 static int
 cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 {
+	static const char *const verbs[] = { [VERB_START] = "start",
+	    [VERB_STOP] = "stop", [VERB_RESTART] = "restart" };
 	struct install	 o;
 	char		*root = NULL;
 	int		 rc = EXIT_USAGE, inst = strcmp(cmd, "install") == 0;
 	const char	*opts = inst ? "nrR:" : strcmp(cmd, "uninstall") == 0 ?
-			    "nR:" : "R:";
+			    "nR:" : strcmp(cmd, "status") == 0 ? "jR:" : "R:";
+	int		 v, nargs;
 
-	if (install_opts(argc, argv, opts, &o, &root) == -1 ||
-	    (inst && argc - optind != 1))
+	for (v = 0; v < 3 && strcmp(cmd, verbs[v]) != 0; v++)
+		continue;
+	if (install_opts(argc, argv, opts, &o, &root) == -1) {
+		usage(stderr);
+		free(root);
+		return rc;
+	}
+	nargs = argc - optind;
+	if ((inst && nargs != 1) || (v < 3 && nargs < 1) ||
+	    (strcmp(cmd, "console") == 0 && nargs != 1))
 		usage(stderr);
 	else if (inst)
 		rc = install_run(ctx, &o, argv[optind]);
 	else if (strcmp(cmd, "uninstall") == 0)
-		rc = uninstall_run(ctx, &o, argv + optind, argc - optind);
+		rc = uninstall_run(ctx, &o, argv + optind, nargs);
+	else if (strcmp(cmd, "status") == 0)
+		rc = status_run(ctx, &o, argv + optind, nargs);
+	else if (strcmp(cmd, "console") == 0)
+		rc = console_run(ctx, &o, argv[optind]);
 	else
-		rc = status_run(ctx, &o, argv + optind, argc - optind);
+		rc = operate_run(ctx, &o, v, argv + optind, nargs);
 	free(root);
 	return rc;
 }
@@ -189,7 +209,9 @@ main(int argc, char *argv[])
 		rc = cmd_host(&ctx, argc - 2);
 	if (argc >= 2 && (strcmp(argv[1], "install") == 0 ||
 	    strcmp(argv[1], "uninstall") == 0 ||
-	    strcmp(argv[1], "status") == 0))
+	    strcmp(argv[1], "status") == 0 || strcmp(argv[1], "start") == 0 ||
+	    strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "restart") == 0 ||
+	    strcmp(argv[1], "console") == 0))
 		rc = cmd_install(&ctx, argv[1], argc - 1, argv + 1);
 	for (i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i]) == 0)

@@ -324,6 +324,9 @@ MSG(VARS_ACCESS, ERROR, "vars-access",
 MSG(QMP_LONG, ERROR, "qmp-long",
     "the monitor socket '%s' is longer than %d bytes; choose a "
     "shorter run directory (-p)")
+MSG(CONSOLE_LONG, ERROR, "qmp-long",
+    "the console socket '%s' is longer than %d bytes; choose a "
+    "shorter run directory (-p)")
 MSG(HOST_INTERFACES, SYS, "host-interfaces",
     "cannot list network interfaces: %s")
 MSG(HOST_NAME, WARN, "host-name",
@@ -507,3 +510,19 @@ MSG(LAUNCHCTL, SYS, "launchctl",
     "%s: %s%s(exit status %d)")
 MSG(LEFT_IN_PLACE, NOTE, "left-in-place",
     "left in place: %s")
+MSG(OPERATE_ROOT, ERROR, "operate-root",
+    "%s runs launchctl: run it as root (sudo vmc %s)")
+MSG(START_EXITED, SYS, "start-failed",
+    "%s: QEMU exited as it started (status %d): see its log %s")
+MSG(START_TIMEOUT, SYS, "start-failed",
+    "%s: QEMU did not start within %d s: see its log %s")
+MSG(CONSOLE_NONE, ERROR, "console-none",
+    "%s: installed without a console; build and install it again")
+MSG(CONSOLE_STOPPED, ERROR, "console-stopped",
+    "%s is not running; vmc start starts it")
+MSG(CONSOLE_BUSY, ERROR, "console-busy",
+    "%s: another console session is attached")
+MSG(CONSOLE_CONNECT, ERROR, "console-connect",
+    "%s: cannot connect to %s: %s")
+MSG(CONSOLE_LOST, SYS, "console-lost",
+    "%s: the console failed: %s")

@@ -169,6 +169,54 @@ check_source(struct inst *in, const struct recfile *f, struct buf *b)
 }
 
 /* Decides what to do with one VM of the build; -1 to refuse. */
+/*
+ * Whether the VM's job runs, as launchd says: one launchctl list for
+ * the whole install, made when the first VM asks.  When launchctl
+ * fails (said), the VM counts as running, as before vmc stop existed.
+ */
+static int
+runs(struct inst *in, const struct recvm *old)
+{
+	const struct job	*j;
+
+	if (in->listed == 0)
+		in->listed = launchctl_list(in->ctx, in->opt->launchctl,
+		    &in->jobs) == 0 ? 1 : -1;
+	if (in->listed == -1)
+		return 1;
+	return (j = jobs_find(&in->jobs, old->label)) != NULL && j->pid != 0;
+}
+
+/*
+ * Whether vmc stop stopped the VM and it has not run since: its run
+ * record says so (the script writes a new one when QEMU starts again,
+ * at vmc start or at boot) and launchd has no process for it.
+ */
+static int
+stopped(struct inst *in, const struct recvm *old)
+{
+	struct running	 r;
+	int		 rc;
+
+	rc = running_read(in->opt, old, &r) == 0 && r.stopped &&
+	    !runs(in, old);
+	running_free(&r);
+	return rc;
+}
+
+/* Whether it runs other files than those installed. */
+static int
+pending(struct inst *in, const struct recvm *old)
+{
+	struct running	 r;
+	int		 rc;
+
+	rc = running_read(in->opt, old, &r) == 0 &&
+	    running_pending(in->opt, old, &r);
+	running_free(&r);
+	return rc;
+}
+
 int
 plan_vm(struct inst *in, struct plan *p)
 {
@@ -264,9 +312,14 @@ plan_vm(struct inst *in, struct plan *p)
 		reload = 1;
 	if (old == NULL)
 		p->status = ST_ADDED;
-	else if (reload)
+	else if ((reload || restart) && stopped(in, old)) {
+		/* vmc stop's VM stays stopped: the files go in place, and a
+		 * job launchd holds goes, to load the new plist on start. */
+		p->status = ST_STOPPED;
+		p->reload = reload;
+	} else if (reload)
 		p->status = ST_CHANGED;
-	else if (restart)
+	else if (restart || pending(in, old))
 		p->status = in->opt->restart ? ST_RESTARTED : ST_PENDING;
 	else
 		p->status = ST_UNCHANGED;

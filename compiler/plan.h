@@ -10,7 +10,7 @@
 
 enum status {
 	ST_UNCHANGED, ST_ADDED, ST_CHANGED, ST_RESTARTED, ST_PENDING,
-	ST_REMOVED
+	ST_STOPPED, ST_REMOVED
 };
 
 /* A file to put in place. */
@@ -33,6 +33,7 @@ struct plan {
 	uid_t		 uid;
 	gid_t		 gid;
 	int		 fixdir;	/* create it, or set owner and mode */
+	int		 reload;	/* ST_STOPPED: the plist changed */
 };
 
 struct inst {
@@ -46,6 +47,8 @@ struct inst {
 	size_t		 np;
 	int		 asroot;
 	int		 lockfd;	/* held for the run, or -1 */
+	struct jobs	 jobs;		/* launchctl list, when listed is 1 */
+	int		 listed;	/* 0 not yet, -1 failed */
 };
 
 /* plan.c */

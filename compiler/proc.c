@@ -35,6 +35,10 @@ run(char *const argv[], struct buf *out)
 		close(fds[0]);
 		if (dup2(fds[1], 1) == -1 || dup2(fds[1], 2) == -1)
 			_exit(127);
+		/* Only as its output: a daemon it leaves behind must not
+		 * hold the pipe, or the read below would wait for it. */
+		if (fds[1] > 2)
+			close(fds[1]);
 		execv(argv[0], argv);
 		fprintf(stderr, "cannot run %s: %s\n", argv[0],
 		    strerror(errno));

@@ -140,7 +140,17 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	opt(a, "-qmp", &b);
 	buf_puts(&b, "none");
 	opt(a, "-display", &b);
-	buf_puts(&b, "stdio");
+	/*
+	 * The serial port on a socket for vmc console, and everything the
+	 * guest prints also to the script's standard output, which launchd
+	 * opened as the job's log (QEMU's chardev logfile, qemu(1)): opening
+	 * /dev/stdout duplicates it on macOS, and reopens the file on Linux.
+	 */
+	buf_puts(&b, "socket,id=serial0,path=");
+	quote_qemu(&b, vm->console);
+	buf_puts(&b, ",server=on,wait=off,logfile=/dev/stdout,logappend=on");
+	opt(a, "-chardev", &b);
+	buf_puts(&b, "chardev:serial0");
 	opt(a, "-serial", &b);
 	/* Extra arguments, as given: each option starts a line. */
 	for (i = 0; i < vm->qemuargs.n; i++) {

@@ -4,8 +4,8 @@
 #include "vmc.h"
 
 /*
- * The only ways user data reaches output: as a shell word, as XML
- * text, or inside a QEMU option value.
+ * Quoting for where text goes: a shell word, XML text, a QEMU option
+ * value, a terminal, a JSON string.  (emit_seed.c writes YAML's.)
  */
 
 /*
@@ -170,4 +170,30 @@ quote_qemu(struct buf *b, const char *s)
 		s = comma + 1;
 	}
 	buf_puts(b, s);
+}
+
+/*
+ * A JSON string, quotes included (RFC 8259): '"', '\' and controls
+ * escaped, and each byte that is not valid UTF-8 as U+FFFD, so that
+ * what another program printed cannot break the document.
+ */
+void
+quote_json(struct buf *b, const char *s)
+{
+	uint32_t	 c;
+	size_t		 n;
+
+	buf_puts(b, "\"");
+	for (; *s != '\0'; s += n) {
+		if ((n = utf8_char(s, &c)) == 0) {
+			buf_puts(b, "\\ufffd");
+			n = 1;
+		} else if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", (int)c);
+		else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029)
+			buf_printf(b, "\\u%04x", (unsigned)c);
+		else
+			buf_add(b, s, n);
+	}
+	buf_puts(b, "\"");
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmc.h"
 
@@ -12,11 +13,10 @@
  * vmc status: for each installed VM (the manifest, index.c), what
  * launchd says of its job and where the guest can be reached.
  *
- * launchctl print system/LABEL prints a block of "key = value" lines,
- * one tab deep for the service itself (deeper for its endpoints and
- * the like): "state = running", "pid = 412", "last exit code = 0" or
- * "(never exited)".  It fails (status 113, "Could not find service")
- * for a job that is not loaded.
+ * One launchctl list tells of every job (launchd.c); the record the
+ * script writes when QEMU starts (running.c) tells what runs: since
+ * when, with which files, reachable where.  A VM that does not run
+ * shows no address.
  *
  * A vmnet-shared or -host guest gets its address from the host's DHCP
  * server, bootpd, which records leases in /var/db/dhcpd_leases as
@@ -27,67 +27,6 @@
  * "arp -an" prints it ("? (A) at M on en0 ..."), knows it, and only
  * once the host has talked to the guest.
  */
-
-struct job {
-	char	 state[16];
-	char	 pid[16];
-	char	 exit[32];
-};
-
-/* One line at the service's own depth: "\tKEY = VALUE". */
-static const char *
-field(const char *line, const char *key)
-{
-	size_t	 n = strlen(key);
-
-	if (line[0] != '\t' || strncmp(line + 1, key, n) != 0 ||
-	    strncmp(line + 1 + n, " = ", 3) != 0)
-		return NULL;
-	return line + n + 4;
-}
-
-static void
-copy_word(char *dst, size_t size, const char *src, const char *stop)
-{
-	size_t	 n;
-
-	n = strcspn(src, stop);
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void
-job_status(const struct install *opt, const char *label, struct job *j)
-{
-	char		*out = NULL, *target, *line, *next;
-	const char	*v;
-
-	strlcpy(j->state, "not loaded", sizeof(j->state));
-	strlcpy(j->pid, "-", sizeof(j->pid));
-	strlcpy(j->exit, "-", sizeof(j->exit));
-	target = xasprintf("system/%s", label);
-	/* Not loaded: "113: Could not find service", said by status. */
-	if (launchctl(NULL, opt->launchctl, 0, 0, "print", target, NULL,
-	    &out) == 0) {
-		strlcpy(j->state, "stopped", sizeof(j->state));
-		for (line = out; line != NULL; line = next) {
-			if ((next = strchr(line, '\n')) != NULL)
-				*next++ = '\0';
-			if ((v = field(line, "state")) != NULL &&
-			    strcmp(v, "running") == 0)
-				strlcpy(j->state, "running", sizeof(j->state));
-			else if ((v = field(line, "pid")) != NULL)
-				copy_word(j->pid, sizeof(j->pid), v, " ");
-			else if ((v = field(line, "last exit code")) != NULL &&
-			    *v != '(')
-				copy_word(j->exit, sizeof(j->exit), v, ":");
-		}
-	}
-	free(target);
-	free(out);
-}
 
 /* A MAC as bootpd and arp print it, bytes without leading zeros. */
 static int
@@ -191,34 +130,39 @@ struct reach {
 	int		 readleases, ranarp;
 };
 
-/* Where a VM can be reached, from its "fwd" and "mac" lines. */
+/*
+ * Where a VM can be reached, from its "fwd" and "mac" lines: an entry
+ * each in out, which it fills.
+ */
 static void
-reach_vm(struct reach *r, const struct recvm *v, struct buf *b)
+reach_vm(struct reach *r, const char *lines, char ***out, size_t *n)
 {
 	struct stat	 st;
-	char		 w[5][64], *addr, *path, *argv[3];
+	char		 w[5][64], *addr, *path, *argv[3], *line, *next;
+	char		*copy;
 	uint64_t	 mac;
-	size_t		 i;
-	int		 n;
+	int		 k;
 
-	b->len = 0;
-	buf_add(b, "", 0);
-	for (i = 0; i < v->nreach; i++) {
-		n = sscanf(v->reach[i], "%63s %63s %63s %63s %63s", w[0], w[1],
+	*out = NULL;
+	*n = 0;
+	copy = xstrdup(lines);
+	for (line = copy; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		k = sscanf(line, "%63s %63s %63s %63s %63s", w[0], w[1],
 		    w[2], w[3], w[4]);
-		if (b->len > 0)
-			buf_puts(b, ", ");
-		if (strcmp(w[0], "fwd") == 0 && n == 5) {
-			buf_printf(b, "%s:%s -> %s%s", w[2], w[3], w[4],
-			    strcmp(w[1], "udp") == 0 ? "/udp" : "");
-			continue;
-		}
-		if (n != 3 || parse_mac(w[2], &mac) == -1) {
-			buf_puts(b, "unknown");
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		if (strcmp(w[0], "fwd") == 0 && k == 5) {
+			(*out)[(*n)++] = xasprintf("%s:%s -> %s%s", w[2], w[3],
+			    w[4], strcmp(w[1], "udp") == 0 ? "/udp" : "");
 			continue;
 		}
 		addr = NULL;
-		if (strcmp(w[1], "vmnet-bridged") != 0) {
+		if (k != 3 || parse_mac(w[2], &mac) == -1)
+			;
+		else if (strcmp(w[1], "vmnet-bridged") != 0) {
 			if (!r->readleases) {
 				path = xasprintf("%s/var/db/dhcpd_leases",
 				    r->opt->root);
@@ -239,11 +183,9 @@ reach_vm(struct reach *r, const struct recvm *v, struct buf *b)
 			}
 			addr = r->arp.len > 0 ? arp_addr(r->arp.p, mac) : NULL;
 		}
-		buf_puts(b, addr != NULL ? addr : "unknown");
-		free(addr);
+		(*out)[(*n)++] = addr != NULL ? addr : xstrdup("unknown");
 	}
-	if (b->len == 0)
-		buf_puts(b, "-");
+	free(copy);
 }
 
 /* Text another program printed, made safe for a terminal. */
@@ -257,16 +199,136 @@ safe(const char *s)
 	return b.p;
 }
 
+/* What status says of one VM. */
+struct vmstate {
+	const struct recvm *v;
+	const char	*state;
+	long		 pid;
+	char		 exit[16];
+	long long	 since;
+	int		 pending;
+	char		**addr;
+	size_t		 naddr;
+};
+
+static void
+vmstate(struct reach *r, const struct jobs *jobs, const struct recvm *v,
+    struct vmstate *s)
+{
+	const struct job	*j;
+	struct running		 run;
+
+	memset(s, 0, sizeof(*s));
+	s->v = v;
+	s->state = "stopped";
+	strlcpy(s->exit, "-", sizeof(s->exit));
+	if ((j = jobs_find(jobs, v->label)) != NULL) {
+		s->pid = j->pid;
+		strlcpy(s->exit, j->status, sizeof(s->exit));
+	}
+	if (s->pid == 0)
+		return;
+	s->state = "running";
+	if (running_read(r->opt, v, &run) == 0 && run.alive) {
+		s->since = run.since;
+		if ((s->pending = running_pending(r->opt, v, &run)))
+			s->state = "restart pending";
+		reach_vm(r, run.reach.p, &s->addr, &s->naddr);
+	}
+	running_free(&run);
+}
+
+/* A time as status shows it: local, to the minute. */
+static void
+when(char *buf, size_t size, long long t, int utc)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (t <= 0 || (utc ? gmtime_r(&tt, &tm) : localtime_r(&tt, &tm)) ==
+	    NULL || strftime(buf, size, utc ? "%Y-%m-%dT%H:%M:%SZ" :
+	    "%Y-%m-%d %H:%M", &tm) == 0)
+		strlcpy(buf, "-", size);
+}
+
+static void
+json_field(struct buf *b, const char *key, const char *value)
+{
+	buf_printf(b, ", \"%s\": ", key);
+	if (value == NULL)
+		buf_puts(b, "null");
+	else
+		quote_json(b, value);
+}
+
+/* One VM as an object of status -j, a stable interface (vmc(1)). */
+static void
+print_json(struct buf *b, const struct vmstate *s)
+{
+	char	 t[32];
+	size_t	 i;
+
+	buf_puts(b, "{\"name\": ");
+	quote_json(b, s->v->name);
+	json_field(b, "label", s->v->label);
+	json_field(b, "state", s->state);
+	if (s->pid > 0)
+		buf_printf(b, ", \"pid\": %ld", s->pid);
+	else
+		buf_puts(b, ", \"pid\": null");
+	if (strcmp(s->exit, "-") != 0 && strspn(s->exit + (s->exit[0] ==
+	    '-'), "0123456789") == strlen(s->exit + (s->exit[0] == '-')))
+		buf_printf(b, ", \"last_exit\": %s", s->exit);
+	else
+		buf_puts(b, ", \"last_exit\": null");
+	when(t, sizeof(t), s->since, 1);
+	json_field(b, "since", s->since > 0 ? t : NULL);
+	buf_printf(b, ", \"restart_pending\": %s", s->pending ? "true" :
+	    "false");
+	buf_puts(b, ", \"addresses\": [");
+	for (i = 0; i < s->naddr; i++) {
+		if (i > 0)
+			buf_puts(b, ", ");
+		quote_json(b, s->addr[i]);
+	}
+	buf_puts(b, "]");
+	json_field(b, "log", s->v->log);
+	json_field(b, "console", s->v->console);
+	buf_puts(b, "}");
+}
+
+static void
+print_row(struct buf *b, const struct vmstate *s, int wn, int wl)
+{
+	char	*pid, *ex, t[32];
+	size_t	 i;
+
+	pid = s->pid > 0 ? xasprintf("%ld", s->pid) : xstrdup("-");
+	/* What launchctl, arp and the leases said is shown safe. */
+	ex = safe(s->exit);
+	when(t, sizeof(t), s->since, 0);
+	buf_printf(b, "%-*s  %-*s  %-15s  %-7s  %-4s  %-16s  ", wn,
+	    s->v->name, wl, s->v->label, s->state, pid, ex, t);
+	for (i = 0; i < s->naddr; i++) {
+		if (i > 0)
+			buf_puts(b, ", ");
+		quote_vis(b, s->addr[i], 0);
+	}
+	buf_puts(b, s->naddr == 0 ? "-\n" : "\n");
+	free(pid);
+	free(ex);
+}
+
 int
 status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 {
 	struct record	 man;
 	struct reach	 r;
-	struct job	*jobs;
+	struct jobs	 jobs;
+	struct vmstate	 s;
 	struct buf	 b = { NULL, 0, 0 };
-	const char	*nm = "NAME", *lb = "LABEL";
-	char		*path, *pid, *ex, *addr;
-	size_t		 i, wn, wl;
+	char		*path;
+	size_t		 i, k, wn = 4, wl = 5, shown = 0;
 	int		 j, rc;
 
 	path = xasprintf("%s%s", opt->root, MANIFEST);
@@ -285,47 +347,51 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 		record_free(&man);
 		return EXIT_REFUSED;
 	}
+	/* Every job at once, whatever the number of VMs. */
+	if (man.n > 0 && launchctl_list(ctx, opt->launchctl, &jobs) != 0) {
+		diag_flush(ctx);
+		record_free(&man);
+		return ctx_status(ctx);
+	}
 	memset(&r, 0, sizeof(r));
 	r.opt = opt;
-	jobs = xcalloc(man.n + 1, sizeof(*jobs));
-	wn = strlen(nm);
-	wl = strlen(lb);
 	for (i = 0; i < man.n; i++) {
-		for (j = 0; j < n; j++)
-			if (strcmp(names[j], man.vm[i].name) == 0)
-				break;
-		if (n > 0 && j == n) {
-			jobs[i].state[0] = '\0';
-			continue;
-		}
-		job_status(opt, man.vm[i].label, &jobs[i]);
 		if (strlen(man.vm[i].name) > wn)
 			wn = strlen(man.vm[i].name);
 		if (strlen(man.vm[i].label) > wl)
 			wl = strlen(man.vm[i].label);
 	}
-	printf("%-*s  %-*s  %-10s  %-7s  %-4s  %s\n", (int)wn, nm, (int)wl, lb,
-	    "STATE", "PID", "EXIT", "ADDRESS");
+	if (opt->json)
+		buf_puts(&b, "[");
+	else
+		buf_printf(&b, "%-*s  %-*s  %-15s  %-7s  %-4s  %-16s  %s\n",
+		    (int)wn, "NAME", (int)wl, "LABEL", "STATE", "PID", "EXIT",
+		    "SINCE", "ADDRESS");
 	for (i = 0; i < man.n; i++) {
-		if (jobs[i].state[0] == '\0')
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], man.vm[i].name) == 0)
+				break;
+		if (n > 0 && j == n)
 			continue;
-		reach_vm(&r, &man.vm[i], &b);
-		/* What launchctl, arp and the leases said is shown safe. */
-		pid = safe(jobs[i].pid);
-		ex = safe(jobs[i].exit);
-		addr = safe(b.p);
-		printf("%-*s  %-*s  %-10s  %-7s  %-4s  %s\n", (int)wn,
-		    man.vm[i].name, (int)wl, man.vm[i].label, jobs[i].state,
-		    pid, ex, addr);
-		free(pid);
-		free(ex);
-		free(addr);
+		vmstate(&r, &jobs, &man.vm[i], &s);
+		if (opt->json) {
+			buf_puts(&b, shown++ > 0 ? ",\n " : "\n ");
+			print_json(&b, &s);
+		} else
+			print_row(&b, &s, (int)wn, (int)wl);
+		for (k = 0; k < s.naddr; k++)
+			free(s.addr[k]);
+		free(s.addr);
 	}
+	if (opt->json)
+		buf_puts(&b, shown > 0 ? "\n]\n" : "]\n");
+	fwrite(b.p, 1, b.len, stdout);
 	fflush(stdout);
 	buf_free(&b);
 	buf_free(&r.leases);
 	buf_free(&r.arp);
-	free(jobs);
+	if (man.n > 0)
+		jobs_free(&jobs);
 	record_free(&man);
 	return 0;
 }

@@ -276,4 +276,6 @@ vm_validate(struct ctx *ctx, struct vm *vm)
 		diag(ctx, vm->seedds.at, M(DATASOURCE_SEED));
 	if (strlen(vm->qmp) > MAX_SUN_PATH)
 		diag(ctx, vm->at, M(QMP_LONG), vm->qmp, MAX_SUN_PATH);
+	else if (strlen(vm->console) > MAX_SUN_PATH)
+		diag(ctx, vm->at, M(CONSOLE_LONG), vm->console, MAX_SUN_PATH);
 }

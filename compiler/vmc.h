@@ -228,6 +228,8 @@ struct vm {
 	const char	*qmp;		/* RUNDIR/NAME.qmp, or vmdir/qmp */
 	const char	*vmdir;		/* RUNDIR/NAME, for a user not root */
 	const char	*marker;	/* the restart marker, beside qmp */
+	const char	*console;	/* the serial port's socket, beside qmp */
+	const char	*runfile;	/* what runs, the script writes it */
 	int		 accels[2];	/* enum accel, -1 when absent */
 	const char	*cpumodel;	/* the -cpu value */
 	const char	*gicopt;	/* a -machine property vmc adds, or NULL */
@@ -357,6 +359,7 @@ void		 quote_xml(struct buf *, const char *);
 void		 quote_qemu(struct buf *, const char *);
 #define VIS_BACKSLASH	0x1
 void		 quote_vis(struct buf *, const char *, int flags);
+void		 quote_json(struct buf *, const char *);
 
 /* diag.c: every message, from the table in msg.h */
 enum level { L_ERROR, L_WARN, L_NOTE, L_SYS };
@@ -440,6 +443,7 @@ void		 host_print(struct ctx *, const struct host *, FILE *);
 /* derive.c */
 #define GICV2_CPUS	8	/* vCPUs GICv2 has room for */
 uint64_t	 mac_derive(const char *name, size_t nic);
+void		 reach_lines(struct buf *, const struct vm *);
 int		 vm_uses(const struct vm *, int accel);
 const struct val *machine_opt(const struct vm *, const char *, size_t);
 void		 vm_derive(struct vm *, const struct host *, const char *rundir);
@@ -479,10 +483,13 @@ void		 argv_free(struct argv *);
 				 * two QMP exchanges (2 s each), a second
 				 * more in each wait, QUIT_WAIT, the kill,
 				 * and a Mac slowed down by its shutdown */
+#define CONFIG_LINE	"config="	/* then 16 hex digits: what the job runs */
 void		 emit_sh(const struct vm *, struct buf *);
+void		 emit_sh_config(struct buf *, uint64_t);
 void		 emit_plist(const struct vm *, struct buf *);
 #define SEED_DIR	".cidata"	/* NAME.cidata: a VM's NoCloud seed */
-extern const char *const seed_files[];
+#define SEED_FILES	4	/* meta-data, network-config, user-data, vendor-data */
+extern const char *const seed_files[SEED_FILES + 1];
 void		 emit_seed(const struct vm *, size_t file, struct buf *);
 
 /* state.c */
@@ -512,6 +519,8 @@ struct recvm {
 	struct recfile	*f;
 	size_t		 nf;
 	char		*dir;		/* manifest: the run-time directory */
+	char		*run, *console;	/* what runs, the serial port */
+	char		*log;
 	char		**reach;	/* "fwd ..." and "mac ..." lines */
 	size_t		 nreach;
 };
@@ -562,6 +571,16 @@ struct run {
 struct vm	*vm_load(struct ctx *, const char *path, const struct run *);
 int		 compile(struct ctx *, const struct run *);
 
+/* What install, status and the verbs that operate VMs are told. */
+struct install {
+	const char	*root;		/* "" for / */
+	const char	*launchctl;
+	const char	*arp;		/* status: "arp -an" */
+	int		 dryrun;	/* -n */
+	int		 restart;	/* -r */
+	int		 json;		/* status -j */
+};
+
 /* proc.c, launchd.c: other programs */
 int		 run(char *const argv[], struct buf *out);
 #define LAUNCHCTL	"/bin/launchctl"
@@ -572,6 +591,39 @@ int		 launchctl_bootout(struct ctx *, const char *prog,
 void		 launchctl_report(struct ctx *, const char *prog,
 		    const char *verb, const char *, const char *, char *msg,
 		    int rc);
+/* A job as launchctl list tells it. */
+struct job {
+	char		*label;
+	long		 pid;		/* 0: not running */
+	char		 status[16];	/* the last exit status, or "-" */
+};
+struct jobs {
+	struct job	*v;
+	size_t		 n;
+};
+int		 launchctl_list(struct ctx *, const char *prog, struct jobs *);
+const struct job *jobs_find(const struct jobs *, const char *label);
+void		 jobs_free(struct jobs *);
+
+/* running.c: what a VM's script says runs */
+struct running {
+	char		*config;	/* the checksum of what runs */
+	long long	 since;		/* when QEMU started */
+	long		 pid;		/* QEMU's */
+	char		*ended;		/* how QEMU ended, or NULL */
+	int		 status;	/* its exit status, when ended */
+	struct buf	 reach;		/* "fwd ..." and "mac ..." lines */
+	int		 alive;		/* it runs */
+	int		 stopped;	/* vmc stop stopped it */
+};
+int		 running_read(const struct install *, const struct recvm *,
+		    struct running *);
+void		 running_free(struct running *);
+char		*installed_config(const struct install *,
+		    const struct recvm *);
+int		 running_pending(const struct install *, const struct recvm *,
+		    const struct running *);
+int		 running_stopped(const struct install *, const struct recvm *);
 
 /* plan.c: the install plan; its functions, and the structures it
  * shares with vmc install, are in plan.h */
@@ -579,18 +631,18 @@ void		 launchctl_report(struct ctx *, const char *prog,
 /* install.c, status.c: make the system match a build, and report */
 #define EXIT_REFUSED	EXIT_INVALID	/* 1: nothing was changed */
 #define ARP		"/usr/sbin/arp"
-struct install {
-	const char	*root;		/* "" for / */
-	const char	*launchctl;
-	const char	*arp;		/* status: "arp -an" */
-	int		 dryrun;	/* -n */
-	int		 restart;	/* -r */
-};
 int		 install_run(struct ctx *, const struct install *,
 		    const char *outdir);
 int		 uninstall_run(struct ctx *, const struct install *,
 		    char **names, int);
 int		 status_run(struct ctx *, const struct install *,
 		    char **names, int);
+
+/* operate.c, console.c: the verbs that operate installed VMs */
+enum verb { VERB_START, VERB_STOP, VERB_RESTART };
+int		 operate_run(struct ctx *, const struct install *, enum verb,
+		    char **names, int);
+int		 console_run(struct ctx *, const struct install *,
+		    const char *name);
 
 #endif

@@ -27,9 +27,11 @@ if [ "${1:-}" = -u ]; then
 fi
 tempdir regress
 
-# Replaces machine-specific paths with their tokens.
+# Replaces machine-specific paths with their tokens, and the checksum of
+# a job's files, which covers them, with @CONFIG@.
 tokens() {
-	sed -e "s|$casedir|@CASE@|g" -e "s|$rec|@REC@|g" -e "s|$work|@WORK@|g" "$@"
+	sed -e "s|$casedir|@CASE@|g" -e "s|$rec|@REC@|g" -e "s|$work|@WORK@|g" \
+	    -e 's|^config=[0-9a-f]\{16\}$|config=@CONFIG@|' "$@"
 }
 
 # One thing wrong in the case being run.

@@ -303,6 +303,10 @@ test_quote(void)
 		{ quote_qemu, "a,b,,c", "a,,b,,,,c" },
 		{ quote_qemu, ",", ",," },
 		{ quote_qemu, "no commas=here", "no commas=here" },
+		{ quote_json, "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ quote_json, "t\tn\n\x1b", "\"t\\u0009n\\u000a\\u001b\"" },
+		{ quote_json, "caf\xc3\xa9 \xff", "\"caf\xc3\xa9 \\ufffd\"" },
+		{ quote_json, "\xe2\x80\xa8", "\"\\u2028\"" },
 	};
 	static const char *const hostile[] = { "it's", "\"$(id)\"", "`id`",
 	    "a;b&c|d<e>f*g~h", "$HOME", "\\", "'\"'\"'", "caf\xc3\xa9 \xe2\x82\xac",

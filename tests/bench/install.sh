@@ -89,8 +89,10 @@ again() {
 	"$VMC" install -R "$d/root" "$d/out" > "$d/status" 2> "$d/err" ||
 	    wrong "install again failed: $(cat "$d/err")"
 	ms=$(( ($(now) - t0) / 1000 ))
-	tail -n +$((n0 + 1)) "$d/launchd/log" > "$d/calls"
+	# list, which only reads, apart: at most one a run.
+	tail -n +$((n0 + 1)) "$d/launchd/log" | grep -v '^list$' > "$d/calls"
 	calls=$(wc -l < "$d/calls")
+	lists=$(tail -n +$((n0 + 1)) "$d/launchd/log" | grep -c '^list$')
 	find "$d/root" -newer "$tmp/stamp" ! -type d | sed "s|^$d/root||" |
 	    sort > "$d/written"
 	written=$(wc -l < "$d/written")
@@ -107,8 +109,8 @@ again
 others=$(grep -cv "local.vmc.$name\$\|local.vmc.$name.plist\$" "$d/calls")
 foreign=$(grep -cv "/$name.sh\$\|/local.vmc.$name.plist\$\|^/var/db/vmc/manifest\$" \
     "$d/written")
-if [ "$calls" != 2 ] || [ "$others" != 0 ]; then
-	wrong "one change: $calls launchctl calls, $others for other VMs"
+if [ "$calls" != 2 ] || [ "$others" != 0 ] || [ "$lists" -gt 1 ]; then
+	wrong "one change: $calls launchctl calls, $others for other VMs, $lists lists"
 fi
 if [ "$written" != 3 ] || [ "$foreign" != 0 ]; then
 	wrong "one change: $written files written, $foreign of other VMs"
@@ -132,6 +134,15 @@ again
     wrong "no-op install of $big: statuses"
 big_line=$(printf '| %7d | %9d | %10d | %5d | %12s | %7d | %13s |' \
     "$big" "$fresh" "$ms" "$calls" - "$written" -)
+# vmc status of the fleet: one launchctl list, whatever the number.
+n0=$(wc -l < "$d/launchd/log")
+t0=$(now)
+"$VMC" status -R "$d/root" > "$d/st" 2> "$d/err" ||
+    wrong "status of $big failed: $(cat "$d/err")"
+sms=$(( ($(now) - t0) / 1000 ))
+scalls=$(tail -n +$((n0 + 1)) "$d/launchd/log" | wc -l)
+[ "$scalls" = 1 ] || wrong "status of $big: $scalls launchctl calls"
+[ "$(wc -l < "$d/st")" = $((big + 1)) ] || wrong "status of $big: rows"
 rm -rf "$d"
 
 echo "vmc install: one VM changed (script and plist), then nothing changed"
@@ -141,11 +152,14 @@ echo "|--------:|---------:|---------:|------:|------------:|--------:|---------
 echo "$one_line"
 echo "$big_line"
 echo
+echo "vmc status of $big installed VMs: $scalls launchctl call, $sms ms"
+echo
 echo "the one change ($name), launchctl calls:"
 cat "$tmp/one.calls"
 echo "files written:"
 cat "$tmp/one.written"
 if [ "$failures" = 0 ]; then
-	echo "correctness: ok (one change touches only its VM; no-op: 0 calls, 0 files)"
+	echo "correctness: ok (one change touches only its VM; no-op: 0 calls, 0 files;"
+	echo "status: 1 launchctl call)"
 fi
 [ "$failures" = 0 ]

@@ -11,6 +11,12 @@
   helper.py qmpname SOCKET PID     the VM name QEMU (PID) reports over QMP
   helper.py example SHOWN WORKDIR  check a shown command line, print the
                                    arguments to run it here, one a line
+  helper.py console HOLD VMC ARGS  drive "VMC ARGS" (vmc console) in a
+                                   pseudo-terminal as a user would: a
+                                   command in the guest's shell, its
+                                   output, then "~." to leave; with HOLD
+                                   a file, say "attached" in it and wait
+                                   for it to go before the command
 
 Exit status 1 with a message on standard error when a check fails.
 """
@@ -363,7 +369,69 @@ def netdev(parts, errors):
     return qemu_join(new)
 
 
+def console(hold, argv):
+    """A session of vmc console in a pseudo-terminal; prints what it saw
+    and exits with vmc's status (1 when the session went wrong)."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    seen = b""
+
+    def expect(what, timeout):
+        nonlocal seen
+        end = time.time() + timeout
+        while what not in seen:
+            left = end - time.time()
+            if left <= 0:
+                return False
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    return False
+                if not data:
+                    return False
+                seen += data
+        return True
+
+    ok = expect(b"~. leaves", 10)
+    # The shell's prompt after an empty line (the guest's "/ # ").
+    os.write(fd, b"\r")
+    ok = ok and expect(b"# ", 30)
+    if ok and hold != "-":
+        with open(hold, "w") as f:
+            f.write("attached\n")
+        while os.path.exists(hold):
+            time.sleep(0.1)
+    # Control-C goes to the guest: it ends a sleep there, not vmc.  The
+    # sleep runs once the guest has printed what comes before it.
+    os.write(fd, b"echo zz-$((1+1)); sleep 100\r")
+    ok = ok and expect(b"zz-2", 30)
+    time.sleep(0.5)
+    os.write(fd, b"\x03")
+    os.write(fd, b"echo vmc-$((6*7))\r")
+    ok = ok and expect(b"vmc-42", 30)
+    os.write(fd, b"\r~.")
+    _, status = os.waitpid(pid, 0)
+    try:
+        while True:
+            data = os.read(fd, 4096)
+            if not data:
+                break
+            seen += data
+    except OSError:
+        pass
+    sys.stdout.write(seen.decode("utf-8", "replace"))
+    rc = os.waitstatus_to_exitcode(status)
+    sys.exit(rc if rc != 0 else (0 if ok else 1))
+
+
 def main():
+    if len(sys.argv) > 3 and sys.argv[1] == "console":
+        console(sys.argv[2], sys.argv[3:])
     cmds = {
         "freeports": (1, lambda a: freeports(int(a[0]))),
         "get": (1, lambda a: get(a[0])),

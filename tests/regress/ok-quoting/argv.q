@@ -24,5 +24,7 @@ e1000,netdev=net0,mac=52:19:51:49:92:bb
 unix:/vmc/q.qmp,server=on,wait=off
 -display
 none
+-chardev
+socket,id=serial0,path=/vmc/q.console,server=on,wait=off,logfile=/dev/stdout,logappend=on
 -serial
-stdio
+chardev:serial0

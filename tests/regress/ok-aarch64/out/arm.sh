@@ -4,7 +4,10 @@
 # to this script stop the guest: the ACPI power button, up to 30 s for
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
+# What vmc status compares with what runs (vmc(1)).
+config=@CONFIG@
 qmp=/vmc/arm.qmp
+run=/vmc/arm.run
 
 # gone SECONDS: true once QEMU has exited, false while it still runs
 # after SECONDS (to a second more: date counts whole seconds).
@@ -32,6 +35,7 @@ qmp()
 	} | /usr/bin/nc -U -w 1 "$qmp" >/dev/null 2>&1
 }
 
+umask 077
 # First start: make what the VM writes to.
 if [ ! -e @CASE@/profiles/disk.raw.efivars ] &&
     ! { cp /usr/local/share/qemu/edk2-arm-vars.fd @CASE@/profiles/disk.raw.efivars.$$ &&
@@ -55,19 +59,31 @@ trap 'stop=1' HUP INT TERM
 	-nic none \
 	-qmp unix:/vmc/arm.qmp,server=on,wait=off \
 	-display none \
-	-serial stdio \
+	-chardev socket,id=serial0,path=/vmc/arm.console,server=on,wait=off,logfile=/dev/stdout,logappend=on \
+	-serial chardev:serial0 \
 	"$@" &
 pid=$!
+# What runs: this configuration, since when, where it answers.
+{
+	echo "config $config"
+	echo "since $(date +%s)"
+	echo "pid $pid"
+} >"$run.$$" && mv -f "$run.$$" "$run"
 # A signal ends the wait early, with QEMU still running.
 [ -n "$stop" ] || wait "$pid"
 status=$?
+how=exited
 if kill -0 "$pid" 2>/dev/null; then
+	how=powered-off
 	if ! qmp system_powerdown || ! gone 30; then
+		how=quit
 		if ! qmp quit || ! gone 10; then
+			how=killed
 			kill -KILL "$pid" 2>/dev/null
 		fi
 	fi
 	wait "$pid"
 	status=$?
 fi
+echo "ended $how $status" >>"$run"
 exit "$status"

@@ -4,7 +4,10 @@
 # to this script stop the guest: the ACPI power button, up to 30 s for
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
+# What vmc status compares with what runs (vmc(1)).
+config=@CONFIG@
 qmp=/vmc/on-failure.qmp
+run=/vmc/on-failure.run
 # While this file exists launchd starts the job again (vmc(5)).
 restart=/vmc/on-failure.restart
 
@@ -35,6 +38,7 @@ qmp()
 }
 
 rm -f "$restart"
+umask 077
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \
@@ -49,21 +53,33 @@ trap 'stop=1' HUP INT TERM
 	-nic none \
 	-qmp unix:/vmc/on-failure.qmp,server=on,wait=off \
 	-display none \
-	-serial stdio \
+	-chardev socket,id=serial0,path=/vmc/on-failure.console,server=on,wait=off,logfile=/dev/stdout,logappend=on \
+	-serial chardev:serial0 \
 	"$@" &
 pid=$!
+# What runs: this configuration, since when, where it answers.
+{
+	echo "config $config"
+	echo "since $(date +%s)"
+	echo "pid $pid"
+} >"$run.$$" && mv -f "$run.$$" "$run"
 # A signal ends the wait early, with QEMU still running.
 [ -n "$stop" ] || wait "$pid"
 status=$?
+how=exited
 if kill -0 "$pid" 2>/dev/null; then
+	how=powered-off
 	if ! qmp system_powerdown || ! gone 30; then
+		how=quit
 		if ! qmp quit || ! gone 10; then
+			how=killed
 			kill -KILL "$pid" 2>/dev/null
 		fi
 	fi
 	wait "$pid"
 	status=$?
 fi
+echo "ended $how $status" >>"$run"
 if [ -z "$stop" ] && [ "$status" -ne 0 ]; then
 	touch "$restart"
 fi
