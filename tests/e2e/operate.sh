@@ -44,7 +44,7 @@ ln -s "$root$run" "$run"
 cleanup() {
 	_rc=$?
 	"$VMC" uninstall -R "$root" > /dev/null 2>&1
-	pkill -f "launchd --supervise" 2> /dev/null
+	pkill -f "launchd --supervise .* $FAKE_LAUNCHD\$" 2> /dev/null
 	[ -n "${http:-}" ] && kill "$http" 2> /dev/null
 	rm -rf "$tmp"
 	exit $_rc
