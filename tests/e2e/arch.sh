@@ -156,7 +156,7 @@ check "$X86 accepts them: paused, QMP answers as '$r'" test "$r" = x86
 # The extra arguments come last, just before the script's own; QEMU is
 # the script's one child.
 tail=$(tr '\0' ' ' <"/proc/$(pgrep -P "$pid")/cmdline" 2>/dev/null |
-    sed 's/.*-serial stdio //')
+    sed 's/.*-serial chardev:serial0 //')
 check "QEMU ran with them last: $tail" \
     test "$tail" = "-device virtio-rng-pci -rtc base=utc,clock=vm -S "
 stop

@@ -16,7 +16,8 @@
                                    command in the guest's shell, its
                                    output, then "~." to leave; with HOLD
                                    a file, say "attached" in it and wait
-                                   for it to go before the command
+                                   for it to go before the command;
+                                   VMC_LOGIN=USER:PASSWORD logs in first
 
 Exit status 1 with a message on standard error when a check fails.
 """
@@ -398,9 +399,17 @@ def console(hold, argv):
         return True
 
     ok = expect(b"~. leaves", 10)
-    # The shell's prompt after an empty line (the guest's "/ # ").
+    # The shell's prompt after an empty line (the guest's "/ # "); with
+    # VMC_LOGIN=USER:PASSWORD, after logging in at getty's prompt.
     os.write(fd, b"\r")
-    ok = ok and expect(b"# ", 30)
+    login = os.environ.get("VMC_LOGIN")
+    if login:
+        user, password = login.split(":", 1)
+        ok = ok and expect(b"login: ", 60)
+        os.write(fd, user.encode() + b"\r")
+        ok = ok and expect(b"assword: ", 30)
+        os.write(fd, password.encode() + b"\r")
+    ok = ok and expect(b"# ", 60)
     if ok and hold != "-":
         with open(hold, "w") as f:
             f.write("attached\n")

@@ -329,8 +329,20 @@ qemu-arg = $deb/initrd.img
 qemu-arg = -append
 qemu-arg = root=/dev/vda console=ttyS0
 
+[cloud-init]
+user-data = debian.yaml
+
 [service]
 stop-timeout = 60
+EOF
+# cloud-init sets root's password from the seed vmc writes (chpasswd,
+# cloud-init's cc_set_passwords), for the console's login.
+cat > "$tmp/p/debian.yaml" <<EOF
+#cloud-config
+chpasswd:
+  expire: false
+  list: |
+    root:vmc-e2e
 EOF
 build
 t0=$(date +%s)
@@ -342,9 +354,21 @@ while ! grep -q 'login:' "$run/debian.log" 2> /dev/null && [ $i -lt 400 ]; do
 	i=$((i + 1))
 done
 echo "  debian: login prompt $(($(date +%s) - t0)) s after install"
-printf '\n' | "$VMC" console -R "$root" debian > "$tmp/deb.con" 2>&1
-check "console: the Debian guest's getty answers on the serial port" \
-    grep -q 'login:' "$tmp/deb.con"
+# Logged in once cloud-init has set the password: its final stage done.
+i=0
+while ! grep -q 'Cloud-init .* finished' "$run/debian.log" 2> /dev/null &&
+    [ $i -lt 300 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+VMC_LOGIN=root:vmc-e2e $helper console - "$VMC" console -R "$root" debian \
+    > "$tmp/deb.con" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q 'vmc-42' "$tmp/deb.con"; then
+	ok "console: logged in to the Debian guest, a command, its output, ~. leaves"
+else
+	bad "debian console" "rc $rc: $(tail -n 8 "$tmp/deb.con")"
+fi
 t0=$(date +%s)
 vmc stop -R "$root" debian
 t1=$(date +%s)

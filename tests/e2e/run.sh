@@ -244,20 +244,17 @@ for n in alpha beta; do
 	# RUNDIR defaults to the absolute OUTDIR.
 	check "$n: plist ProgramArguments = [$tmp/out/$n.sh]" \
 	    test "$(cat "$tmp/$n.plistargs")" = "$tmp/out/$n.sh"
-	# vmc show prints the same command; only the QMP socket's directory
-	# may differ (show has no -o/-p).
-	"$VMC" show "$tmp/fleet/$n.ini" >"$tmp/$n.show" 2>"$tmp/$n.show.err"
+	# vmc show -p with the build's run directory prints the same command.
+	"$VMC" show -p "$tmp/out" "$tmp/fleet/$n.ini" >"$tmp/$n.show" \
+	    2>"$tmp/$n.show.err"
 	rc=$?
 	check "vmc show $n.ini exited 0 (got $rc)" test $rc -eq 0
 	# Its first line is the command line; the job's settings follow.
-	head -n 1 "$tmp/$n.show" | $helper words | sed 's|^unix:.*/\([^/]*\.qmp,\)|unix:\1|' \
-	    >"$tmp/$n.showwords"
-	sed 's|^unix:.*/\([^/]*\.qmp,\)|unix:\1|' "$tmp/$n.words" \
-	    >"$tmp/$n.wordsq"
-	check "vmc show $n.ini = the words $n.sh execs (QMP directory aside)" \
-	    cmp -s "$tmp/$n.showwords" "$tmp/$n.wordsq"
-	cmp -s "$tmp/$n.showwords" "$tmp/$n.wordsq" ||
-	    diff "$tmp/$n.wordsq" "$tmp/$n.showwords" | sed 's/^/  /'
+	head -n 1 "$tmp/$n.show" | $helper words >"$tmp/$n.showwords"
+	check "vmc show -p $n.ini = the words $n.sh execs" \
+	    cmp -s "$tmp/$n.showwords" "$tmp/$n.words"
+	cmp -s "$tmp/$n.showwords" "$tmp/$n.words" ||
+	    diff "$tmp/$n.words" "$tmp/$n.showwords" | sed 's/^/  /'
 done
 check "alpha.sh runs the profile's qemu = $QEMU" \
     test "$(head -n 1 "$tmp/alpha.words")" = "$QEMU"
