@@ -46,25 +46,31 @@ plist_of(struct inst *in, const struct recvm *v)
 	return NULL;
 }
 
-/* Waits for QEMU of a job started at t0 to run; 0, or -1 said. */
+/*
+ * Waits for QEMU of a job started at t0 to run, and still run a second
+ * later, past a QEMU that rejects its arguments; 0, or -1 said.
+ */
 static int
 wait_started(struct inst *in, const struct recvm *v, time_t t0)
 {
 	struct running	 r;
 	struct loc	 none = { NULL, 0 };
 	const char	*log = v->log != NULL ? v->log : "-";
-	int		 i, rc = -1;
+	int		 i, seen = -1;
 
 	for (i = 0; i < START_WAIT * 10; i++) {
 		if (running_read(in->opt, v, &r) == 0 && r.since >= t0) {
-			if (r.alive)
-				rc = 0;
-			else if (r.ended != NULL)
+			if (r.ended != NULL) {
 				diag(in->ctx, none, M(START_EXITED), v->name,
 				    r.status, log);
-			if (rc == 0 || r.ended != NULL) {
 				running_free(&r);
-				return rc;
+				return -1;
+			}
+			if (r.alive && seen == -1)
+				seen = i;
+			if (r.alive && i - seen >= 10) {
+				running_free(&r);
+				return 0;
 			}
 		}
 		running_free(&r);
@@ -102,8 +108,15 @@ start_vm(struct inst *in, const struct jobs *jobs, const struct recvm *v,
 		    target, NULL, NULL);
 	free(target);
 	free(plist);
-	if (rc != 0 || wait_started(in, v, t0) == -1)
+	if (rc != 0)
 		return -1;
+	if (wait_started(in, v, t0) == -1) {
+		/* Not a loop of restarts at launchd's pace: it stays stopped. */
+		if (launchctl_bootout(in->ctx, in->opt->launchctl,
+		    v->label) == 0)
+			running_stopped(in->opt, v);
+		return -1;
+	}
 	*said = "started";
 	return 0;
 }

@@ -276,8 +276,9 @@ print_json(struct buf *b, const struct vmstate *s)
 		buf_printf(b, ", \"pid\": %ld", s->pid);
 	else
 		buf_puts(b, ", \"pid\": null");
-	if (strcmp(s->exit, "-") != 0 && strspn(s->exit + (s->exit[0] ==
-	    '-'), "0123456789") == strlen(s->exit + (s->exit[0] == '-')))
+	if (s->exit[s->exit[0] == '-'] != '\0' &&
+	    strspn(s->exit + (s->exit[0] == '-'), "0123456789") ==
+	    strlen(s->exit + (s->exit[0] == '-')))
 		buf_printf(b, ", \"last_exit\": %s", s->exit);
 	else
 		buf_puts(b, ", \"last_exit\": null");
