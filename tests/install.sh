@@ -391,6 +391,24 @@ then
 else
 	bad "status pending" "$(cat "$tmp/stdout")"
 fi
+# Its files unchanged, a VM that runs replaced ones: install says
+# restart pending, and -r restarts it.
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'k8s-cp: restart pending' "$tmp/stdout" &&
+    [ "$(grep -vc ': unchanged$' "$tmp/stdout")" = 1 ] && [ -z "$(acts)" ]
+then
+	ok "install: restart pending for a VM running replaced files"
+else
+	bad "install pending" "$(cat "$tmp/stdout" "$tmp/calls")"
+fi
+vmc install -r -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'k8s-cp: restarted' "$tmp/stdout" &&
+    [ "$(acts)" = "bootout system/local.vmc.k8s-cp
+bootstrap system $ld/local.vmc.k8s-cp.plist" ]; then
+	ok "install -r: restarts a VM running replaced files"
+else
+	bad "install -r pending" "$(cat "$tmp/stdout" "$tmp/calls")"
+fi
 run_record k8s-cp
 vmc status -j -R "$root" web ubuntu
 if [ $rc = 0 ] && python3 -c '
