@@ -380,10 +380,11 @@ def console(hold, argv):
         os.execv(argv[0], argv)
     seen = b""
 
-    def expect(what, timeout):
+    def until(done, timeout):
+        """Reads until done(seen) holds; False at the timeout or EOF."""
         nonlocal seen
         end = time.time() + timeout
-        while what not in seen:
+        while not done(seen):
             left = end - time.time()
             if left <= 0:
                 return False
@@ -398,18 +399,32 @@ def console(hold, argv):
                 seen += data
         return True
 
+    def expect(what, timeout):
+        start = len(seen)
+        return until(lambda b: what in b[start:], timeout)
+
     ok = expect(b"~. leaves", 10)
     # The shell's prompt after an empty line (the guest's "/ # "); with
     # VMC_LOGIN=USER:PASSWORD, after logging in at getty's prompt.
     os.write(fd, b"\r")
     login = os.environ.get("VMC_LOGIN")
     if login:
+        # A guest under TCG on a busy host can take minutes to log in;
+        # a refused login is tried again, up to three times.
         user, password = login.split(":", 1)
-        ok = ok and expect(b"login: ", 60)
-        os.write(fd, user.encode() + b"\r")
-        ok = ok and expect(b"assword: ", 30)
-        os.write(fd, password.encode() + b"\r")
-    ok = ok and expect(b"# ", 60)
+        for _ in range(3):
+            ok = expect(b"login: ", 120)
+            os.write(fd, user.encode() + b"\r")
+            ok = ok and expect(b"assword: ", 60)
+            os.write(fd, password.encode() + b"\r")
+            start = len(seen)
+            ok = ok and until(lambda b: b"# " in b[start:] or
+                              b"incorrect" in b[start:], 240)
+            if ok and b"# " in seen[start:]:
+                break
+            ok = False
+    else:
+        ok = ok and expect(b"# ", 60)
     if ok and hold != "-":
         with open(hold, "w") as f:
             f.write("attached\n")
