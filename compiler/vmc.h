@@ -10,11 +10,13 @@
  * the system, recorded) -> validate (validate_disk.c, validate_seed.c,
  * validate_net.c, validate_vm.c: each VM; validate_fleet.c: the set),
  * pure of the system -> emit (qemu.c, emit_sh.c, emit_plist.c,
- * emit_seed.c) -> write (state.c, index.c, output.c) -> the pipeline
- * (compile.c) -> other programs (proc.c, launchd.c) -> install and
- * operate (install.c, status.c) -> the command line (main.c, the only
- * file that knows argv).  This header lists each file's functions in
- * that order; tests/layers.sh checks it.
+ * emit_seed.c) -> write (state.c, index.c, output.c, commit.c) -> the
+ * pipeline (compile.c) -> other programs (proc.c, launchd.c; running.c:
+ * what a VM's script says runs) -> install (plan.c, install.c) and
+ * operate (status.c, operate.c, console.c) -> the command line (main.c,
+ * the only file that knows argv).  The messages are a table, msg.h.
+ * This header lists each file's functions in that order; tests/layers.sh
+ * checks it.
  */
 #ifndef VMC_H
 #define VMC_H
