@@ -227,6 +227,7 @@ emit(struct output *out, const struct vm *vm)
 	emit_plist(vm, &plist);
 	config = hash_buf(sh.p, sh.len);
 	for (i = 0; vm->seeddir != NULL && seed_files[i] != NULL; i++) {
+		buf_add(&seed[i], "", 0);	/* an empty file has a p too */
 		emit_seed(vm, i, &seed[i]);
 		config = hash_add(config, seed[i].p, seed[i].len);
 		nseed = i + 1;

@@ -622,8 +622,10 @@ none
 unix:/vmc/hq.qmp,server=on,wait=off
 -display
 none
+-chardev
+socket,id=serial0,path=/vmc/hq.console,server=on,wait=off,logfile=/dev/stdout,logappend=on
 -serial
-stdio
+chardev:serial0
 EOF
 	if cmp -s "$tmp/argv.want" "$tmp/argv"; then
 		ok "QEMU path with shell metacharacters"
