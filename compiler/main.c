@@ -153,8 +153,6 @@ install_opts(int argc, char *argv[], const char *opts, struct install *o,
 static int
 cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 {
-	static const char *const verbs[] = { [VERB_START] = "start",
-	    [VERB_STOP] = "stop", [VERB_RESTART] = "restart" };
 	struct install	 o;
 	char		*root = NULL;
 	int		 rc = EXIT_USAGE, inst = strcmp(cmd, "install") == 0;
@@ -162,7 +160,8 @@ cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 			    "nR:" : strcmp(cmd, "status") == 0 ? "jR:" : "R:";
 	int		 v, nargs;
 
-	for (v = 0; v < 3 && strcmp(cmd, verbs[v]) != 0; v++)
+	for (v = 0; verb_names[v] != NULL && strcmp(cmd, verb_names[v]) != 0;
+	    v++)
 		continue;
 	if (install_opts(argc, argv, opts, &o, &root) == -1) {
 		usage(stderr);
@@ -170,7 +169,7 @@ cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 		return rc;
 	}
 	nargs = argc - optind;
-	if ((inst && nargs != 1) || (v < 3 && nargs < 1) ||
+	if ((inst && nargs != 1) || (verb_names[v] != NULL && nargs < 1) ||
 	    (strcmp(cmd, "console") == 0 && nargs != 1))
 		usage(stderr);
 	else if (inst)

@@ -28,9 +28,9 @@
 
 #define START_WAIT	30	/* seconds for QEMU to start */
 
-static const char *const cmds[] = {
+const char *const verb_names[] = {
 	[VERB_START] = "start", [VERB_STOP] = "stop",
-	[VERB_RESTART] = "restart"
+	[VERB_RESTART] = "restart", NULL
 };
 
 /* The installed plist of v, with ROOT, or NULL. */
@@ -111,7 +111,7 @@ start_vm(struct inst *in, const struct jobs *jobs, const struct recvm *v,
 	if (rc != 0)
 		return -1;
 	if (wait_started(in, v, t0) == -1) {
-		/* Not a loop of restarts at launchd's pace: it stays stopped. */
+		/* Not restarted in a loop at launchd's pace: it stays stopped. */
 		if (launchctl_bootout(in->ctx, in->opt->launchctl,
 		    v->label) == 0)
 			running_stopped(in->opt, v);
@@ -174,9 +174,9 @@ operate_run(struct ctx *ctx, const struct install *opt, enum verb verb,
 	in.lockfd = -1;
 	if (*opt->root == '\0' && !in.asroot)
 		diag(ctx, (struct loc){ NULL, 0 }, M(OPERATE_ROOT),
-		    cmds[verb], cmds[verb]);
+		    verb_names[verb], verb_names[verb]);
 	else if (*opt->root != '\0')
-		need_root(&in, cmds[verb]);
+		need_root(&in, verb_names[verb]);
 	if (ctx->errors > 0 || read_manifest(&in) == -1)
 		goto done;
 	/* An unknown name refuses the whole command. */

@@ -187,36 +187,6 @@ runs(struct inst *in, const struct recvm *old)
 	return (j = jobs_find(&in->jobs, old->label)) != NULL && j->pid != 0;
 }
 
-/*
- * Whether vmc stop stopped the VM and it has not run since: its run
- * record says so (the script writes a new one when QEMU starts again,
- * at vmc start or at boot) and launchd has no process for it.
- */
-static int
-stopped(struct inst *in, const struct recvm *old)
-{
-	struct running	 r;
-	int		 rc;
-
-	rc = running_read(in->opt, old, &r) == 0 && r.stopped &&
-	    !runs(in, old);
-	running_free(&r);
-	return rc;
-}
-
-/* Whether it runs other files than those installed. */
-static int
-pending(struct inst *in, const struct recvm *old)
-{
-	struct running	 r;
-	int		 rc;
-
-	rc = running_read(in->opt, old, &r) == 0 &&
-	    running_pending(in->opt, old, &r);
-	running_free(&r);
-	return rc;
-}
-
 int
 plan_vm(struct inst *in, struct plan *p)
 {
@@ -229,7 +199,8 @@ plan_vm(struct inst *in, struct plan *p)
 	struct buf		 b = { NULL, 0, 0 };
 	char			*plist, *dirfull;
 	size_t			 i, j;
-	int			 rc = 0, m, reload = 0, restart = 0;
+	struct running		 r;
+	int			 rc = 0, m, reload = 0, restart = 0, has_run;
 
 	plist = xasprintf("%s.plist", v->label);
 	p->d = xcalloc(v->nf, sizeof(*p->d));
@@ -310,19 +281,24 @@ plan_vm(struct inst *in, struct plan *p)
 	if (old != NULL && (strcmp(old->label, v->label) != 0 ||
 	    strcmp(old->user, v->user) != 0))
 		reload = 1;
+	/* What the VM runs, as its run record says (running.c): one read. */
+	has_run = old != NULL && running_read(in->opt, old, &r) == 0;
 	if (old == NULL)
 		p->status = ST_ADDED;
-	else if ((reload || restart) && stopped(in, old)) {
+	else if ((reload || restart) && has_run && r.stopped &&
+	    !runs(in, old)) {
 		/* vmc stop's VM stays stopped: the files go in place, and a
 		 * job launchd holds goes, to load the new plist on start. */
 		p->status = ST_STOPPED;
 		p->reload = reload;
 	} else if (reload)
 		p->status = ST_CHANGED;
-	else if (restart || pending(in, old))
+	else if (restart || (has_run && running_pending(in->opt, old, &r)))
 		p->status = in->opt->restart ? ST_RESTARTED : ST_PENDING;
 	else
 		p->status = ST_UNCHANGED;
+	if (has_run)
+		running_free(&r);
 	return rc;
 }
 

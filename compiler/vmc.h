@@ -642,6 +642,7 @@ int		 status_run(struct ctx *, const struct install *,
 
 /* operate.c, console.c: the verbs that operate installed VMs */
 enum verb { VERB_START, VERB_STOP, VERB_RESTART };
+extern const char *const verb_names[];	/* by enum verb, then NULL */
 int		 operate_run(struct ctx *, const struct install *, enum verb,
 		    char **names, int);
 int		 console_run(struct ctx *, const struct install *,
