@@ -111,7 +111,7 @@ start_vm(struct inst *in, const struct jobs *jobs, const struct recvm *v,
 	if (rc != 0)
 		return -1;
 	if (wait_started(in, v, t0) == -1) {
-		/* Not restarted in a loop at launchd's pace: it stays stopped. */
+		/* Not restarted in a loop by launchd: it stays stopped. */
 		if (launchctl_bootout(in->ctx, in->opt->launchctl,
 		    v->label) == 0)
 			running_stopped(in->opt, v);
