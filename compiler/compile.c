@@ -37,15 +37,48 @@ add_profile(struct fleet *f, const char *path)
 	f->path[f->n++] = xstrdup(path);
 }
 
-/* A directory means every *.ini directly inside it, in byte order. */
+/* Adds name to a growing list. */
+static void
+push(char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*names = xreallocarray(*names, *cap, sizeof(**names));
+	}
+	(*names)[(*n)++] = xstrdup(name);
+}
+
+/* Whether a directory holds a name that ends in .ini, in any case. */
+static int
+holds_ini(const char *path)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 found = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL)
+		found = de->d_name[0] != '.' &&
+		    path_has_suffix_case(de->d_name, ".ini");
+	closedir(d);
+	return found;
+}
+
+/*
+ * A directory means every *.ini directly inside it, in byte order; the
+ * subdirectories that hold profiles, and names ending in another case
+ * of .ini, are said to be skipped.
+ */
 static void
 add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 {
 	struct dirent	*de;
 	struct stat	 st;
 	DIR		*d;
-	char		**names = NULL, *p;
-	size_t		 n = 0, cap = 0, i;
+	char		**names = NULL, **skip = NULL, *p;
+	size_t		 n = 0, cap = 0, nskip = 0, capskip = 0, i;
+	int		 dir;
 
 	if ((d = opendir(path)) == NULL) {
 		diag(ctx, (struct loc){ path, 0 }, M(DIR_UNREADABLE),
@@ -53,29 +86,38 @@ add_dir(struct ctx *ctx, struct fleet *f, const char *path)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    !path_has_suffix(de->d_name, ".ini"))
+		if (de->d_name[0] == '.')
 			continue;
 		/* d_type spares a stat where the file system fills it. */
-		if (de->d_type == DT_DIR)
-			continue;
-		if (de->d_type != DT_REG) {
+		dir = de->d_type == DT_DIR;
+		if (de->d_type != DT_REG && de->d_type != DT_DIR) {
 			p = path_join(path, de->d_name);
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				free(p);
-				continue;
-			}
+			dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 			free(p);
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xreallocarray(names, cap, sizeof(*names));
+		if (!dir && path_has_suffix(de->d_name, ".ini"))
+			push(&names, &n, &cap, de->d_name);
+		else if (path_has_suffix_case(de->d_name, ".ini"))
+			push(&skip, &nskip, &capskip, de->d_name);
+		else if (dir) {
+			p = path_join(path, de->d_name);
+			if (holds_ini(p))
+				push(&skip, &nskip, &capskip, de->d_name);
+			free(p);
 		}
-		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	if (n == 0)
 		diag(ctx, (struct loc){ path, 0 }, M(NO_PROFILES));
+	if (nskip > 0)
+		qsort(skip, nskip, sizeof(*skip), cmp_str);
+	for (i = 0; i < nskip; i++) {
+		p = path_join(path, skip[i]);
+		diag(ctx, (struct loc){ intern(ctx, p), 0 }, M(SKIPPED));
+		free(p);
+		free(skip[i]);
+	}
+	free(skip);
 	if (n > 0)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {

@@ -237,6 +237,23 @@ diag_value(struct ctx *ctx, struct loc at, enum msgid id, const char *key,
 	else
 		abort();
 	free(vis);
+	diag_hash(ctx, at, value);
+}
+
+/*
+ * After a bad value that holds " #": the INI files of other programs
+ * take '#' as a comment, vmc's only at the start of a line.
+ */
+void
+diag_hash(struct ctx *ctx, struct loc at, const char *value)
+{
+	const char	*p;
+
+	for (p = value; (p = strchr(p, '#')) != NULL; p++)
+		if (p > value && (p[-1] == ' ' || p[-1] == '\t')) {
+			diag(ctx, at, M(VALUE_HASH));
+			return;
+		}
 }
 
 /* A value made printable for a diagnostic, in single quotes. */

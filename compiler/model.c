@@ -291,6 +291,7 @@ bad_enum(struct ctx *ctx, const struct key *k, const struct setting *s)
 		    k->words[n - 1]);
 	free(vis);
 	buf_free(&b);
+	diag_hash(ctx, s->at, s->value);
 }
 
 /* A number out of its key's range, or not a number. */
@@ -309,6 +310,15 @@ bad_num(struct ctx *ctx, const struct key *k, const struct setting *s,
 	else
 		diag(ctx, s->at, M(NOT_NUMBER), s->key, vis, min, max);
 	free(vis);
+	diag_hash(ctx, s->at, s->value);
+}
+
+/* A file name as a shell would take it, with '~' for a home directory. */
+static int
+tilde(const struct key *k, const char *value)
+{
+	return value[0] == '~' && (k->type == T_PATH || k->type == T_ABSPATH ||
+	    (strcmp(k->key, "ssh-key") == 0 && strpbrk(value, " \t") == NULL));
 }
 
 /* Parses one value into v: V_SET, or V_BAD after a diagnostic. */
@@ -325,6 +335,10 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 	v->at = s->at;
 	v->s = NULL;
 	v->state = V_BAD;
+	if (tilde(k, s->value)) {
+		diag_value(ctx, s->at, M_PATH_TILDE, s->key, s->value);
+		return;
+	}
 	switch (k->type) {
 	case T_STR:
 		break;

@@ -22,6 +22,9 @@ MSG(SHOW_NOT_INI, ERROR, "show-not-ini",
     "a profile must be a .ini file")
 MSG(NO_PROFILES, ERROR, "no-profiles",
     "no profiles (*.ini) in this directory")
+MSG(SKIPPED, NOTE, "skipped",
+    "skipped: the profiles of a directory are the regular files "
+    "directly in it whose names end in .ini, in lower case")
 MSG(VM_NAME, ERROR, "vm-name",
     "VM name %s (the file name) must be 1 to 63 of a-z, 0-9 and "
     "'-', not starting or ending with '-'")
@@ -56,6 +59,9 @@ MSG(VALUE_UTF8, ERROR, "value-utf8",
 MSG(VALUE_XML, ERROR, "value-xml",
     "%s: %s: U+FFFE and U+FFFF are not allowed (XML has no way "
     "to write them)")
+MSG(VALUE_BREAK, ERROR, "value-break",
+    "%s: %s: C1 control characters and the Unicode line and paragraph "
+    "separators are not allowed (YAML reads them as line breaks)")
 MSG(VAR_UNTERMINATED, ERROR, "var-unterminated",
     "%s: unterminated '${' in value")
 MSG(VAR_UNKNOWN, ERROR, "var-unknown",
@@ -115,6 +121,9 @@ MSG(PATH_EMPTY, ERROR, "path-empty",
     "%s: empty path")
 MSG(NOT_ABSPATH, ERROR, "not-abspath",
     "%s: %s is not an absolute path")
+MSG(PATH_TILDE, ERROR, "path-tilde",
+    "%s: %s: '~' is not expanded (no shell reads a profile); give the "
+    "full path")
 MSG(NOT_NAME, ERROR, "not-name",
     "%s: %s is not a name (letters, digits, '.', '_' and '-')")
 MSG(NOT_ENUM, ERROR, "not-enum",
@@ -134,7 +143,10 @@ MSG(NOT_SIZE, ERROR, "not-size",
 MSG(SIZE_UNIT, ERROR, "size-unit",
     "%s: %s has an unknown unit; use K, M, G or T")
 MSG(NOT_BOOL, ERROR, "not-bool",
-    "%s: %s is not yes or no")
+    "%s: %s is not yes, no, true, false, on or off (in any case)")
+MSG(VALUE_HASH, NOTE, "value-hash",
+    "'#' starts a comment only at the start of a line; at the end of "
+    "one, a comment starts with ' ;'")
 MSG(NOT_MAC, ERROR, "not-mac",
     "%s: %s is not 'auto' or a MAC address like 52:54:00:ab:cd:ef")
 MSG(NOT_IPV4, ERROR, "not-ipv4",
@@ -219,6 +231,9 @@ MSG(QEMU_ACCESS, ERROR, "qemu-access",
 MSG(FIRMWARE_NONE, ERROR, "firmware-none",
     "firmware: an aarch64 VM needs UEFI firmware and the host "
     "description names none; set firmware in [vm]")
+MSG(CPU_NUMBER, ERROR, "cpu-number",
+    "cpu: '%s' is a number, not a CPU model; the number of CPUs is "
+    "cpus")
 MSG(CPU_HOST_TCG, ERROR, "cpu-host",
     "cpu: 'host' needs hvf or kvm and this VM runs under tcg; "
     "use max, or set accel = %s")
@@ -244,6 +259,12 @@ MSG(PROP_TWICE, ERROR, "prop-twice",
     "machine-option: '%.*s' is also set at %s:%d")
 MSG(ARG_MANAGED, ERROR, "arg-managed",
     "qemu-arg: '%s' is an option vmc manages: %s")
+MSG(ARG_SPACE, ERROR, "arg-space",
+    "qemu-arg: %s holds a space: give one argument a line, the option "
+    "on one, its value on the next")
+MSG(ARG_FILE, ERROR, "arg-file",
+    "qemu-arg: %s names a file vmc manages for this VM (its script, "
+    "QMP or console socket, run record, log, disks or seed)")
 MSG(PRIVACY, WARN, "privacy",
     "%s: '%s' is in ~/%s, which macOS privacy protection keeps "
     "from launchd daemons: give %s Full Disk Access (System "
@@ -428,11 +449,14 @@ MSG(KEY_BASE64, ERROR, "key-base64",
     "ssh-key: %.40s%s has a key that is not in base64 or not of "
     "its type")
 MSG(KEY_CONTROL, ERROR, "key-control",
-    "ssh-key: %.40s%s contains a control character")
+    "ssh-key: %.40s%s contains a control character or a line "
+    "separator")
 MSG(KEY_UTF8, ERROR, "key-utf8",
     "ssh-key: %.40s%s is not UTF-8")
 MSG(KEY_FILE_EMPTY, ERROR, "key-file-empty",
     "ssh-key: %s holds no public key")
+MSG(KEY_PRIVATE, ERROR, "key-private",
+    "ssh-key: %s is a private key: name its public key, the .pub file")
 MSG(GUEST_NET_SEED, ERROR, "guest-net-seed",
     "%s: the guest learns its addresses from the seed vmc "
     "writes: add a [cloud-init] section")

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "vmc.h"
@@ -135,6 +136,14 @@ path_has_suffix(const char *s, const char *suffix)
 	size_t	 n = strlen(s), m = strlen(suffix);
 
 	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+int
+path_has_suffix_case(const char *s, const char *suffix)
+{
+	size_t	 n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcasecmp(s + n - m, suffix) == 0;
 }
 
 char *

@@ -64,6 +64,24 @@ add_key(struct vm *vm, const char *line, size_t len)
 	ci->keys[ci->nkeys++] = pool_printf(&vm->pool, "%.*s", (int)len, line);
 }
 
+/*
+ * Whether a key file holds a private key: PEM's armour, which OpenSSH
+ * uses for its own format and for the older ones, or a PuTTY key file.
+ */
+static int
+private_key(const char *s)
+{
+	const char	*p;
+
+	if (strncmp(s, "PuTTY-User-Key-File-", 20) == 0)
+		return 1;
+	for (p = s; p != NULL; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "-----BEGIN ", 11) == 0 &&
+		    strstr(p, "PRIVATE KEY-----") != NULL)
+			return 1;
+	return 0;
+}
+
 /* A key file: OpenSSH public key lines, blank lines and # comments. */
 static void
 read_keys(struct ctx *ctx, struct vm *vm, const struct val *v,
@@ -81,6 +99,13 @@ read_keys(struct ctx *ctx, struct vm *vm, const struct val *v,
 	file = intern(ctx, shown);
 	free(shown);
 	free(dir);
+	/* Its lines are a secret: none is shown. */
+	if (private_key(contents)) {
+		vis = diag_vis(v->s);
+		diag(ctx, v->at, M(KEY_PRIVATE), vis);
+		free(vis);
+		return;
+	}
 	text = xstrdup(contents);
 	for (line = text; line != NULL; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmc.h"
@@ -57,6 +58,9 @@ check_cpu_model(struct ctx *ctx, const struct vm *vm)
 	const char		*hw;
 
 	hw = ctx->host->os.n == OS_MACOS ? "hvf" : "kvm";
+	/* No CPU model QEMU knows is a number: cpus was meant. */
+	if (val_ok(v) && v->s[strspn(v->s, "0123456789")] == '\0')
+		diag(ctx, v->at, M(CPU_NUMBER), v->s);
 	if (val_ok(v) && strncmp(v->s, "host", 4) == 0 && (v->s[4] == '\0' ||
 	    v->s[4] == ',') && vm_uses(vm, ACCEL_TCG)) {
 		if (vm->accels[0] == ACCEL_TCG)
@@ -128,8 +132,17 @@ static const struct {
 	{ "-M", "use machine and machine-option" },
 	{ "-accel", "use accel" },
 	{ "-enable-kvm", "use accel" },
-	{ "-drive", "use image, and firmware for UEFI" },
+	{ "-drive", "use image, disk and cdrom, and firmware for UEFI" },
+	{ "-blockdev", "use image, disk and cdrom" },
 	{ "-hda", "use image" },
+	{ "-hdb", "use disk" },
+	{ "-hdc", "use disk" },
+	{ "-hdd", "use disk" },
+	{ "-cdrom", "use cdrom" },
+	{ "-fda", "use disk" },
+	{ "-fdb", "use disk" },
+	{ "-sd", "use disk" },
+	{ "-mtdblock", "use disk" },
 	{ "-bios", "use firmware" },
 	{ "-pflash", "use firmware" },
 	{ "-netdev", "use a [network] section" },
@@ -144,13 +157,59 @@ static const struct {
 	{ "-daemonize", "launchd must supervise QEMU itself" },
 };
 
+/*
+ * Whether an argument names the file path, or one in the directory dir
+ * when dir is set: as a whole, or as a property's value (after '=', and
+ * after a "unix:" or "file:" style prefix), spelt in any way that leads
+ * there lexically from "/", launchd's working directory.
+ */
+static int
+names_path(const char *arg, const char *path, int dir)
+{
+	const char	*p, *end, *v;
+	char		*word, *clean;
+	size_t		 n = strlen(path);
+	int		 hit = 0;
+
+	for (p = arg; !hit && *p != '\0'; p = *end == '\0' ? end : end + 1) {
+		end = p + strcspn(p, ",");
+		word = xasprintf("%.*s", (int)(end - p), p);
+		v = word + strcspn(word, "=");
+		v = *v == '=' ? v + 1 : word;
+		if (strchr(v, ':') != NULL && v[strspn(v,
+		    "abcdefghijklmnopqrstuvwxyz")] == ':')
+			v = strchr(v, ':') + 1;
+		clean = path_clean("/", v);
+		hit = strcmp(clean, path) == 0 || (dir &&
+		    strncmp(clean, path, n) == 0 && clean[n] == '/');
+		free(clean);
+		free(word);
+	}
+	return hit;
+}
+
 static void
 check_qemu_args(struct ctx *ctx, const struct vm *vm)
 {
 	const struct val	*v;
-	const char		*opt;
-	size_t			 i, j;
+	const char		*opt, *files[11];
+	char			*vis;
+	size_t			 i, j, n;
+	int			 hit;
 
+	/* What vmc makes, runs and reads for this VM. */
+	n = 0;
+	files[n++] = vm->script;
+	files[n++] = vm->qmp;
+	files[n++] = vm->marker;
+	files[n++] = vm->console;
+	files[n++] = vm->runfile;
+	files[n++] = vm->logpath;
+	files[n++] = vm->imagepath;
+	if (vm->basepath != NULL)
+		files[n++] = vm->basepath;
+	if (vm->varspath != NULL)
+		files[n++] = vm->varspath;
 	for (i = 0; i < vm->qemuargs.n; i++) {
 		v = &vm->qemuargs.v[i];
 		/* QEMU takes --opt for -opt. */
@@ -159,6 +218,20 @@ check_qemu_args(struct ctx *ctx, const struct vm *vm)
 			if (strcmp(opt, managed[j].opt) == 0)
 				diag(ctx, v->at, M(ARG_MANAGED), v->s,
 				    managed[j].instead);
+		if (opt[0] == '-' && strchr(opt, ' ') != NULL) {
+			vis = diag_vis(v->s);
+			diag(ctx, v->at, M(ARG_SPACE), vis);
+			free(vis);
+		}
+		hit = (vm->vmdir != NULL && names_path(v->s, vm->vmdir, 1)) ||
+		    (vm->seeddir != NULL && names_path(v->s, vm->seeddir, 1));
+		for (j = 0; j < n && !hit; j++)
+			hit = files[j] != NULL && names_path(v->s, files[j], 0);
+		if (hit) {
+			vis = diag_vis(v->s);
+			diag(ctx, v->at, M(ARG_FILE), vis);
+			free(vis);
+		}
 	}
 }
 

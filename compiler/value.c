@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vmc.h"
 
@@ -113,11 +114,11 @@ parse_bool(const char *s, uint64_t *out)
 	size_t	 i;
 
 	for (i = 0; i < 3; i++) {
-		if (strcmp(s, yes[i]) == 0) {
+		if (strcasecmp(s, yes[i]) == 0) {
 			*out = 1;
 			return 0;
 		}
-		if (strcmp(s, no[i]) == 0) {
+		if (strcasecmp(s, no[i]) == 0) {
 			*out = 0;
 			return 0;
 		}
@@ -548,6 +549,19 @@ b64_head(const char *s, size_t n, unsigned char *out, size_t want)
 }
 
 /*
+ * Whether a character is one YAML reads as a line break or refuses: the
+ * C1 controls (U+0085, NEL, is a break in YAML 1.1, the others are not
+ * printable there) and the Unicode line and paragraph separators.  A
+ * value reaches cloud-init's YAML in the seed, where such a character
+ * ends a line or makes the parser reject the whole file.
+ */
+static int
+yaml_break(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029;
+}
+
+/*
  * An OpenSSH public key line: TYPE BASE64 [COMMENT], the key's own
  * encoding naming the same TYPE.
  */
@@ -560,8 +574,8 @@ check_sshkey(const char *s, enum msgid *why)
 	    "sk-ecdsa-sha2-nistp256@openssh.com" };
 	unsigned char	 head[4 + 40];
 	const char	*blob;
-	size_t		 tlen, blen, i;
-	uint32_t	 n;
+	size_t		 tlen, blen, i, n;
+	uint32_t	 cp, len;
 
 	tlen = strcspn(s, " \t");
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -574,16 +588,21 @@ check_sshkey(const char *s, enum msgid *why)
 	blob = s + tlen + strspn(s + tlen, " \t");
 	blen = strcspn(blob, " \t");
 	if (blob == s + tlen || b64_head(blob, blen, head, 4 + tlen) == -1 ||
-	    (n = (uint32_t)head[0] << 24 | head[1] << 16 | head[2] << 8 |
+	    (len = (uint32_t)head[0] << 24 | head[1] << 16 | head[2] << 8 |
 	    head[3]) != tlen || memcmp(head + 4, s, tlen) != 0) {
 		*why = M_KEY_BASE64;
 		return -1;
 	}
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
+	for (i = 0; s[i] != '\0'; i += n) {
+		if ((n = utf8_char(s + i, &cp)) == 0) {
+			*why = M_KEY_UTF8;
+			return -1;
+		}
+		if ((cp < 0x20 && cp != '\t') || cp == 0x7f || yaml_break(cp)) {
 			*why = M_KEY_CONTROL;
 			return -1;
 		}
+	}
 	return 0;
 }
 
@@ -591,27 +610,35 @@ check_sshkey(const char *s, enum msgid *why)
  * -1 and why when s cannot be a value: every value may reach
  * the plist, so it must be text XML 1.0 allows, which excludes control
  * characters but tab, newline and return (and vmc takes none of these
- * three either), and U+FFFE and U+FFFF.
+ * three either), and U+FFFE and U+FFFF; and it may reach the seed's
+ * YAML, which reads C1 controls and the Unicode separators as breaks.
  */
 int
 text_check(const char *s, enum msgid *why)
 {
 	const unsigned char	*p;
+	uint32_t		 cp;
+	size_t			 n;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f) {
 			*why = M_VALUE_CONTROL;
 			return -1;
 		}
-	if (!utf8_valid(s)) {
-		*why = M_VALUE_UTF8;
-		return -1;
-	}
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+	for (; *s != '\0'; s += n) {
+		if ((n = utf8_char(s, &cp)) == 0) {
+			*why = M_VALUE_UTF8;
+			return -1;
+		}
+		if (cp == 0xfffe || cp == 0xffff) {
 			*why = M_VALUE_XML;
 			return -1;
 		}
+		if (yaml_break(cp)) {
+			*why = M_VALUE_BREAK;
+			return -1;
+		}
+	}
 	return 0;
 }
 

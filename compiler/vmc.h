@@ -340,6 +340,7 @@ int		 path_read(int dfd, const char *, int nofollow, size_t max,
 enum { SYNC_FILE, SYNC_DIR, SYNC_SUBDIR };
 int		 path_sync(int fd, int what);
 int		 path_has_suffix(const char *, const char *);
+int		 path_has_suffix_case(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
 char		*path_clean(const char *, const char *);
@@ -386,6 +387,7 @@ void		 diag(struct ctx *, struct loc, enum msgid, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 void		 diag_value(struct ctx *, struct loc, enum msgid, const char *,
 		    const char *);
+void		 diag_hash(struct ctx *, struct loc, const char *);
 void		 diag_flush(struct ctx *);
 char		*diag_vis(const char *);
 const char	*closest(const char *, const char *const *, size_t);

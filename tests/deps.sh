@@ -5,13 +5,13 @@ set -eu
 
 case $(uname) in
 Darwin)
-	for f in inih pkg-config mandoc shellcheck qemu; do
+	for f in inih pkg-config mandoc shellcheck qemu pyyaml; do
 		brew list --formula "$f" > /dev/null 2>&1 || brew install "$f"
 	done
 	;;
 Linux)
 	pkgs="make gcc pkg-config libinih-dev libbsd-dev mandoc shellcheck
-	    python3 time qemu-system-x86 qemu-system-arm qemu-efi-aarch64
+	    python3 python3-yaml time qemu-system-x86 qemu-system-arm qemu-efi-aarch64
 	    qemu-utils busybox-static iproute2
 	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind
 	    netcat-openbsd mmdebstrap e2fsprogs util-linux acl"

@@ -161,6 +161,11 @@ check_outputs() {
 			    wrong "$vm.sh hands QEMU other arguments"
 		fi
 	done
+	for f in "$out"/*.cidata; do
+		[ -d "$f" ] || continue
+		python3 "$top/tests/yamlcheck.py" "$f" ||
+		    wrong "${f##*/} is not read back as vmc wrote it"
+	done
 	for f in "$out"/*.plist; do
 		[ -f "$f" ] || continue
 		[ "$(fmode "$f")" = 644 ] ||

@@ -92,7 +92,9 @@ test_small(void)
 	expect(parse_bool("yes", &n) == 0 && n == 1, "bool", "yes");
 	expect(parse_bool("on", &n) == 0 && n == 1, "bool", "on");
 	expect(parse_bool("false", &n) == 0 && n == 0, "bool", "false");
-	expect(parse_bool("Yes", &n) == -1, "bool", "Yes");
+	expect(parse_bool("Yes", &n) == 0 && n == 1, "bool", "Yes");
+	expect(parse_bool("OFF", &n) == 0 && n == 0, "bool", "OFF");
+	expect(parse_bool("yess", &n) == -1, "bool", "yess");
 	expect(parse_bool("1", &n) == -1, "bool", "1");
 	expect(parse_mac("52:54:00:AB:cd:0f", &n) == 0 &&
 	    n == 0x525400abcd0fULL, "mac", "52:54:00:AB:cd:0f");
