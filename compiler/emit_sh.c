@@ -7,30 +7,43 @@
 
 /*
  * Makes the file at path on first start with the shell command cmd,
- * which writes path.$$; renamed into place, so that a failed or killed
- * first start leaves nothing half made.  A failure stops the script.
+ * which writes "$tmp": a name mktemp(1) made, new and unpredictable, in
+ * the file's directory, renamed into place, so that a failed or killed
+ * first start leaves nothing half made, and no file planted in that
+ * directory is written through.  A symbolic link at path, dangling or
+ * not, is never replaced: it may name a disk on a volume not mounted yet.
+ * A failure stops the script.
  */
 static void
 make_once(struct buf *b, const struct vm *vm, const char *path,
     const char *what, const struct buf *cmd)
 {
-	char	*msg;
+	char	*msg, *tmpl;
 
-	buf_puts(b, "if [ ! -e ");
+	buf_puts(b, "if [ -L ");
 	quote_sh(b, path);
-	buf_puts(b, " ] &&\n    ! { ");
+	buf_puts(b, " ] && [ ! -e ");
+	quote_sh(b, path);
+	buf_puts(b, " ]; then\n\techo ");
+	msg = xasprintf("%s: %s %s is a symbolic link to nothing (a volume "
+	    "not mounted?): not replaced", vm->name, what, path);
+	quote_sh(b, msg);
+	free(msg);
+	buf_puts(b, " >&2\n\texit 1\nfi\nif [ ! -e ");
+	quote_sh(b, path);
+	buf_puts(b, " ] &&\n    ! { tmp=$(/usr/bin/mktemp ");
+	tmpl = xasprintf("%s.XXXXXXXX", path);
+	quote_sh(b, tmpl);
+	free(tmpl);
+	buf_puts(b, ") &&\n    ");
 	buf_add(b, cmd->p, cmd->len);
-	buf_puts(b, " &&\n    mv -f ");
+	buf_puts(b, " &&\n    mv -f \"$tmp\" ");
 	quote_sh(b, path);
-	buf_puts(b, ".$$ ");
-	quote_sh(b, path);
-	buf_puts(b, "; }; then\n\trm -f ");
-	quote_sh(b, path);
-	buf_puts(b, ".$$\n\techo ");
+	buf_puts(b, "; }; then\n\trm -f \"$tmp\"\n\techo ");
 	msg = xasprintf("%s: cannot create %s %s", vm->name, what, path);
 	quote_sh(b, msg);
 	free(msg);
-	buf_puts(b, " >&2\n\texit 1\nfi\n");
+	buf_puts(b, " >&2\n\texit 1\nfi\ntmp=\n");
 }
 
 static int
@@ -50,15 +63,16 @@ first_start(const struct vm *vm, struct buf *b)
 
 	if (vm->qemuimg == NULL && vm->varspath == NULL)
 		return;
-	buf_puts(b, "# First start: make what the VM writes to.\n");
+	buf_puts(b, "# First start: make what the VM writes to.  A signal "
+	    "removes what is\n# half made.\n"
+	    "tmp=\n"
+	    "trap 'rm -f \"$tmp\"; exit 1' HUP INT TERM\n");
 	if (vm->qemuimg != NULL) {
 		quote_sh(&cmd, vm->qemuimg);
 		buf_printf(&cmd, " create -q -f qcow2 -F %s -b ",
 		    format_names[vm->res.basefmt]);
 		quote_sh(&cmd, vm->basepath);
-		buf_puts(&cmd, " ");
-		quote_sh(&cmd, vm->imagepath);
-		buf_puts(&cmd, ".$$");
+		buf_puts(&cmd, " \"$tmp\"");
 		if (val_ok(&vm->disksize))
 			buf_printf(&cmd, " %lluK",
 			    (unsigned long long)(vm->disksize.n >> 10));
@@ -68,9 +82,7 @@ first_start(const struct vm *vm, struct buf *b)
 	if (vm->varspath != NULL) {
 		buf_puts(&cmd, "cp ");
 		quote_sh(&cmd, vm->varstemplate);
-		buf_puts(&cmd, " ");
-		quote_sh(&cmd, vm->varspath);
-		buf_puts(&cmd, ".$$");
+		buf_puts(&cmd, " \"$tmp\"");
 		make_once(b, vm, vm->varspath, "its UEFI variables", &cmd);
 	}
 	buf_free(&cmd);

@@ -20,6 +20,10 @@
  *	run PATH			the record of what runs (emit_sh.c)
  *	console PATH			the serial port's socket
  *	log PATH			the job's log
+ *	made DIR			the index only, for a root job: where
+ *					its first start makes files
+ *	exec PATH			the index only, for a root job: QEMU,
+ *					then qemu-img when it makes an overlay
  *	f MODE HASH FILE		a file and the checksum of its bytes
  *	d MODE PATH			the manifest only: a run-time directory
  *	fwd PROTO ADDR HPORT GPORT	a user-network forward
@@ -39,9 +43,21 @@
 void
 index_vm(struct buf *b, const struct vm *vm)
 {
+	char	*dir;
+
 	buf_printf(b, "vm %s %s %s\n", vm->name, vm->label.s, vm->user.s);
 	buf_printf(b, "run %s\nconsole %s\nlog %s\n", vm->runfile,
 	    vm->console, vm->logpath);
+	/* For install to check what root will run and write in. */
+	if (vm->vmdir == NULL && (vm->qemuimg != NULL || vm->varspath != NULL)) {
+		dir = path_dir(vm->imagepath);
+		buf_printf(b, "made %s\n", dir);
+		free(dir);
+	}
+	if (vm->vmdir == NULL && vm->qemupath != NULL)
+		buf_printf(b, "exec %s\n", vm->qemupath);
+	if (vm->vmdir == NULL && vm->qemuimg != NULL)
+		buf_printf(b, "exec %s\n", vm->qemuimg);
 	reach_lines(b, vm);
 }
 
@@ -205,6 +221,12 @@ parse_line(struct record *r, int kind, char *line)
 	} else if (strcmp(w[0], "log") == 0 && n >= 2 &&
 	    good_path(copy + 4) && v->log == NULL) {
 		v->log = xstrdup(copy + 4);
+	} else if (strcmp(w[0], "made") == 0 && kind == REC_INDEX &&
+	    n >= 2 && good_path(copy + 5) && v->made == NULL) {
+		v->made = xstrdup(copy + 5);
+	} else if (strcmp(w[0], "exec") == 0 && kind == REC_INDEX &&
+	    n >= 2 && good_path(copy + 5) && v->exec[1] == NULL) {
+		v->exec[v->exec[0] != NULL] = xstrdup(copy + 5);
 	} else if (strcmp(w[0], "fwd") == 0 && n == 5 &&
 	    (strcmp(w[1], "tcp") == 0 || strcmp(w[1], "udp") == 0) &&
 	    parse_ipv4(w[2], &(uint32_t){ 0 }) == 0 &&
@@ -330,6 +352,9 @@ recvm_free(struct recvm *v)
 	free(v->run);
 	free(v->console);
 	free(v->log);
+	free(v->made);
+	free(v->exec[0]);
+	free(v->exec[1]);
 	for (i = 0; i < v->nf; i++)
 		free(v->f[i].path);
 	free(v->f);

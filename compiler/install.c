@@ -452,6 +452,8 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 	check_dir(&in, in.index.rundir);
 	check_dir(&in, LAUNCHDAEMONS);
 	check_dir(&in, VMC_DB);
+	for (i = 0; i < in.index.n; i++)
+		check_root_job(&in, &in.index.vm[i]);
 	if (ctx->errors > 0)
 		goto done;
 	for (i = 0; i < in.index.n; i++) {

@@ -265,6 +265,13 @@ MSG(ARG_SPACE, ERROR, "arg-space",
 MSG(ARG_FILE, ERROR, "arg-file",
     "qemu-arg: %s names a file vmc manages for this VM (its script, "
     "QMP or console socket, run record, log, disks or seed)")
+MSG(ROOT_RUNS_OTHERS, WARN, "root-runs-others",
+    "%s, which this VM's job runs as root, belongs to uid %u or is "
+    "writable by others (mode %04o): whoever can replace it runs code "
+    "as root; run the VM as its own user")
+MSG(FIRST_START_DIR, WARN, "first-start-dir",
+    "image: %s, where the first start makes files as root, is not "
+    "root's or is writable by group or others: install refuses it")
 MSG(PRIVACY, WARN, "privacy",
     "%s: '%s' is in ~/%s, which macOS privacy protection keeps "
     "from launchd daemons: give %s Full Disk Access (System "
@@ -508,6 +515,13 @@ MSG(NOT_DIR, ERROR, "not-dir",
 MSG(UNSAFE_DIR, ERROR, "unsafe-dir",
     "refused: owned by someone other than root, or writable by "
     "group or others: not safe for what launchd runs as root")
+MSG(ROOT_RUNS, WARN, "root-runs",
+    "VM %s's job runs this as root, and it belongs to uid %u or is "
+    "writable by others (mode %04o): whoever can replace it runs code "
+    "as root")
+MSG(ROOT_LINK, ERROR, "root-link",
+    "refused: a symbolic link by an absolute path or '..' could "
+    "lead out of the root given with -R")
 MSG(BUILD_CHANGED, ERROR, "build-changed",
     "refused: changed since vmc build wrote it; build again")
 MSG(IN_THE_WAY, ERROR, "in-the-way",

@@ -33,35 +33,86 @@ at(struct inst *in, const char *path)
 }
 
 /*
- * The first directory from ROOT down to dir (both included) that
- * someone other than root could change, or NULL.  Directories that do
- * not exist yet are made safe by install.
+ * Whether someone other than root could change the directory at path
+ * (ROOT included); 0 when it is missing, which install makes safe.  A
+ * directory on the way that others may write but that is sticky (as
+ * /Users/Shared and /tmp) is safe: in it, only root can rename or
+ * remove what root owns.  The last one is not, as others could make the
+ * files root will make there.
+ */
+static int
+unsafe(const char *path, struct stat *st, int last)
+{
+	if (lstat(path, st) == -1)
+		return 0;
+	return S_ISLNK(st->st_mode) ? 0 : !S_ISDIR(st->st_mode) ||
+	    st->st_uid != 0 || ((st->st_mode & 022) != 0 &&
+	    (last || (st->st_mode & S_ISVTX) == 0));
+}
+
+/*
+ * The first directory that someone other than root could change, of all
+ * those the kernel goes through to reach dir under ROOT: the directories
+ * of dir as written, each directory a symbolic link on the way lives in
+ * and every directory of the link's target; or NULL.  Under -R, a link
+ * to an absolute path or through ".." could lead out of ROOT: it is
+ * returned too, *link set.  Directories that do not exist yet are made
+ * safe by install.
  */
 static char *
-unsafe_dir(const struct inst *in, const char *dir)
+unsafe_dir(const struct inst *in, const char *dir, int *link)
 {
 	struct stat	 st;
-	const char	*q;
-	char		*p, *bad = NULL, save;
-	size_t		 n;
+	struct buf	 cur = { NULL, 0, 0 };
+	const char	*root = in->opt->root;
+	char		*todo, *rest, *comp, *p, *bad = NULL, target[1024];
+	ssize_t		 n;
+	int		 hops = 0;
 
-	p = full(in, dir);
-	for (n = strlen(in->opt->root);; n += 1 + strcspn(p + n + 1, "/")) {
-		save = p[n];
-		p[n] = '\0';
-		q = n == 0 ? "/" : p;
-		if (stat(q, &st) == -1)
-			break;
-		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-		    (st.st_mode & 022) != 0) {
-			bad = xstrdup(q);
-			break;
+	*link = 0;
+	buf_puts(&cur, root);
+	if (unsafe(root[0] == '\0' ? "/" : root, &st, 0))
+		bad = xstrdup(root[0] == '\0' ? "/" : root);
+	todo = xstrdup(dir);
+	for (rest = todo; bad == NULL && rest != NULL;) {
+		comp = rest;
+		if ((rest = strchr(rest, '/')) != NULL)
+			*rest++ = '\0';
+		if (*comp == '\0' || strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			while (cur.len > strlen(root) && cur.p[cur.len - 1] != '/')
+				cur.len--;
+			if (cur.len > strlen(root))
+				cur.len--;
+			cur.p[cur.len] = '\0';
+			continue;
 		}
-		p[n] = save;
-		if (save == '\0')
+		buf_printf(&cur, "/%s", comp);
+		if (unsafe(cur.p, &st, rest == NULL))
+			bad = xstrdup(cur.p);
+		else if (lstat(cur.p, &st) == -1)
 			break;
+		else if (S_ISLNK(st.st_mode)) {
+			n = readlink(cur.p, target, sizeof(target) - 1);
+			if (n <= 0 || ++hops > 40 || (root[0] != '\0' &&
+			    (target[0] == '/' || strstr(target, "..") != NULL))) {
+				*link = n > 0 && hops <= 40;
+				bad = xstrdup(cur.p);
+				break;
+			}
+			target[n] = '\0';
+			/* The link's target, then what was left. */
+			p = xasprintf("%s/%s", target, rest != NULL ? rest : "");
+			free(todo);
+			rest = todo = p;
+			cur.len = target[0] == '/' ? strlen(root) :
+			    cur.len - strlen(comp) - 1;
+			cur.p[cur.len] = '\0';
+		}
 	}
-	free(p);
+	free(todo);
+	buf_free(&cur);
 	return bad;
 }
 
@@ -69,11 +120,38 @@ void
 check_dir(struct inst *in, const char *dir)
 {
 	char	*bad;
+	int	 link;
 
-	if ((bad = unsafe_dir(in, dir)) == NULL)
+	if ((bad = unsafe_dir(in, dir, &link)) == NULL)
 		return;
-	diag(in->ctx, at(in, bad), M(UNSAFE_DIR));
+	if (link)
+		diag(in->ctx, at(in, bad), M(ROOT_LINK));
+	else
+		diag(in->ctx, at(in, bad), M(UNSAFE_DIR));
 	free(bad);
+}
+
+/*
+ * What a VM's job run as root writes in and runs: the directory of its
+ * first start must be safe; a program someone else can replace is said.
+ */
+void
+check_root_job(struct inst *in, const struct recvm *v)
+{
+	struct stat	 st;
+	char		*f;
+	size_t		 i;
+
+	if (v->made != NULL)
+		check_dir(in, v->made);
+	for (i = 0; i < 2 && v->exec[i] != NULL; i++) {
+		f = full(in, v->exec[i]);
+		if (stat(f, &st) == 0 && (st.st_uid != 0 ||
+		    (st.st_mode & 022) != 0))
+			diag(in->ctx, at(in, f), M(ROOT_RUNS), v->name,
+			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		free(f);
+	}
 }
 
 /* Makes the missing directories down to dir, owner root, mode 0755. */

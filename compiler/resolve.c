@@ -283,6 +283,9 @@ resolve_service(struct vm *vm, const char *rundir, int checkrundir)
 		r->user = look_user(&vm->doc.looks, vm->user.s, &r->uid,
 		    &gid) == 0;
 		find(vm, &r->vmdir, vm->vmdir, S_IFDIR);
+	} else if (vm->qemuimg != NULL || vm->varspath != NULL) {
+		dir = path_dir(vm->imagepath);
+		find(vm, &r->madedir, pool_add(&vm->pool, dir), S_IFDIR);
 	}
 }
 

@@ -189,10 +189,39 @@ check_binaries(struct ctx *ctx, const struct vm *vm)
 		    why(r->vars.err));
 }
 
+/*
+ * What a job run as root runs or makes files in, which someone else
+ * could change: such a person runs code as root (install refuses the
+ * directory).
+ */
+static void
+check_root_owned(struct ctx *ctx, const struct vm *vm)
+{
+	const struct resolved	*r = &vm->res;
+	const struct found	*f;
+	size_t			 i;
+
+	if (vm->vmdir != NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		f = i == 0 ? &r->qemu : &r->qemuimg;
+		if (f->path != NULL && f->err == 0 &&
+		    (f->st.st_uid != 0 || (f->st.st_mode & 022) != 0))
+			diag(ctx, vm->at, M(ROOT_RUNS_OTHERS), f->path,
+			    (unsigned)f->st.st_uid,
+			    (unsigned)(f->st.st_mode & 07777));
+	}
+	f = &r->madedir;
+	if (f->path != NULL && f->err == 0 &&
+	    (f->st.st_uid != 0 || (f->st.st_mode & 022) != 0))
+		diag(ctx, val_at(vm, &vm->image), M(FIRST_START_DIR), f->path);
+}
+
 /* The image and the programs; then where macOS keeps daemons out. */
 void
 check_disks(struct ctx *ctx, struct vm *vm)
 {
+	check_root_owned(ctx, vm);
 	if (val_ok(&vm->image))
 		check_image(ctx, vm);
 	if (val_ok(&vm->arch))

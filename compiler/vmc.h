@@ -189,6 +189,8 @@ struct found {
 struct resolved {
 	struct found	 image, base, backing, qemu, qemuimg, fw, vars;
 	struct found	 log, logdir, rundir, vmdir;
+	struct found	 madedir;	/* where a root job's first start
+					 * makes files */
 	int		 imagefmt, basefmt;	/* enum format */
 	uint64_t	 basesize;	/* virtual size, bytes */
 	const char	*backingname;	/* as the image's header gives it */
@@ -525,6 +527,9 @@ struct recvm {
 	char		*dir;		/* manifest: the run-time directory */
 	char		*run, *console;	/* what runs, the serial port */
 	char		*log;
+	char		*made;		/* index: where a root job's first
+					 * start makes files */
+	char		*exec[2];	/* index: what a root job runs */
 	char		**reach;	/* "fwd ..." and "mac ..." lines */
 	size_t		 nreach;
 };

@@ -47,6 +47,12 @@ sed -e "s|@REC@|$rec|" -e "s|^qemu-img = .*|qemu-img = $(command -v qemu-img)|" 
     -e "s|^vars-aarch64 = .*|vars-aarch64 = $tmp/vars.fd|" \
     "$top/tests/regress/default.host" > host
 "$VMC" build -H host -p "$tmp/out" -o out p || exit 1
+# The same, with a qemu-img that takes its time, to be interrupted.
+printf '#!/bin/sh\nsleep 2\nexec %s "$@"\n' "$(command -v qemu-img)" > slow-img
+chmod +x slow-img
+sed "s|^qemu-img = .*|qemu-img = $tmp/slow-img|" host > host.slow
+"$VMC" build -H host.slow -p "$tmp/out" -o out.slow p || exit 1
+echo precious > victim
 
 for sh in dash "bash --posix"; do
 	rm -f p/o.qcow2 p/arm.raw.efivars argv
@@ -77,6 +83,44 @@ for sh in dash "bash --posix"; do
 	check "$sh: ... leaving no overlay or temporary file" test ! -e "$1"
 	check "$sh: ... and saying why" grep -q "^o: cannot create its disk " err
 	mv base.away p/base.qcow2
+	# A link, dangling or not, is never replaced: it may name a disk
+	# on a volume not mounted yet.
+	rm -f p/o.qcow2 argv
+	ln -s /Volumes/vmc-not-mounted/o.qcow2 p/o.qcow2
+	VMC_ARGV_OUT=argv $sh out/o.sh 2> err
+	check "$sh: a dangling link as the image stops the script" \
+	    test $? = 1 -a ! -e argv
+	check "$sh: ... the link left as it was" \
+	    test "$(readlink p/o.qcow2)" = /Volumes/vmc-not-mounted/o.qcow2
+	check "$sh: ... and saying why" grep -q "symbolic link to nothing" err
+	rm -f p/o.qcow2
+	# A link planted where a temporary file of the script's own pid
+	# would go is never written through.
+	# shellcheck disable=SC2016
+	VMC_ARGV_OUT=argv $sh -c 'ln -s "$PWD/victim" p/o.qcow2.$$ &&
+	    exec '"$sh"' out/o.sh' 2> err
+	rm -f p/arm.raw.efivars
+	# shellcheck disable=SC2016
+	VMC_ARGV_OUT=argv $sh -c 'ln -s "$PWD/victim" p/arm.raw.efivars.$$ &&
+	    exec '"$sh"' out/arm.sh' 2> err
+	check "$sh: a planted link at a predictable name is not followed" \
+	    test "$(cat victim)" = precious
+	qemu-img info p/o.qcow2 > o.info 2>&1
+	check "$sh: ... and the overlay made" \
+	    grep -qxF "backing file format: qcow2" o.info
+	check "$sh: ... and the variable store" cmp -s vars.fd p/arm.raw.efivars
+	rm -f p/o.qcow2* p/arm.raw.efivars*
+	# A signal during the first start removes what is half made.
+	rm -f argv
+	VMC_ARGV_OUT=argv $sh out.slow/o.sh 2> err &
+	spid=$!
+	sleep 1
+	kill -TERM $spid
+	wait $spid
+	check "$sh: TERM during the first start ends the script, status 1" \
+	    test $? = 1 -a ! -e argv
+	set -- p/o.qcow2*
+	check "$sh: ... leaving no overlay or temporary file" test ! -e "$1"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -254,6 +254,35 @@ else
 	bad "not root's" "rc $rc"
 fi
 chown root "$root/var"
+# The run directory behind a link whose target's parent anyone can write:
+# that directory counts as those of the path as written.
+as=$root/Library/Application\ Support
+mkdir -m 777 "$as/data"
+mv "$rd" "$as/data/vms"
+ln -s data/vms "$rd"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && grep -q "^$as/data: error: refused: owned by" "$tmp/err" &&
+    [ -z "$(changed)" ] && [ -z "$(acts)" ]; then
+	ok "a link to a run directory under a writable directory: refused"
+else
+	bad "link's target unsafe" "rc $rc"
+fi
+rm "$rd"
+mv "$as/data/vms" "$rd"
+rmdir "$as/data"
+# Under -R, a link by an absolute path would leave the root.
+mkdir "$tmp/outside"
+mv "$root/var/db/vmc" "$tmp/outside/vmc"
+ln -s "$tmp/outside/vmc" "$root/var/db/vmc"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && grep -q "^$root/var/db/vmc: error: refused: a symbolic link by an absolute path" "$tmp/err" &&
+    [ -z "$(changed)" ] && [ -z "$(acts)" ]; then
+	ok "-R: an absolute link inside the root: refused"
+else
+	bad "absolute link under -R" "rc $rc"
+fi
+rm "$root/var/db/vmc"
+mv "$tmp/outside/vmc" "$root/var/db/vmc"
 printf '[vm]\nmemory = 1G\nimage = /x.qcow2\nformat = qcow2\n' > "$tmp/p/new.ini"
 build
 echo '<plist/>' > "$ld/local.vmc.new.plist"
@@ -525,7 +554,37 @@ else
 	bad "two installs at once" "rc $rc1 $rc, left: $left"
 fi
 
-# 12. Usage, and root.
+# 12. What a root job's first start writes in must be root's alone; a
+# program it runs that another user owns is said.
+qemu-img create -q -f qcow2 "$tmp/p/ov-base.qcow2" 64M
+printf '[vm]\nmemory = 1G\nbase = ov-base.qcow2\nimage = /Users/Shared/VMs/ov.qcow2\n' \
+    > "$tmp/p/ov.ini"
+build || echo "FAIL build ov: $(cat "$tmp/builderr")"
+mkdir -p "$root/Users/Shared/VMs" "$root/usr/local/bin"
+chmod 1777 "$root/Users/Shared"
+chown nobody "$root/Users/Shared/VMs"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 1 ] && grep -q "^$root/Users/Shared/VMs: error: refused: owned by" "$tmp/err" &&
+    [ -z "$(changed)" ] && [ -z "$(acts)" ]; then
+	ok "a first start's directory another user owns: refused"
+else
+	bad "first start's directory" "rc $rc"
+fi
+chown root "$root/Users/Shared/VMs"
+cp /bin/true "$root/usr/local/bin/qemu-system-x86_64"
+chown nobody "$root/usr/local/bin/qemu-system-x86_64"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx "ov: added" "$tmp/stdout" &&
+    grep -q "^$root/usr/local/bin/qemu-system-x86_64: warning: VM k8s-cp's job runs this as root, and it belongs to uid 65534" "$tmp/err"
+then
+	ok "... root's, under a sticky directory: installed; another's QEMU said"
+else
+	bad "first start's directory root's" "rc $rc"
+fi
+rm -f "$tmp/p/ov.ini" "$tmp/p/ov-base.qcow2" "$root/usr/local/bin/qemu-system-x86_64"
+build
+
+# 13. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1

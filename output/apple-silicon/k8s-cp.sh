@@ -5,7 +5,7 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=bcf2d1983f5d8fd1
+config=ecfa0601dacef63b
 qmp='/Library/Application Support/vmc/k8s-cp.qmp'
 run='/Library/Application Support/vmc/k8s-cp.run'
 
@@ -36,14 +36,23 @@ qmp()
 }
 
 umask 077
-# First start: make what the VM writes to.
+# First start: make what the VM writes to.  A signal removes what is
+# half made.
+tmp=
+trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -L /Users/Shared/VMs/k8s-cp.qcow2.efivars ] && [ ! -e /Users/Shared/VMs/k8s-cp.qcow2.efivars ]; then
+	echo 'k8s-cp: its UEFI variables /Users/Shared/VMs/k8s-cp.qcow2.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
+	exit 1
+fi
 if [ ! -e /Users/Shared/VMs/k8s-cp.qcow2.efivars ] &&
-    ! { cp /opt/homebrew/share/qemu/edk2-arm-vars.fd /Users/Shared/VMs/k8s-cp.qcow2.efivars.$$ &&
-    mv -f /Users/Shared/VMs/k8s-cp.qcow2.efivars.$$ /Users/Shared/VMs/k8s-cp.qcow2.efivars; }; then
-	rm -f /Users/Shared/VMs/k8s-cp.qcow2.efivars.$$
+    ! { tmp=$(/usr/bin/mktemp /Users/Shared/VMs/k8s-cp.qcow2.efivars.XXXXXXXX) &&
+    cp /opt/homebrew/share/qemu/edk2-arm-vars.fd "$tmp" &&
+    mv -f "$tmp" /Users/Shared/VMs/k8s-cp.qcow2.efivars; }; then
+	rm -f "$tmp"
 	echo 'k8s-cp: cannot create its UEFI variables /Users/Shared/VMs/k8s-cp.qcow2.efivars' >&2
 	exit 1
 fi
+tmp=
 stop=
 trap 'stop=1' HUP INT TERM
 /opt/homebrew/bin/qemu-system-aarch64 \

@@ -36,14 +36,23 @@ qmp()
 }
 
 umask 077
-# First start: make what the VM writes to.
+# First start: make what the VM writes to.  A signal removes what is
+# half made.
+tmp=
+trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -L @CASE@/profiles/disk.raw.efivars ] && [ ! -e @CASE@/profiles/disk.raw.efivars ]; then
+	echo 'arm: its UEFI variables @CASE@/profiles/disk.raw.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
+	exit 1
+fi
 if [ ! -e @CASE@/profiles/disk.raw.efivars ] &&
-    ! { cp /usr/local/share/qemu/edk2-arm-vars.fd @CASE@/profiles/disk.raw.efivars.$$ &&
-    mv -f @CASE@/profiles/disk.raw.efivars.$$ @CASE@/profiles/disk.raw.efivars; }; then
-	rm -f @CASE@/profiles/disk.raw.efivars.$$
+    ! { tmp=$(/usr/bin/mktemp @CASE@/profiles/disk.raw.efivars.XXXXXXXX) &&
+    cp /usr/local/share/qemu/edk2-arm-vars.fd "$tmp" &&
+    mv -f "$tmp" @CASE@/profiles/disk.raw.efivars; }; then
+	rm -f "$tmp"
 	echo 'arm: cannot create its UEFI variables @CASE@/profiles/disk.raw.efivars' >&2
 	exit 1
 fi
+tmp=
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \

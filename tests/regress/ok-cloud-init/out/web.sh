@@ -36,14 +36,23 @@ qmp()
 }
 
 umask 077
-# First start: make what the VM writes to.
+# First start: make what the VM writes to.  A signal removes what is
+# half made.
+tmp=
+trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -L @CASE@/profiles/web.qcow2 ] && [ ! -e @CASE@/profiles/web.qcow2 ]; then
+	echo 'web: its disk @CASE@/profiles/web.qcow2 is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
+	exit 1
+fi
 if [ ! -e @CASE@/profiles/web.qcow2 ] &&
-    ! { /usr/local/bin/qemu-img create -q -f qcow2 -F qcow2 -b @CASE@/profiles/base.qcow2 @CASE@/profiles/web.qcow2.$$ 2097152K &&
-    mv -f @CASE@/profiles/web.qcow2.$$ @CASE@/profiles/web.qcow2; }; then
-	rm -f @CASE@/profiles/web.qcow2.$$
+    ! { tmp=$(/usr/bin/mktemp @CASE@/profiles/web.qcow2.XXXXXXXX) &&
+    /usr/local/bin/qemu-img create -q -f qcow2 -F qcow2 -b @CASE@/profiles/base.qcow2 "$tmp" 2097152K &&
+    mv -f "$tmp" @CASE@/profiles/web.qcow2; }; then
+	rm -f "$tmp"
 	echo 'web: cannot create its disk @CASE@/profiles/web.qcow2' >&2
 	exit 1
 fi
+tmp=
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \

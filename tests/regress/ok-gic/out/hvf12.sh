@@ -36,14 +36,23 @@ qmp()
 }
 
 umask 077
-# First start: make what the VM writes to.
+# First start: make what the VM writes to.  A signal removes what is
+# half made.
+tmp=
+trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -L @CASE@/profiles/b.qcow2.efivars ] && [ ! -e @CASE@/profiles/b.qcow2.efivars ]; then
+	echo 'hvf12: its UEFI variables @CASE@/profiles/b.qcow2.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
+	exit 1
+fi
 if [ ! -e @CASE@/profiles/b.qcow2.efivars ] &&
-    ! { cp /opt/homebrew/share/qemu/edk2-arm-vars.fd @CASE@/profiles/b.qcow2.efivars.$$ &&
-    mv -f @CASE@/profiles/b.qcow2.efivars.$$ @CASE@/profiles/b.qcow2.efivars; }; then
-	rm -f @CASE@/profiles/b.qcow2.efivars.$$
+    ! { tmp=$(/usr/bin/mktemp @CASE@/profiles/b.qcow2.efivars.XXXXXXXX) &&
+    cp /opt/homebrew/share/qemu/edk2-arm-vars.fd "$tmp" &&
+    mv -f "$tmp" @CASE@/profiles/b.qcow2.efivars; }; then
+	rm -f "$tmp"
 	echo 'hvf12: cannot create its UEFI variables @CASE@/profiles/b.qcow2.efivars' >&2
 	exit 1
 fi
+tmp=
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \

@@ -36,14 +36,23 @@ qmp()
 }
 
 umask 077
-# First start: make what the VM writes to.
+# First start: make what the VM writes to.  A signal removes what is
+# half made.
+tmp=
+trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -L @CASE@/profiles/c.qcow2.efivars ] && [ ! -e @CASE@/profiles/c.qcow2.efivars ]; then
+	echo 'small: its UEFI variables @CASE@/profiles/c.qcow2.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
+	exit 1
+fi
 if [ ! -e @CASE@/profiles/c.qcow2.efivars ] &&
-    ! { cp /opt/homebrew/share/qemu/edk2-arm-vars.fd @CASE@/profiles/c.qcow2.efivars.$$ &&
-    mv -f @CASE@/profiles/c.qcow2.efivars.$$ @CASE@/profiles/c.qcow2.efivars; }; then
-	rm -f @CASE@/profiles/c.qcow2.efivars.$$
+    ! { tmp=$(/usr/bin/mktemp @CASE@/profiles/c.qcow2.efivars.XXXXXXXX) &&
+    cp /opt/homebrew/share/qemu/edk2-arm-vars.fd "$tmp" &&
+    mv -f "$tmp" @CASE@/profiles/c.qcow2.efivars; }; then
+	rm -f "$tmp"
 	echo 'small: cannot create its UEFI variables @CASE@/profiles/c.qcow2.efivars' >&2
 	exit 1
 fi
+tmp=
 stop=
 trap 'stop=1' HUP INT TERM
 @REC@ \
