@@ -130,6 +130,9 @@ vm_derive(struct vm *vm, const struct host *h, const char *rundir)
 	if (vm->label.state == V_UNSET)
 		set_default(&vm->label, pool_printf(&vm->pool, "local.vmc.%s",
 		    vm->name), 0);
+	/* "/" joins as "": the paths below are "/NAME.sh", not "//". */
+	if (strcmp(rundir, "/") == 0)
+		rundir = "";
 	vm->script = pool_printf(&vm->pool, "%s/%s.sh", rundir, vm->name);
 	/* QEMU run as another user than root cannot create its socket in
 	 * the run directory, which root owns: it gets RUNDIR/NAME/. */

@@ -191,8 +191,7 @@ remove_subdir(struct inst *in, const struct recvm *v, const char *path)
 	size_t		 i, n;
 
 	for (i = 0; i < v->nf; i++)
-		if ((n = strlen(v->f[i].path)) > 3 &&
-		    strcmp(v->f[i].path + n - 3, ".sh") == 0)
+		if (path_has_suffix(v->f[i].path, ".sh"))
 			top = v->f[i].path;
 	dir = path_dir(path);
 	n = top != NULL ? (size_t)(strrchr(top, '/') - top) : 0;
@@ -386,21 +385,33 @@ do_vm(struct inst *in, struct plan *p)
 	return write_manifest(in);
 }
 
-/* Prints each VM's status, then, unless -n, does what it says. */
+/*
+ * Prints each VM's status, then, unless -n, does what it says.  A VM
+ * that fails after others were changed leaves the system part new, part
+ * old: that is said, and the exit status is 3, not 1 (refused).
+ */
 static void
 apply(struct inst *in)
 {
-	size_t	 i;
+	const char	*name;
+	size_t		 i;
+	int		 done = 0;
 
 	qsort(in->p, in->np, sizeof(*in->p), cmp_plan);
 	for (i = 0; i < in->np; i++) {
-		printf("%s: %s\n", in->p[i].new != NULL ? in->p[i].new->name :
-		    in->p[i].old->name, statuses[in->p[i].status]);
+		name = in->p[i].new != NULL ? in->p[i].new->name :
+		    in->p[i].old->name;
+		printf("%s: %s\n", name, statuses[in->p[i].status]);
 		if (in->opt->dryrun)
 			continue;
 		fflush(stdout);
-		if (do_vm(in, &in->p[i]) == -1)
+		if (do_vm(in, &in->p[i]) == -1) {
+			if (done)
+				diag(in->ctx, at(in, in->manpath),
+				    M(INSTALL_PARTIAL), name);
 			break;
+		}
+		done |= in->p[i].status != ST_UNCHANGED;
 	}
 	fflush(stdout);
 }

@@ -32,16 +32,24 @@ check_rundir(struct ctx *ctx, const char *rundir)
 	enum msgid	 why;
 	char		*vis;
 
+	char		*clean;
+	int		 rc = -1;
+
 	/* It reaches the plist, which must stay XML. */
-	if (rundir[0] == '/' && text_check(rundir, &why) == 0)
-		return 0;
 	vis = diag_vis(rundir);
+	clean = path_clean("/", rundir);
 	if (rundir[0] != '/')
 		diag(ctx, none, M(RUNDIR_RELATIVE), vis);
-	else
+	else if (text_check(rundir, &why) != 0)
 		diag(ctx, none, M(RUNDIR_UNPRINTABLE), vis);
+	/* Installs compare it as written: one spelling for one place. */
+	else if (strcmp(clean, rundir) != 0)
+		diag(ctx, none, M(RUNDIR_FORM), vis, clean);
+	else
+		rc = 0;
+	free(clean);
 	free(vis);
-	return -1;
+	return rc;
 }
 
 static int

@@ -12,6 +12,9 @@ MSG(RUNDIR_RELATIVE, ERROR, "rundir-relative",
     "-p: %s is not an absolute path")
 MSG(RUNDIR_UNPRINTABLE, ERROR, "rundir-unprintable",
     "-p: run directory %s is not printable UTF-8")
+MSG(RUNDIR_FORM, ERROR, "rundir-form",
+    "-p: run directory %s has '.', '..', a doubled or a trailing "
+    "slash; write it as %s")
 MSG(RUNDIR_MISSING, WARN, "rundir-missing",
     "-p: no run directory given for the described host; the jobs "
     "will look for the scripts in the output directory's path on "
@@ -522,6 +525,9 @@ MSG(ROOT_RUNS, WARN, "root-runs",
 MSG(ROOT_LINK, ERROR, "root-link",
     "refused: a symbolic link by an absolute path or '..' could "
     "lead out of the root given with -R")
+MSG(INSTALL_PARTIAL, SYS, "install-partial",
+    "stopped at VM %s: the VMs before it are installed as built, "
+    "it and those after it as they were")
 MSG(BUILD_CHANGED, ERROR, "build-changed",
     "refused: changed since vmc build wrote it; build again")
 MSG(IN_THE_WAY, ERROR, "in-the-way",

@@ -246,7 +246,6 @@ check_source(struct inst *in, const struct recfile *f, struct buf *b)
 	return rc;
 }
 
-/* Decides what to do with one VM of the build; -1 to refuse. */
 /*
  * Whether the VM's job runs, as launchd says: one launchctl list for
  * the whole install, made when the first VM asks.  When launchctl
@@ -350,8 +349,7 @@ plan_vm(struct inst *in, struct plan *p)
 		for (j = 0; j < p->nd; j++)
 			if (strcmp(old->f[i].path, p->d[j].path) == 0)
 				break;
-		if (j == p->nd && strcmp(old->f[i].path + strlen(
-		    old->f[i].path) - 6, ".plist") == 0)
+		if (j == p->nd && path_has_suffix(old->f[i].path, ".plist"))
 			reload = 1;
 		else if (j == p->nd)
 			restart = 1;

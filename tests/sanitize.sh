@@ -73,6 +73,8 @@ if build "$b/asan" $san; then
 	suite "state (asan, ubsan)" env VMC="$b/asan/vmc" \
 	    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
 	    sh "$top/tests/state.sh"
+	suite "install (asan, ubsan)" env VMC="$b/asan/vmc" \
+	    sh "$top/tests/install.sh"
 else
 	bad "building with sanitizers"
 fi
