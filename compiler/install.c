@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -79,7 +80,7 @@ write_new(struct inst *in, const char *tmp, const struct buf *b, int mode)
 		}
 		off += w;
 	}
-	if (fsync(fd) == -1)
+	if (path_sync(fd, SYNC_FILE) == -1)
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -93,6 +94,77 @@ fail:
 	unlink(tmp);
 	errno = error;
 	return -1;
+}
+
+/*
+ * Makes the renames and removals in the directory of path durable
+ * (path.c): after a power cut, each VM's files are the old or the new
+ * ones, and the manifest, written after them, never names what is not
+ * on disk.  *last is the directory synced before, which is not synced
+ * again.
+ */
+static int
+sync_dir(struct inst *in, const char *path, char **last)
+{
+	char	*dir, *up;
+	int	 fd, rc = 0;
+
+	dir = path_dir(path);
+	if (last != NULL && *last != NULL && strcmp(*last, dir) == 0) {
+		free(dir);
+		return 0;
+	}
+	/* A directory removed with its last file: its parent changed. */
+	while ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
+	    errno == ENOENT && strchr(dir + 1, '/') != NULL) {
+		up = path_dir(dir);
+		free(dir);
+		dir = up;
+	}
+	if (fd == -1 || path_sync(fd, SYNC_DIR) == -1) {
+		diag(in->ctx, at(in, dir), M(INSTALL_SYNC), strerror(errno));
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	if (last != NULL) {
+		free(*last);
+		*last = dir;
+	} else
+		free(dir);
+	return rc;
+}
+
+/* sync_dir for installed files' paths, which have no ROOT. */
+static int
+sync_files(struct inst *in, const struct recfile *f, size_t n)
+{
+	char	*path, *last = NULL;
+	size_t	 i;
+	int	 rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		path = full(in, f[i].path);
+		rc = sync_dir(in, path, &last);
+		free(path);
+	}
+	free(last);
+	return rc;
+}
+
+/* sync_dir for the directories of the files a plan wrote. */
+static int
+sync_staged(struct inst *in, const struct plan *p)
+{
+	char	*last = NULL;
+	size_t	 i;
+	int	 rc = 0;
+
+	for (i = 0; i < p->nd && rc == 0; i++)
+		if (p->d[i].write)
+			rc = sync_dir(in, p->d[i].full, &last);
+	free(last);
+	return rc;
 }
 
 /* Writes the manifest to a temporary file and renames it into place. */
@@ -113,7 +185,8 @@ write_manifest(struct inst *in)
 		    strerror(errno));
 		unlink(tmp);
 		rc = -1;
-	}
+	} else
+		rc = sync_dir(in, in->manpath, NULL);
 	free(tmp);
 	buf_free(&b);
 	return rc;
@@ -283,6 +356,8 @@ do_remove(struct inst *in, const struct recvm *old)
 	/* What the job left: the record of its last run. */
 	if (rc != 0 || (old->run != NULL && remove_file(in, old->run) != 0))
 		return -1;
+	if (sync_files(in, old->f, old->nf) == -1)
+		return -1;
 	if (old->dir != NULL)
 		remove_dir(in, old->dir);
 	name = xstrdup(old->name);
@@ -298,7 +373,7 @@ do_vm(struct inst *in, struct plan *p)
 	struct dest		*plist = NULL;
 	char			*dirfull, *target, *msg = NULL;
 	size_t			 i, j;
-	int			 rc = 0;
+	int			 rc = 0, gone = 0;
 
 	if (p->status == ST_UNCHANGED)
 		return 0;
@@ -352,9 +427,14 @@ do_vm(struct inst *in, struct plan *p)
 				break;
 		if (j == p->nd && remove_file(in, old->f[i].path) == -1)
 			return -1;
-		if (j == p->nd)
+		if (j == p->nd) {
 			remove_subdir(in, old, old->f[i].path);
+			gone = 1;
+		}
 	}
+	if ((gone && sync_files(in, old->f, old->nf) == -1) ||
+	    sync_staged(in, p) == -1)
+		return -1;
 	if (old != NULL && old->dir != NULL &&
 	    (p->dir == NULL || strcmp(old->dir, p->dir) != 0))
 		remove_dir(in, old->dir);
@@ -383,6 +463,56 @@ do_vm(struct inst *in, struct plan *p)
 		return -1;
 	record_vm(in, p);
 	return write_manifest(in);
+}
+
+/*
+ * Removes what an install killed while it staged left in the directory
+ * dir (with ROOT): files named TMP_PREFIX*, which only vmc writes and,
+ * the lock held, no other install is writing.
+ */
+static void
+remove_stale(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+/* remove_stale in each directory the plans write to, once. */
+static void
+remove_stales(struct inst *in)
+{
+	const char	*dirs[3] = { VMC_DB, LAUNCHDAEMONS, in->index.rundir };
+	char		*f, *last = NULL;
+	size_t		 i, j;
+
+	for (i = 0; i < 3; i++) {
+		f = full(in, dirs[i]);
+		remove_stale(f);
+		free(f);
+	}
+	/* And the seeds' directories, below the run directory. */
+	for (i = 0; i < in->np; i++)
+		for (j = 0; j < in->p[i].nd; j++) {
+			f = path_dir(in->p[i].d[j].path);
+			if (strcmp(f, LAUNCHDAEMONS) != 0 &&
+			    strcmp(f, in->index.rundir) != 0 &&
+			    (last == NULL || strcmp(f, last) != 0)) {
+				free(last);
+				last = full(in, f);
+				remove_stale(last);
+				free(last);
+				last = xstrdup(f);
+			}
+			free(f);
+		}
+	free(last);
 }
 
 /*
@@ -483,6 +613,7 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 	if (ctx->errors > 0)
 		goto done;
 	if (!opt->dryrun) {
+		remove_stales(&in);
 		for (i = 0; i < in.np; i++)
 			if (in.p[i].status != ST_UNCHANGED)
 				break;

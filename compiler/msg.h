@@ -528,6 +528,8 @@ MSG(ROOT_LINK, ERROR, "root-link",
 MSG(INSTALL_PARTIAL, SYS, "install-partial",
     "stopped at VM %s: the VMs before it are installed as built, "
     "it and those after it as they were")
+MSG(INSTALL_SYNC, SYS, "install-sync",
+    "cannot make the changes in this directory durable: %s")
 MSG(BUILD_CHANGED, ERROR, "build-changed",
     "refused: changed since vmc build wrote it; build again")
 MSG(IN_THE_WAY, ERROR, "in-the-way",

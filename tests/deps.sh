@@ -14,7 +14,7 @@ Linux)
 	    python3 python3-yaml time qemu-system-x86 qemu-system-arm qemu-efi-aarch64
 	    qemu-utils busybox-static iproute2
 	    cpio gzip xz-utils kmod clang libclang-rt-14-dev valgrind
-	    netcat-openbsd mmdebstrap e2fsprogs util-linux acl"
+	    netcat-openbsd strace mmdebstrap e2fsprogs util-linux acl"
 	missing=
 	pkgs="$pkgs openssh-client curl mmdebstrap e2fsprogs"
 	for p in $pkgs; do

@@ -621,7 +621,57 @@ else
 	bad "-p / then /x" "rc $rc1 $rc"
 fi
 
-# 15. Usage, and root.
+# 15. What a killed install staged is removed by the next (not by -n).
+# (the run directory's name holds a space: the list is "$@").
+set -- "$ld/.vmc-tmp-local.vmc.web.plist" "$rd/.vmc-tmp-web.sh" \
+    "$root/var/db/vmc/.vmc-tmp-manifest"
+for f; do
+	echo '<plist/>' > "$f"
+done
+vmc install -n -R "$root" "$tmp/out"
+left=0
+for f; do
+	[ -e "$f" ] && left=$((left + 1))
+done
+vmc install -R "$root" "$tmp/out"
+for f; do
+	[ -e "$f" ] && left=$((left + 10))
+done
+if [ $rc = 0 ] && [ $left = 3 ]; then
+	ok "stale staged files: kept by -n, removed by the next install"
+else
+	bad "stale staged files" "rc $rc, $left"
+fi
+
+# 16. Durable: each rename and removal is flushed (syncfs, as path.c
+# does on Linux) before the manifest that records it is renamed into
+# place, and the manifest itself before install exits.
+if command -v strace > /dev/null; then
+	set_mem web 5G
+	build
+	strace -f -qq -e trace=rename,renameat,renameat2,unlink,unlinkat,syncfs \
+	    -o "$tmp/trace" "$VMC" install -R "$root" "$tmp/out" \
+	    > "$tmp/stdout" 2> "$tmp/err"
+	rc=$?
+	why=$(awk '
+	/syncfs\(/ { dirty = 0; next }
+	/rename/ && /manifest"/ && !/vmc-tmp-manifest", [^)]*vmc-tmp/ {
+		if (dirty) { print "manifest renamed before a flush"; exit }
+		dirty = 1; next
+	}
+	/rename|unlink/ && !/ = -1 / { dirty = 1 }
+	END { if (dirty) print "exits before a flush" }' "$tmp/trace")
+	if [ $rc = 0 ] && grep -q "^web: " "$tmp/stdout" && [ -z "$why" ] &&
+	    grep -q 'syncfs(' "$tmp/trace"; then
+		ok "install flushes its changes before the manifest, and that"
+	else
+		bad "durable install" "rc $rc: $why"
+	fi
+else
+	skip "durable install" "no strace (tests/deps.sh)"
+fi
+
+# 17. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
