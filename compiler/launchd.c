@@ -41,6 +41,12 @@ launchctl(struct ctx *ctx, const char *prog, int ok, int ok2,
 	char		*argv[5];
 	int		 rc;
 
+	/* Under -R, unless asked for: no launchd, no job loaded. */
+	if (prog == NULL) {
+		if (out != NULL)
+			*out = xstrdup("");
+		return 0;
+	}
 	argv[0] = (char *)prog;
 	argv[1] = (char *)verb;
 	argv[2] = (char *)a;
@@ -87,7 +93,7 @@ cmp_job(const void *a, const void *b)
 int
 launchctl_list(struct ctx *ctx, const char *prog, struct jobs *jobs)
 {
-	char	*out = NULL, *line, *next, *tab, *tab2, *end;
+	char	*out = NULL, *line, *next, *tab, *tab2, *end, *num;
 	long	 pid;
 	int	 rc;
 
@@ -106,6 +112,12 @@ launchctl_list(struct ctx *ctx, const char *prog, struct jobs *jobs)
 		pid = strtol(line, &end, 10);
 		if (strcmp(line, "-") != 0 && (*end != '\0' || pid <= 0))
 			continue;	/* the header */
+		/* A status is shown: "-" or a number; anything else, "?". */
+		num = tab + 1 + (tab[1] == '-');
+		if (strcmp(tab + 1, "-") != 0 && (*num == '\0' ||
+		    num[strspn(num, "0123456789")] != '\0' ||
+		    strlen(tab + 1) >= sizeof(jobs->v[0].status)))
+			strcpy(tab + 1, "?");
 		jobs->v = xreallocarray(jobs->v, jobs->n + 1,
 		    sizeof(*jobs->v));
 		jobs->v[jobs->n].label = xstrdup(tab2 + 1);

@@ -127,11 +127,13 @@ static int
 install_opts(int argc, char *argv[], const char *opts, struct install *o,
     char **rootbuf)
 {
-	int	 ch;
+	int	 ch, asked;
 
 	memset(o, 0, sizeof(*o));
 	o->root = "";
 	o->launchctl = program("VMC_LAUNCHCTL", LAUNCHCTL);
+	asked = getenv("VMC_LAUNCHCTL") != NULL &&
+	    *getenv("VMC_LAUNCHCTL") != '\0';
 	o->arp = program("VMC_ARP", ARP);
 	while ((ch = getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
@@ -154,6 +156,9 @@ install_opts(int argc, char *argv[], const char *opts, struct install *o,
 			return -1;
 		}
 	}
+	/* The jobs under another root are not this system's launchd's. */
+	if (*o->root != '\0' && !asked)
+		o->launchctl = NULL;
 	return 0;
 }
 
@@ -166,7 +171,8 @@ cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 	int		 rc = EXIT_USAGE, inst = strcmp(cmd, "install") == 0;
 	const char	*opts = inst ? "nrR:" : strcmp(cmd, "uninstall") == 0 ?
 			    "nR:" : strcmp(cmd, "status") == 0 ? "jR:" : "R:";
-	int		 v, nargs;
+	struct loc	 none = { NULL, 0 };
+	int		 v, nargs, operate;
 
 	for (v = 0; verb_names[v] != NULL && strcmp(cmd, verb_names[v]) != 0;
 	    v++)
@@ -177,6 +183,14 @@ cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 		return rc;
 	}
 	nargs = argc - optind;
+	operate = verb_names[v] != NULL || strcmp(cmd, "console") == 0;
+	if (o.launchctl == NULL && operate) {
+		diag(ctx, none, M(ROOT_NO_JOBS), cmd);
+		free(root);
+		return ctx_status(ctx);
+	}
+	if (o.launchctl == NULL)
+		diag(ctx, none, M(ROOT_NO_LAUNCHCTL));
 	if ((inst && nargs != 1) || (verb_names[v] != NULL && nargs < 1) ||
 	    (strcmp(cmd, "console") == 0 && nargs != 1))
 		usage(stderr);

@@ -522,6 +522,12 @@ MSG(ROOT_RUNS, WARN, "root-runs",
     "VM %s's job runs this as root, and it belongs to uid %u or is "
     "writable by others (mode %04o): whoever can replace it runs code "
     "as root")
+MSG(ROOT_NO_LAUNCHCTL, NOTE, "root-no-launchctl",
+    "-R: no launchctl is run, as the jobs under another root are "
+    "not this system's; VMC_LAUNCHCTL names one to run")
+MSG(ROOT_NO_JOBS, ERROR, "root-no-launchd",
+    "%s -R: no launchd runs the jobs under another root; "
+    "VMC_LAUNCHCTL names a launchctl to run")
 MSG(ROOT_LINK, ERROR, "root-link",
     "refused: a symbolic link by an absolute path or '..' could "
     "lead out of the root given with -R")

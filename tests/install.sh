@@ -458,15 +458,15 @@ assert u["addresses"] == [] and u["since"] is None, u
 else
 	bad "status -j" "$(cat "$tmp/stdout")"
 fi
-# What launchctl prints is shown made safe: an escape in an exit status
-# is written as \033, never sent to the terminal raw; in JSON it is null.
+# What launchctl prints is checked: an exit status that is not a number
+# is shown as '?', never sent to the terminal raw.
 saved=$(cat "$FAKE_LAUNCHD/jobs/local.vmc.svc")
 printf 'running 404 \033]0;owned\007\n' > "$FAKE_LAUNCHD/jobs/local.vmc.svc"
 vmc status -R "$root" svc
 esc=$(printf '\033')
 if [ $rc = 0 ] && ! grep -q "$esc" "$tmp/stdout" &&
-    grep -q '^svc  .*running  *404  *\\033\]0;owned\\007' "$tmp/stdout"; then
-	ok "status: what launchctl prints is made safe for the terminal"
+    grep -q '^svc  .*running  *404  *? ' "$tmp/stdout"; then
+	ok "status: what launchctl prints is checked before it is shown"
 else
 	bad "status escapes" "$(od -c "$tmp/stdout" | head -5)"
 fi
@@ -643,7 +643,26 @@ else
 	bad "stale staged files" "rc $rc, $left"
 fi
 
-# 16. Durable: each rename and removal is flushed (syncfs, as path.c
+# 16. Under -R without VMC_LAUNCHCTL no launchctl runs: staging a
+# package for another system must not boot out this one's jobs.
+mkdir -p "$tmp/root2"
+VMC_LAUNCHCTL= vmc install -R "$tmp/root2" "$tmp/out"
+if [ $rc = 0 ] && [ -z "$(cat "$tmp/calls")" ] &&
+    grep -q "note: -R: no launchctl is run" "$tmp/err" &&
+    [ -f "$tmp/root2/Library/LaunchDaemons/local.vmc.web.plist" ]; then
+	ok "-R without VMC_LAUNCHCTL: installed, no launchctl run, said"
+else
+	bad "-R without launchctl" "rc $rc"
+fi
+VMC_LAUNCHCTL= vmc stop -R "$tmp/root2" web
+if [ $rc = 1 ] && [ -z "$(cat "$tmp/calls")" ] &&
+    grep -q "error: stop -R: no launchd runs the jobs" "$tmp/err"; then
+	ok "-R without VMC_LAUNCHCTL: stop refused"
+else
+	bad "-R stop without launchctl" "rc $rc"
+fi
+
+# 17. Durable: each rename and removal is flushed (syncfs, as path.c
 # does on Linux) before the manifest that records it is renamed into
 # place, and the manifest itself before install exits.
 if command -v strace > /dev/null; then
@@ -671,7 +690,7 @@ else
 	skip "durable install" "no strace (tests/deps.sh)"
 fi
 
-# 17. Usage, and root.
+# 18. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
