@@ -152,6 +152,27 @@ sync_files(struct inst *in, const struct recfile *f, size_t n)
 	return rc;
 }
 
+/*
+ * Whether the plist (as built, its checksum checked) starts its job
+ * when it is loaded: emit_plist.c writes RunAtLoad's value on the line
+ * after its key.
+ */
+static int
+run_at_load(struct inst *in, const struct dest *plist)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*p;
+	int		 yes = 1;
+
+	if (check_source(in, plist->src, &b) == 0 &&
+	    (p = strstr(b.p, "<key>RunAtLoad</key>")) != NULL)
+		yes = strncmp(p + strlen("<key>RunAtLoad</key>") +
+		    strspn(p + strlen("<key>RunAtLoad</key>"), " \t\n"),
+		    "<true/>", 7) == 0;
+	buf_free(&b);
+	return yes;
+}
+
 /* sync_dir for the directories of the files a plan wrote. */
 static int
 sync_staged(struct inst *in, const struct plan *p)
@@ -458,6 +479,13 @@ do_vm(struct inst *in, struct plan *p)
 				    plist->full, NULL);
 		}
 		free(msg);
+		/* A job without RunAtLoad (autostart = no) that ran before
+		 * runs after. */
+		if (rc == 0 && p->running && !run_at_load(in, plist)) {
+			target = xasprintf("system/%s", p->new->label);
+			rc = lctl(in, 0, 0, "kickstart", target, NULL, NULL);
+			free(target);
+		}
 	}
 	if (rc != 0)
 		return -1;

@@ -373,6 +373,8 @@ plan_vm(struct inst *in, struct plan *p)
 		p->status = in->opt->restart ? ST_RESTARTED : ST_PENDING;
 	else
 		p->status = ST_UNCHANGED;
+	p->running = (p->status == ST_CHANGED || p->status == ST_RESTARTED) &&
+	    runs(in, old);
 	if (has_run)
 		running_free(&r);
 	return rc;

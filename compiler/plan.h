@@ -34,6 +34,8 @@ struct plan {
 	gid_t		 gid;
 	int		 fixdir;	/* create it, or set owner and mode */
 	int		 reload;	/* ST_STOPPED: the plist changed */
+	int		 running;	/* ST_CHANGED, ST_RESTARTED: the job
+					 * ran, and is to run after */
 };
 
 struct inst {

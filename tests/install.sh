@@ -662,7 +662,35 @@ else
 	bad "-R stop without launchctl" "rc $rc"
 fi
 
-# 17. Durable: each rename and removal is flushed (syncfs, as path.c
+# 17. A VM started by hand though autostart = no (no RunAtLoad) runs
+# after install changes or restarts it, as it ran before.
+printf '[vm]\nmemory = 1G\nimage = /hand.qcow2\nformat = qcow2\n\n[service]\nautostart = no\n' \
+    > "$tmp/p/hand.ini"
+build
+vmc install -R "$root" "$tmp/out"
+"$VMC_LAUNCHCTL" kickstart system/local.vmc.hand
+set_mem hand 2G
+build
+vmc install -R "$root" "$tmp/out"
+rc1=$rc
+state1=$(cut -d ' ' -f 1 "$FAKE_LAUNCHD/jobs/local.vmc.hand")
+grep -q "^hand: " "$tmp/stdout" || rc1="$rc1 (not said)"; cp "$tmp/stdout" "$tmp/stdout1"
+set_mem hand 3G
+build
+vmc install -r -R "$root" "$tmp/out"
+state2=$(cut -d ' ' -f 1 "$FAKE_LAUNCHD/jobs/local.vmc.hand")
+if [ "$rc1" = 0 ] && [ $rc = 0 ] && [ "$state1" = running ] &&
+    [ "$state2" = running ] && grep -q "kickstart system/local.vmc.hand" "$tmp/calls"
+then
+	ok "autostart = no, started by hand: running after changed and -r"
+else
+	bad "hand-started VM" "rc $rc1 $rc, $state1 $state2"
+fi
+rm "$tmp/p/hand.ini"
+build
+vmc install -R "$root" "$tmp/out"
+
+# 18. Durable: each rename and removal is flushed (syncfs, as path.c
 # does on Linux) before the manifest that records it is renamed into
 # place, and the manifest itself before install exits.
 if command -v strace > /dev/null; then
@@ -690,7 +718,7 @@ else
 	skip "durable install" "no strace (tests/deps.sh)"
 fi
 
-# 18. Usage, and root.
+# 19. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
