@@ -26,6 +26,9 @@
  *					then qemu-img when it makes an overlay
  *	f MODE HASH FILE		a file and the checksum of its bytes
  *	d MODE PATH			the manifest only: a run-time directory
+ *	pending				the manifest only: the VM was being
+ *					put in place, its old files and new
+ *					both listed, its job maybe loaded
  *	fwd PROTO ADDR HPORT GPORT	a user-network forward
  *	mac MODE MAC			a vmnet NIC and its MAC
  *	end COUNT			the number of VMs
@@ -221,6 +224,9 @@ parse_line(struct record *r, int kind, char *line)
 	} else if (strcmp(w[0], "log") == 0 && n >= 2 &&
 	    good_path(copy + 4) && v->log == NULL) {
 		v->log = xstrdup(copy + 4);
+	} else if (strcmp(w[0], "pending") == 0 && kind == REC_MANIFEST &&
+	    n == 1) {
+		v->pending = 1;
 	} else if (strcmp(w[0], "made") == 0 && kind == REC_INDEX &&
 	    n >= 2 && good_path(copy + 5) && v->made == NULL) {
 		v->made = xstrdup(copy + 5);
@@ -323,6 +329,8 @@ record_write(struct buf *b, const struct record *r)
 	for (i = 0; i < r->n; i++) {
 		v = &r->vm[i];
 		buf_printf(b, "vm %s %s %s\n", v->name, v->label, v->user);
+		if (v->pending)
+			buf_puts(b, "pending\n");
 		if (v->run != NULL)
 			buf_printf(b, "run %s\n", v->run);
 		if (v->console != NULL)
@@ -380,6 +388,7 @@ recvm_dup(const struct recvm *v)
 	c->run = v->run != NULL ? xstrdup(v->run) : NULL;
 	c->console = v->console != NULL ? xstrdup(v->console) : NULL;
 	c->log = v->log != NULL ? xstrdup(v->log) : NULL;
+	c->pending = v->pending;
 	for (i = 0; i < v->nf; i++)
 		recvm_addfile(c, v->f[i].path, v->f[i].mode, v->f[i].hash);
 	for (i = 0; i < v->nreach; i++)

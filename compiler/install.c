@@ -309,12 +309,17 @@ remove_dir(struct inst *in, const char *path)
 	free(f);
 }
 
-/* The manifest's record of a VM as the plan puts it in place. */
+/*
+ * The manifest's record of a VM as the plan puts it in place; before it
+ * does (ahead), its old files too, so that whatever a kill leaves is
+ * vmc's and the next install puts it right, and pending when its job is
+ * to be loaded again: a kill may leave it loaded or not.
+ */
 static void
-record_vm(struct inst *in, const struct plan *p)
+record_vm(struct inst *in, const struct plan *p, int ahead)
 {
 	struct recvm	*v, *slot;
-	size_t		 i;
+	size_t		 i, j;
 
 	if ((slot = record_find(&in->man, p->new->name)) != NULL)
 		recvm_free(slot);
@@ -328,11 +333,23 @@ record_vm(struct inst *in, const struct plan *p)
 	v->name = xstrdup(p->new->name);
 	v->label = xstrdup(p->new->label);
 	v->user = xstrdup(p->new->user);
+	v->pending = ahead && (p->status == ST_ADDED || p->status ==
+	    ST_CHANGED || p->status == ST_RESTARTED || p->reload);
 	for (i = 0; i < p->nd; i++)
 		recvm_addfile(v, p->d[i].path, p->d[i].src->mode,
 		    p->d[i].src->hash);
+	for (i = 0; ahead && p->old != NULL && i < p->old->nf; i++) {
+		for (j = 0; j < p->nd; j++)
+			if (strcmp(p->old->f[i].path, p->d[j].path) == 0)
+				break;
+		if (j == p->nd)
+			recvm_addfile(v, p->old->f[i].path,
+			    p->old->f[i].mode, p->old->f[i].hash);
+	}
 	if (p->dir != NULL)
 		v->dir = xstrdup(p->dir);
+	else if (ahead && p->old != NULL && p->old->dir != NULL)
+		v->dir = xstrdup(p->old->dir);
 	if (p->new->run != NULL)
 		v->run = xstrdup(p->new->run);
 	if (p->new->console != NULL)
@@ -420,6 +437,11 @@ do_vm(struct inst *in, struct plan *p)
 	    p->status == ST_RESTARTED || (p->status == ST_STOPPED &&
 	    p->reload)) && bootout(in, old->label) != 0)
 		rc = -1;
+	/* Recorded before anything is in place or loaded. */
+	if (rc == 0) {
+		record_vm(in, p, 1);
+		rc = write_manifest(in);
+	}
 	if (rc != 0) {
 		unstage(p);
 		return -1;
@@ -489,7 +511,7 @@ do_vm(struct inst *in, struct plan *p)
 	}
 	if (rc != 0)
 		return -1;
-	record_vm(in, p);
+	record_vm(in, p, 0);
 	return write_manifest(in);
 }
 

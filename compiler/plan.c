@@ -354,7 +354,8 @@ plan_vm(struct inst *in, struct plan *p)
 		else if (j == p->nd)
 			restart = 1;
 	}
-	if (old != NULL && (strcmp(old->label, v->label) != 0 ||
+	/* A VM an install was putting in place when it was killed. */
+	if (old != NULL && (old->pending || strcmp(old->label, v->label) != 0 ||
 	    strcmp(old->user, v->user) != 0))
 		reload = 1;
 	/* What the VM runs, as its run record says (running.c): one read. */

@@ -527,6 +527,7 @@ struct recvm {
 	char		*dir;		/* manifest: the run-time directory */
 	char		*run, *console;	/* what runs, the serial port */
 	char		*log;
+	int		 pending;	/* manifest: being put in place */
 	char		*made;		/* index: where a root job's first
 					 * start makes files */
 	char		*exec[2];	/* index: what a root job runs */

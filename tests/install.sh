@@ -690,7 +690,31 @@ rm "$tmp/p/hand.ini"
 build
 vmc install -R "$root" "$tmp/out"
 
-# 18. Durable: each rename and removal is flushed (syncfs, as path.c
+# 18. Killed while a new VM's job is loaded: the manifest, written
+# first, knows the VM, so a rerun puts it right, and a removal later
+# boots its job out (it is never loaded and unknown).
+printf '[vm]\nmemory = 1G\nimage = /kill.qcow2\nformat = qcow2\n' > "$tmp/p/kill.ini"
+build
+FAKE_LAUNCHD_KILL=bootstrap:local.vmc.kill vmc install -R "$root" "$tmp/out"
+rc1=$rc
+recorded=$(grep -c '^vm kill ' "$man")
+vmc install -R "$root" "$tmp/out"
+rc2=$rc
+grep -qx "kill: changed" "$tmp/stdout" || rc2="$rc2 (not changed)"
+pending=$(grep -c '^pending$' "$man")
+rm "$tmp/p/kill.ini"
+build
+vmc install -R "$root" "$tmp/out"
+if [ "$rc1" = 143 ] && [ "$recorded" = 1 ] && [ "$rc2" = 0 ] &&
+    [ "$pending" = 0 ] && [ $rc = 0 ] && grep -qx "kill: removed" "$tmp/stdout" &&
+    [ ! -e "$FAKE_LAUNCHD/jobs/local.vmc.kill" ] &&
+    [ ! -e "$ld/local.vmc.kill.plist" ]; then
+	ok "killed while bootstrapping: recorded, put right, removed later"
+else
+	bad "killed during bootstrap" "rc $rc1 $rc2 $rc, recorded $recorded, pending $pending"
+fi
+
+# 19. Durable: each rename and removal is flushed (syncfs, as path.c
 # does on Linux) before the manifest that records it is renamed into
 # place, and the manifest itself before install exits.
 if command -v strace > /dev/null; then
@@ -718,7 +742,7 @@ else
 	skip "durable install" "no strace (tests/deps.sh)"
 fi
 
-# 19. Usage, and root.
+# 20. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
