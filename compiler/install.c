@@ -372,6 +372,36 @@ unrecord_vm(struct inst *in, const char *name)
 	*v = in->man.vm[--in->man.n];
 }
 
+/*
+ * The plan of another VM that takes label, which p's VM held: a label
+ * handed over within one build.  Its old holder's job is booted out
+ * before any VM is done (apply), not when the old holder is done.
+ */
+static const struct plan *
+taker(const struct inst *in, const struct plan *p, const char *label)
+{
+	size_t	 i;
+
+	for (i = 0; i < in->np; i++)
+		if (&in->p[i] != p && in->p[i].new != NULL &&
+		    strcmp(in->p[i].new->label, label) == 0)
+			return &in->p[i];
+	return NULL;
+}
+
+/* Whether another VM's plan puts a file at path. */
+static int
+taken_file(const struct inst *in, const struct plan *p, const char *path)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < in->np; i++)
+		for (j = 0; &in->p[i] != p && j < in->p[i].nd; j++)
+			if (strcmp(in->p[i].d[j].path, path) == 0)
+				return 1;
+	return 0;
+}
+
 /* Takes a VM away: job, files, run-time directory, record. */
 static int
 do_remove(struct inst *in, const struct recvm *old)
@@ -435,7 +465,8 @@ do_vm(struct inst *in, struct plan *p)
 	 * bootout's SIGTERM, which kickstart -k does not wait for. */
 	if (rc == 0 && (p->status == ST_CHANGED ||
 	    p->status == ST_RESTARTED || (p->status == ST_STOPPED &&
-	    p->reload)) && bootout(in, old->label) != 0)
+	    p->reload)) && taker(in, p, old->label) == NULL &&
+	    bootout(in, old->label) != 0)
 		rc = -1;
 	/* Recorded before anything is in place or loaded. */
 	if (rc == 0) {
@@ -468,7 +499,9 @@ do_vm(struct inst *in, struct plan *p)
 		for (j = 0; j < p->nd; j++)
 			if (strcmp(old->f[i].path, p->d[j].path) == 0)
 				break;
-		if (j == p->nd && remove_file(in, old->f[i].path) == -1)
+		/* A file another VM takes (a label handed over) is its. */
+		if (j == p->nd && !taken_file(in, p, old->f[i].path) &&
+		    remove_file(in, old->f[i].path) == -1)
 			return -1;
 		if (j == p->nd) {
 			remove_subdir(in, old, old->f[i].path);
@@ -578,6 +611,13 @@ apply(struct inst *in)
 	int		 done = 0;
 
 	qsort(in->p, in->np, sizeof(*in->p), cmp_plan);
+	/* Labels handed over: their old holders' jobs out first. */
+	for (i = 0; !in->opt->dryrun && i < in->np; i++)
+		if (in->p[i].old != NULL && in->p[i].new != NULL &&
+		    in->p[i].status != ST_UNCHANGED &&
+		    taker(in, &in->p[i], in->p[i].old->label) != NULL &&
+		    bootout(in, in->p[i].old->label) != 0)
+			return;
 	for (i = 0; i < in->np; i++) {
 		name = in->p[i].new != NULL ? in->p[i].new->name :
 		    in->p[i].old->name;

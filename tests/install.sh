@@ -714,7 +714,39 @@ else
 	bad "killed during bootstrap" "rc $rc1 $rc2 $rc, recorded $recorded, pending $pending"
 fi
 
-# 19. Durable: each rename and removal is flushed (syncfs, as path.c
+# 19. A label handed from one VM to another: hob gives local.vmc.shared
+# to hoa and takes another.  hob's job is booted out before hoa's is
+# loaded, and the plist under the label is hoa's, not removed as hob's.
+printf '[vm]\nmemory = 1G\nimage = /hoa.qcow2\nformat = qcow2\n' > "$tmp/p/hoa.ini"
+printf '[vm]\nmemory = 1G\nimage = /hob.qcow2\nformat = qcow2\n\n[service]\nlabel = local.vmc.shared\n' \
+    > "$tmp/p/hob.ini"
+build
+vmc install -R "$root" "$tmp/out"
+printf '[vm]\nmemory = 1G\nimage = /hoa.qcow2\nformat = qcow2\n\n[service]\nlabel = local.vmc.shared\n' \
+    > "$tmp/p/hoa.ini"
+printf '[vm]\nmemory = 1G\nimage = /hob.qcow2\nformat = qcow2\n\n[service]\nlabel = local.vmc.hob2\n' \
+    > "$tmp/p/hob.ini"
+build
+vmc install -R "$root" "$tmp/out"
+rc1=$rc
+vmc install -R "$root" "$tmp/out"
+if [ "$rc1" = 0 ] && [ $rc = 0 ] &&
+    grep -q "hoa.sh" "$ld/local.vmc.shared.plist" &&
+    grep -q "hob.sh" "$ld/local.vmc.hob2.plist" &&
+    [ ! -e "$ld/local.vmc.hoa.plist" ] &&
+    [ -e "$FAKE_LAUNCHD/jobs/local.vmc.shared" ] &&
+    [ -e "$FAKE_LAUNCHD/jobs/local.vmc.hob2" ] &&
+    [ ! -e "$FAKE_LAUNCHD/jobs/local.vmc.hoa" ] &&
+    ! grep -qv ": unchanged$" "$tmp/stdout"; then
+	ok "a label handed over: the old holder out first, each plist its own"
+else
+	bad "label hand-over" "rc $rc1 $rc"
+fi
+rm "$tmp/p/hoa.ini" "$tmp/p/hob.ini"
+build
+vmc install -R "$root" "$tmp/out"
+
+# 20. Durable: each rename and removal is flushed (syncfs, as path.c
 # does on Linux) before the manifest that records it is renamed into
 # place, and the manifest itself before install exits.
 if command -v strace > /dev/null; then
@@ -742,7 +774,7 @@ else
 	skip "durable install" "no strace (tests/deps.sh)"
 fi
 
-# 20. Usage, and root.
+# 21. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
