@@ -51,8 +51,11 @@ parse_loose_mac(const char *s, uint64_t *mac)
 	return 0;
 }
 
-/* The address of the newest lease for mac, or NULL. */
-static char *
+/*
+ * The address of the newest lease for mac, or NULL; only an IPv4
+ * address as bootpd writes it is taken.
+ */
+char *
 lease_addr(const char *leases, uint64_t mac)
 {
 	const char	*p, *eol;
@@ -91,7 +94,8 @@ lease_addr(const char *leases, uint64_t mac)
 			inside = 0;
 		} else if (strncmp(line, "ip_address=", 11) == 0) {
 			free(ip);
-			ip = xstrdup(line + 11);
+			ip = parse_ipv4(line + 11, &(uint32_t){ 0 }) == 0 ?
+			    xstrdup(line + 11) : NULL;
 		} else if (strncmp(line, "hw_address=1,", 13) == 0)
 			match = parse_loose_mac(line + 13, &hw) == 0 &&
 			    hw == mac;
@@ -102,31 +106,67 @@ lease_addr(const char *leases, uint64_t mac)
 	return best;
 }
 
-/* The address the ARP table gives mac, or NULL. */
-static char *
-arp_addr(const char *table, uint64_t mac)
+/*
+ * One line of "arp -an": its MAC and IPv4 address (ip holds at least
+ * 16 bytes), 0; -1 for a line that is not an entry, or not one of an
+ * IPv4 address and a MAC.
+ */
+int
+arp_line(const char *line, uint64_t *mac, char *ip)
 {
-	const char	*p, *open, *close, *atw;
-	uint64_t	 hw;
+	const char	*open, *close;
+	size_t		 n;
 
-	for (p = table; p != NULL && *p != '\0';
-	    p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL) {
-		if ((open = strchr(p, '(')) == NULL ||
-		    (close = strchr(open, ')')) == NULL ||
-		    strncmp(close, ") at ", 5) != 0)
-			continue;
-		atw = close + 5;
-		if (parse_loose_mac(atw, &hw) == 0 && hw == mac)
-			return xasprintf("%.*s", (int)(close - open - 1),
-			    open + 1);
-	}
-	return NULL;
+	if ((open = strchr(line, '(')) == NULL ||
+	    (close = strchr(open, ')')) == NULL ||
+	    strncmp(close, ") at ", 5) != 0 ||
+	    (n = (size_t)(close - open - 1)) > 15)
+		return -1;
+	memcpy(ip, open + 1, n);
+	ip[n] = '\0';
+	if (parse_ipv4(ip, &(uint32_t){ 0 }) == -1 ||
+	    parse_loose_mac(close + 5, mac) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The ARP table, as far as vmc needs it: the entries of the bridged
+ * VMs' MACs (want), at most ARP_MAX of them, however long arp's output.
+ */
+#define ARP_MAX	4096
+struct arp {
+	struct arpent {
+		uint64_t	 mac;
+		char		 ip[16];
+	}		*v;
+	size_t		 n;
+	uint64_t	*want;
+	size_t		 nwant;
+};
+
+static void
+arp_add(const char *line, void *arg)
+{
+	struct arp	*t = arg;
+	struct arpent	 e;
+	size_t		 i;
+
+	if (t->n == ARP_MAX || arp_line(line, &e.mac, e.ip) == -1)
+		return;
+	for (i = 0; i < t->nwant && t->want[i] != e.mac; i++)
+		continue;
+	if (i == t->nwant)
+		return;
+	if (t->n % 256 == 0)
+		t->v = xreallocarray(t->v, t->n + 256, sizeof(*t->v));
+	t->v[t->n++] = e;
 }
 
 struct reach {
 	const struct install *opt;
 	struct buf	 leases;
-	struct buf	 arp;
+	struct arp	 arp;
 	int		 readleases, ranarp;
 };
 
@@ -141,6 +181,7 @@ reach_vm(struct reach *r, const char *lines, char ***out, size_t *n)
 	char		 w[5][64], *addr, *path, *argv[3], *line, *next;
 	char		*copy;
 	uint64_t	 mac;
+	size_t		 i;
 	int		 k;
 
 	*out = NULL;
@@ -178,10 +219,12 @@ reach_vm(struct reach *r, const char *lines, char ***out, size_t *n)
 				argv[1] = "-an";
 				argv[2] = NULL;
 				r->ranarp = 1;
-				if (run(argv, &r->arp) != 0)
-					r->arp.len = 0;
+				if (run_lines(argv, arp_add, &r->arp) != 0)
+					r->arp.n = 0;
 			}
-			addr = r->arp.len > 0 ? arp_addr(r->arp.p, mac) : NULL;
+			for (i = 0; addr == NULL && i < r->arp.n; i++)
+				if (r->arp.v[i].mac == mac)
+					addr = xstrdup(r->arp.v[i].ip);
 		}
 		(*out)[(*n)++] = addr != NULL ? addr : xstrdup("unknown");
 	}
@@ -328,7 +371,8 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 	struct jobs	 jobs;
 	struct vmstate	 s;
 	struct buf	 b = { NULL, 0, 0 };
-	char		*path;
+	char		*path, macs[18];
+	uint64_t	 mac;
 	size_t		 i, k, wn = 4, wl = 5, shown = 0;
 	int		 j, rc;
 
@@ -356,6 +400,14 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 	}
 	memset(&r, 0, sizeof(r));
 	r.opt = opt;
+	for (i = 0; i < man.n; i++)
+		for (k = 0; k < man.vm[i].nreach; k++)
+			if (sscanf(man.vm[i].reach[k], "mac vmnet-bridged %17s",
+			    macs) == 1 && parse_mac(macs, &mac) == 0) {
+				r.arp.want = xreallocarray(r.arp.want,
+				    r.arp.nwant + 1, sizeof(*r.arp.want));
+				r.arp.want[r.arp.nwant++] = mac;
+			}
 	for (i = 0; i < man.n; i++) {
 		if (strlen(man.vm[i].name) > wn)
 			wn = strlen(man.vm[i].name);
@@ -390,7 +442,8 @@ status_run(struct ctx *ctx, const struct install *opt, char **names, int n)
 	fflush(stdout);
 	buf_free(&b);
 	buf_free(&r.leases);
-	buf_free(&r.arp);
+	free(r.arp.v);
+	free(r.arp.want);
 	if (man.n > 0)
 		jobs_free(&jobs);
 	record_free(&man);

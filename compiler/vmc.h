@@ -593,6 +593,8 @@ struct install {
 
 /* proc.c, launchd.c: other programs */
 int		 run(char *const argv[], struct buf *out);
+int		 run_lines(char *const [], void (*)(const char *, void *),
+		    void *);
 #define LAUNCHCTL	"/bin/launchctl"
 int		 launchctl(struct ctx *, const char *prog, int ok, int ok2,
 		    const char *verb, const char *, const char *, char **out);
@@ -645,6 +647,8 @@ int		 install_run(struct ctx *, const struct install *,
 		    const char *outdir);
 int		 uninstall_run(struct ctx *, const struct install *,
 		    char **names, int);
+char		*lease_addr(const char *, uint64_t);
+int		 arp_line(const char *, uint64_t *, char *);
 int		 status_run(struct ctx *, const struct install *,
 		    char **names, int);
 

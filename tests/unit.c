@@ -494,6 +494,33 @@ messages(void)
 		    level[msgdefs[i].level], msgdefs[i].fmt);
 }
 
+/* What bootpd's leases and arp -an say is taken only in its form. */
+static void
+test_readers(void)
+{
+	char		*a, ip[16];
+	uint64_t	 mac;
+
+	a = lease_addr("{\n\tip_address=10.0.0.9\n\thw_address=1,52:54:0:a:b:c\n"
+	    "\tlease=0x10\n}\n{\n\tip_address=\033]0;x\a\n"
+	    "\thw_address=1,52:54:0:a:b:c\n\tlease=0x20\n}\n", 0x5254000a0b0cULL);
+	expect(a != NULL && strcmp(a, "10.0.0.9") == 0, "lease",
+	    "an escape as the newest lease's address");
+	free(a);
+	expect(lease_addr("{\n\tip_address=10.0.0.1 x\n\thw_address=1,"
+	    "52:54:0:a:b:c\n}\n", 0x5254000a0b0cULL) == NULL, "lease",
+	    "an address with more after it");
+	expect(arp_line("? (192.168.1.23) at 52:54:0:a:b:c on en0 ifscope",
+	    &mac, ip) == 0 && mac == 0x5254000a0b0cULL &&
+	    strcmp(ip, "192.168.1.23") == 0, "arp", "an entry");
+	expect(arp_line("? (\033[31m1.2.3.4) at 52:54:0:a:b:c on en0", &mac,
+	    ip) == -1, "arp", "an escape as the address");
+	expect(arp_line("? (1.2.3.4.5.6.7.8.9) at 52:54:0:a:b:c on en0", &mac,
+	    ip) == -1, "arp", "a long address");
+	expect(arp_line("? (1.2.3.4) at (incomplete) on en0", &mac, ip) == -1,
+	    "arp", "an incomplete entry");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -511,6 +538,7 @@ main(int argc, char *argv[])
 	test_paths();
 	test_mac();
 	test_host_print();
+	test_readers();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
