@@ -5,6 +5,9 @@
 # seeds the corpus in tests/fuzz/build/corpus/ from the regression
 # cases and the shipped profiles, then fuzzes for FUZZ_SECONDS (default
 # 60) in one process.  A failing input is kept in tests/fuzz/build/.
+# Then the same for fuzz_readers.c, the readers of the index, the
+# manifest, the DHCP leases, arp -an and the run record, seeded from
+# the shipped examples' index and samples of the others.
 #
 #   FUZZ_SECONDS=1800 sh tests/fuzz/run.sh
 set -u
@@ -39,6 +42,10 @@ done
 $CC $flags -fsanitize=fuzzer,address,undefined $cflags \
     -o "$tmp/fuzz_vmc" "$fz/fuzz_vmc.c" $objs $libs ||
     { bad "link the fuzz harness"; finish; }
+# shellcheck disable=SC2086
+$CC $flags -fsanitize=fuzzer,address,undefined $cflags \
+    -o "$tmp/fuzz_readers" "$fz/fuzz_readers.c" $objs $libs ||
+    { bad "link the readers' fuzz harness"; finish; }
 
 # Inputs that once crashed must stay fixed.
 for f in "$fz"/found/*; do
@@ -69,22 +76,46 @@ for p in "$top"/tests/regress/*/profiles/*.ini "$top"/profiles/*/*.ini; do
 	} > "$b/corpus/seed-$n"
 done
 
-if [ "$seconds" -gt 0 ]; then
-	echo "fuzzing for $seconds s"
+# Seeds of the readers: the reader's number as a first byte, then a
+# file as vmc writes it or as macOS's programs print it.
+rc=$b/corpus-readers
+mkdir -p "$rc"
+{ printf '\000'; cat "$top/output/intel/.vmc-index"; } > "$rc/index"
+{
+	printf '\001vmc-manifest 1\nvm web local.vmc.web _vmc\npending\n'
+	printf 'run /vmc/web/run\nconsole /vmc/web/console\nlog /var/log/web.log\n'
+	printf 'f 755 0123456789abcdef /vmc/web.sh\nd 700 /vmc/web\n'
+	printf 'fwd tcp 127.0.0.1 2222 22\nmac vmnet-shared 52:54:00:0a:0b:0c\nend 1\n'
+} > "$rc/manifest"
+printf '\002{\n\tname=web\n\tip_address=192.168.64.7\n\thw_address=1,52:54:0:a:b:c\n\tlease=0x60000100\n}\n' \
+    > "$rc/leases"
+printf '\003? (192.168.1.23) at 52:54:0:a:b:c on en0 ifscope [ethernet]\n? (10.0.0.1) at (incomplete) on en1\n' \
+    > "$rc/arp"
+printf '\004config 0123456789abcdef\nsince 1700000000\npid 1\nfwd tcp 127.0.0.1 2222 22\nended quit 0\nstopped\n' \
+    > "$rc/run"
+
+# fuzz NAME HARNESS CORPUS: fuzzes for $seconds.
+fuzz() {
+	echo "fuzzing $1 for $seconds s"
 	# -close_fd_mask=2 silences vmc's diagnostics; sanitizer reports
 	# still reach the log.
-	if TMPDIR=$tmp "$tmp/fuzz_vmc" -max_total_time="$seconds" \
+	if TMPDIR=$tmp "$2" -max_total_time="$seconds" \
 	    -close_fd_mask=2 -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
 	    -print_final_stats=1 -dict="$fz/vmc.dict" \
-	    -artifact_prefix="$b/" "$b/corpus" > "$tmp/fuzz.log" 2>&1; then
-		ok "fuzz for $seconds s"
+	    -artifact_prefix="$b/" "$3" > "$tmp/fuzz.log" 2>&1; then
+		ok "fuzz $1 for $seconds s"
 		grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' \
 		    "$tmp/fuzz.log" || tail -n 3 "$tmp/fuzz.log"
 	else
-		bad "fuzz" "the input is kept in $b/"
+		bad "fuzz $1" "the input is kept in $b/"
 		grep -A 60 -E 'ERROR|runtime error|deadly signal' \
 		    "$tmp/fuzz.log" | head -n 80
-		cp "$tmp/fuzz.log" "$b/last-failure.log"
+		cp "$tmp/fuzz.log" "$b/last-failure-$1.log"
 	fi
+}
+
+if [ "$seconds" -gt 0 ]; then
+	fuzz profiles "$tmp/fuzz_vmc" "$b/corpus"
+	fuzz readers "$tmp/fuzz_readers" "$rc"
 fi
 finish
