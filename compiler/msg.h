@@ -531,6 +531,9 @@ MSG(ROOT_NO_JOBS, ERROR, "root-no-launchd",
 MSG(ROOT_LINK, ERROR, "root-link",
     "refused: a symbolic link by an absolute path or '..' could "
     "lead out of the root given with -R")
+MSG(SEED_RESTART, NOTE, "seed-restart",
+    "VM %s runs and its seed changes: it is restarted, as a guest "
+    "must never see its seed change under it")
 MSG(INSTALL_PARTIAL, SYS, "install-partial",
     "stopped at VM %s: the VMs before it are installed as built, "
     "it and those after it as they were")

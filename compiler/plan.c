@@ -278,6 +278,7 @@ plan_vm(struct inst *in, struct plan *p)
 	size_t			 i, j;
 	struct running		 r;
 	int			 rc = 0, m, reload = 0, restart = 0, has_run;
+	int			 seed = 0;
 
 	plist = xasprintf("%s.plist", v->label);
 	p->d = xcalloc(v->nf, sizeof(*p->d));
@@ -307,6 +308,8 @@ plan_vm(struct inst *in, struct plan *p)
 			else
 				restart = 1;
 		}
+		if (d->write && strstr(d->path, SEED_DIR "/") != NULL)
+			seed = 1;
 	}
 	buf_free(&b);
 	for (i = 0; i < p->nd && !p->d[i].plist; i++)
@@ -374,6 +377,15 @@ plan_vm(struct inst *in, struct plan *p)
 		p->status = in->opt->restart ? ST_RESTARTED : ST_PENDING;
 	else
 		p->status = ST_UNCHANGED;
+	/*
+	 * QEMU's vvfat reads the seed's files as they change, with the old
+	 * sizes: a guest would read torn files, and provision itself anew
+	 * at its next boot.  A running VM is stopped before its seed is.
+	 */
+	if (p->status == ST_PENDING && seed && runs(in, old)) {
+		p->status = ST_RESTARTED;
+		diag(in->ctx, at(in, in->outdir), M(SEED_RESTART), v->name);
+	}
 	p->running = (p->status == ST_CHANGED || p->status == ST_RESTARTED) &&
 	    runs(in, old);
 	if (has_run)

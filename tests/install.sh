@@ -515,6 +515,18 @@ if [ $rc = 0 ] && grep -qx 'seedy: added' "$tmp/stdout" &&
 else
 	bad "seed installed" "rc $rc"
 fi
+# A seed never changes under a running guest: the VM is restarted.
+printf '#cloud-config\nhostname: seedy2\n' > "$tmp/p/seedy.yaml"
+build
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx 'seedy: restarted' "$tmp/stdout" &&
+    grep -q "note: VM seedy runs and its seed changes: it is restarted" "$tmp/err" &&
+    grep -q "bootout system/local.vmc.seedy" "$tmp/calls" &&
+    cmp -s "$tmp/out/seedy.cidata/user-data" "$rd/seedy.cidata/user-data"; then
+	ok "a running VM's seed changed: restarted, said"
+else
+	bad "seed changed under a running VM" "rc $rc"
+fi
 rm "$tmp/p/seedy.ini" "$tmp/p/seedy.yaml"
 build
 vmc install -R "$root" "$tmp/out"
