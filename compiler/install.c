@@ -496,10 +496,12 @@ do_vm(struct inst *in, struct plan *p)
 			p->d[i].tmp = NULL;
 		}
 	for (i = 0; old != NULL && i < old->nf; i++) {
+		/* A file this VM now puts under another case of its name is
+		 * this one; one another VM takes (a label handed over) is
+		 * that VM's. */
 		for (j = 0; j < p->nd; j++)
-			if (strcmp(old->f[i].path, p->d[j].path) == 0)
+			if (same_file(in, old->f[i].path, p->d[j].path))
 				break;
-		/* A file another VM takes (a label handed over) is its. */
 		if (j == p->nd && !taken_file(in, p, old->f[i].path) &&
 		    remove_file(in, old->f[i].path) == -1)
 			return -1;

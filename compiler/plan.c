@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "vmc.h"
@@ -201,6 +202,31 @@ installed(const struct inst *in, const char *path, int mode, uint64_t hash)
 	return same;
 }
 
+/*
+ * Whether two installed paths name one file as the file system finds
+ * them: the same path, or, where names differ only in case (the Mac's
+ * case-insensitive APFS), the same file.
+ */
+int
+same_file(const struct inst *in, const char *a, const char *b)
+{
+	struct stat	 sa, sb;
+	char		*fa, *fb;
+	int		 same;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (strcasecmp(a, b) != 0)
+		return 0;
+	fa = full(in, a);
+	fb = full(in, b);
+	same = lstat(fa, &sa) == 0 && lstat(fb, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	free(fa);
+	free(fb);
+	return same;
+}
+
 /* The VM in the manifest that installed path, or NULL. */
 static const struct recfile *
 owner(const struct inst *in, const char *path)
@@ -209,7 +235,7 @@ owner(const struct inst *in, const char *path)
 
 	for (i = 0; i < in->man.n; i++)
 		for (j = 0; j < in->man.vm[i].nf; j++)
-			if (strcmp(in->man.vm[i].f[j].path, path) == 0)
+			if (same_file(in, in->man.vm[i].f[j].path, path))
 				return &in->man.vm[i].f[j];
 	return NULL;
 }

@@ -57,6 +57,7 @@ struct inst {
 char		*full(const struct inst *, const char *);
 struct loc	 at(struct inst *, const char *);
 void		 check_dir(struct inst *, const char *);
+int		 same_file(const struct inst *, const char *, const char *);
 void		 check_root_job(struct inst *, const struct recvm *);
 void		 mkdirs(struct inst *, const char *);
 int		 check_source(struct inst *, const struct recfile *,

@@ -778,7 +778,32 @@ rm "$tmp/p/hoa.ini" "$tmp/p/hob.ini"
 build
 vmc install -R "$root" "$tmp/out"
 
-# 20. Durable: each rename and removal is flushed (syncfs, as path.c
+# 20. A label changed in case only, on a file system that ignores case
+# (the Mac's APFS), where the old plist's name finds the new one: a
+# hard link of the old plist under the new name stands for that here.
+printf '[vm]\nmemory = 1G\nimage = /case.qcow2\nformat = qcow2\n\n[service]\nlabel = local.vmc.case\n' \
+    > "$tmp/p/case.ini"
+build
+vmc install -R "$root" "$tmp/out"
+sed 's/^label = .*/label = local.vmc.Case/' "$tmp/p/case.ini" > "$tmp/x" &&
+    mv "$tmp/x" "$tmp/p/case.ini"
+build
+ln "$ld/local.vmc.case.plist" "$ld/local.vmc.Case.plist"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && grep -qx "case: changed" "$tmp/stdout" &&
+    grep -q "<string>local.vmc.Case</string>" "$ld/local.vmc.Case.plist" &&
+    [ ! -e "$ld/local.vmc.case.plist" ] &&
+    [ -e "$FAKE_LAUNCHD/jobs/local.vmc.Case" ] &&
+    [ ! -e "$FAKE_LAUNCHD/jobs/local.vmc.case" ]; then
+	ok "a label changed in case only: the plist found as the old one's"
+else
+	bad "label case" "rc $rc"
+fi
+rm "$tmp/p/case.ini"
+build
+vmc install -R "$root" "$tmp/out"
+
+# 21. Durable: each rename and removal is flushed (syncfs, as path.c
 # does on Linux) before the manifest that records it is renamed into
 # place, and the manifest itself before install exits.
 if command -v strace > /dev/null; then
@@ -806,7 +831,7 @@ else
 	skip "durable install" "no strace (tests/deps.sh)"
 fi
 
-# 21. Usage, and root.
+# 22. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
 "$VMC" install -x "$tmp/out" > /dev/null 2>&1
