@@ -309,14 +309,18 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 	struct output	*out = NULL;
 	struct vm	*vm;
 	size_t		 i, n = 0;
-	int		 warnings = ctx->warnings;
+	int		 warnings = ctx->warnings, before;
 
 	members = xcalloc(f->n, sizeof(*members));
 	for (i = 0; i < f->n; i++) {
+		before = ctx->errors;
 		vm = vm_load(ctx, f->path[i], run);
 		diag_flush(ctx);
+		/* Checked against the others even when it has errors of
+		 * its own: a run reports all its errors. */
+		if (val_ok(&vm->label))
+			member_init(&members[n++], vm, ctx->errors > before);
 		if (ctx->errors == 0) {
-			member_init(&members[n++], vm);
 			if (run->each != NULL)
 				run->each(vm, run->arg);
 			if (run->cmd == CMD_SHOW)
@@ -330,8 +334,7 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 		}
 		vm_free(vm);
 	}
-	if (ctx->errors == 0)
-		fleet_validate(ctx, members, n);
+	fleet_validate(ctx, members, n);
 	diag_flush(ctx);
 	if (out != NULL && ctx->errors > 0)
 		output_abort(out);

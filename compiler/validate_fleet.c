@@ -177,7 +177,7 @@ keep(struct member *m, const struct vm *vm, const struct val *v)
 
 /* Keeps what the checks across profiles need of a validated VM. */
 void
-member_init(struct member *m, const struct vm *vm)
+member_init(struct member *m, const struct vm *vm, int bad)
 {
 	size_t	 i, j;
 
@@ -189,8 +189,9 @@ member_init(struct member *m, const struct vm *vm)
 		m->imageid = pool_strdup(&m->pool, vm->imageid);
 		m->image = keep(m, vm, &vm->image);
 	}
-	/* Only what starts at boot counts against the host's memory. */
-	if (vm->autostart.n)
+	/* Only what starts at boot counts against the host's memory, and
+	 * only a VM without errors of its own (such as too much memory). */
+	if (vm->autostart.n && !bad)
 		m->memory = keep(m, vm, &vm->memory);
 	m->macs = xcalloc(vm->nnic, sizeof(*m->macs));
 	for (i = 0; i < vm->nnic; i++) {

@@ -469,7 +469,7 @@ void		 check_nic(struct ctx *, struct vm *, size_t);
 void		 vm_validate(struct ctx *, struct vm *);
 
 /* validate_fleet.c */
-void		 member_init(struct member *, const struct vm *);
+void		 member_init(struct member *, const struct vm *, int);
 void		 member_free(struct member *);
 void		 fleet_validate(struct ctx *, struct member *, size_t);
 
