@@ -531,6 +531,8 @@ MSG(ROOT_NO_JOBS, ERROR, "root-no-launchd",
 MSG(ROOT_LINK, ERROR, "root-link",
     "refused: a symbolic link by an absolute path or '..' could "
     "lead out of the root given with -R")
+MSG(EDITED, NOTE, "edited",
+    "edited since vmc installed it for VM %s: put back as built")
 MSG(SEED_RESTART, NOTE, "seed-restart",
     "VM %s runs and its seed changes: it is restarted, as a guest "
     "must never see its seed change under it")

@@ -181,14 +181,17 @@ mkdirs(struct inst *in, const char *dir)
  * 1 when path holds a regular file with these bytes (by checksum), this
  * mode and, as root, owner root and group 0; 0 when it holds something
  * else, -1 when there is nothing, -2 when it is not a regular file.
+ * *found is the checksum of what it holds, or 0.
  */
 static int
-installed(const struct inst *in, const char *path, int mode, uint64_t hash)
+installed(const struct inst *in, const char *path, int mode, uint64_t hash,
+    uint64_t *found)
 {
 	struct stat	 st;
 	struct buf	 b = { NULL, 0, 0 };
 	int		 same;
 
+	*found = 0;
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? -1 : -2;
 	if (!S_ISREG(st.st_mode))
@@ -196,8 +199,9 @@ installed(const struct inst *in, const char *path, int mode, uint64_t hash)
 	if ((st.st_mode & 07777) != (mode_t)mode ||
 	    (in->asroot && (st.st_uid != 0 || st.st_gid != 0)))
 		return 0;
-	same = path_read(AT_FDCWD, path, 1, MAX_FILE, &b, &st) == 0 &&
-	    hash_buf(b.p, b.len) == hash;
+	if (path_read(AT_FDCWD, path, 1, MAX_FILE, &b, &st) == 0)
+		*found = hash_buf(b.p, b.len);
+	same = *found == hash;
 	buf_free(&b);
 	return same;
 }
@@ -305,6 +309,7 @@ plan_vm(struct inst *in, struct plan *p)
 	struct running		 r;
 	int			 rc = 0, m, reload = 0, restart = 0, has_run;
 	int			 seed = 0;
+	uint64_t		 found;
 
 	plist = xasprintf("%s.plist", v->label);
 	p->d = xcalloc(v->nf, sizeof(*p->d));
@@ -321,13 +326,16 @@ plan_vm(struct inst *in, struct plan *p)
 			rc = -1;
 			continue;
 		}
-		m = installed(in, d->full, d->src->mode, d->src->hash);
+		m = installed(in, d->full, d->src->mode, d->src->hash, &found);
 		if (m == -2 || (m == 0 && owner(in, d->path) == NULL)) {
 			diag(in->ctx, at(in, d->full), M(IN_THE_WAY), v->name);
 			rc = -1;
 		}
 		d->write = m != 1;
 		was = oldfile(old, d->path);
+		/* Neither what vmc put there nor what it puts now. */
+		if (m == 0 && was != NULL && found != 0 && found != was->hash)
+			diag(in->ctx, at(in, d->full), M(EDITED), v->name);
 		if (d->write || was == NULL || was->hash != d->src->hash) {
 			if (d->plist)
 				reload = 1;

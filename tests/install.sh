@@ -778,6 +778,17 @@ rm "$tmp/p/hoa.ini" "$tmp/p/hob.ini"
 build
 vmc install -R "$root" "$tmp/out"
 
+# An installed script edited by hand is put back, and that is said.
+echo '# by hand' >> "$rd/web.sh"
+vmc install -R "$root" "$tmp/out"
+if [ $rc = 0 ] && cmp -s "$tmp/out/web.sh" "$rd/web.sh" &&
+    grep -q "web.sh: note: edited since vmc installed it for VM web: put back" "$tmp/err"
+then
+	ok "a script edited by hand: put back, said"
+else
+	bad "edited by hand" "rc $rc"
+fi
+
 # 20. A label changed in case only, on a file system that ignores case
 # (the Mac's APFS), where the old plist's name finds the new one: a
 # hard link of the old plist under the new name stands for that here.
