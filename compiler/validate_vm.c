@@ -121,6 +121,8 @@ check_machine(struct ctx *ctx, struct vm *vm)
 }
 
 /* Options vmc writes itself, and what to set instead. */
+#define MORE_DISKS	"vmc attaches its image alone, checked against " \
+			"every other VM's; no key attaches more disks yet"
 static const struct {
 	const char	*opt;
 	const char	*instead;
@@ -132,17 +134,17 @@ static const struct {
 	{ "-M", "use machine and machine-option" },
 	{ "-accel", "use accel" },
 	{ "-enable-kvm", "use accel" },
-	{ "-drive", "use image, disk and cdrom, and firmware for UEFI" },
-	{ "-blockdev", "use image, disk and cdrom" },
+	{ "-drive", "use image, and firmware for UEFI" },
+	{ "-blockdev", "use image" },
 	{ "-hda", "use image" },
-	{ "-hdb", "use disk" },
-	{ "-hdc", "use disk" },
-	{ "-hdd", "use disk" },
-	{ "-cdrom", "use cdrom" },
-	{ "-fda", "use disk" },
-	{ "-fdb", "use disk" },
-	{ "-sd", "use disk" },
-	{ "-mtdblock", "use disk" },
+	{ "-hdb", MORE_DISKS },
+	{ "-hdc", MORE_DISKS },
+	{ "-hdd", MORE_DISKS },
+	{ "-cdrom", MORE_DISKS },
+	{ "-fda", MORE_DISKS },
+	{ "-fdb", MORE_DISKS },
+	{ "-sd", MORE_DISKS },
+	{ "-mtdblock", MORE_DISKS },
 	{ "-bios", "use firmware" },
 	{ "-pflash", "use firmware" },
 	{ "-netdev", "use a [network] section" },
