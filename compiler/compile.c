@@ -297,6 +297,33 @@ emit(struct output *out, const struct vm *vm)
 }
 
 /*
+ * Where a build's profiles come from, as one number: the checksum of
+ * the real paths of the directories and files it was given, in order,
+ * so that a profile added to or removed from a directory keeps it.  The
+ * index carries it, and install compares it with the last install's
+ * before it removes VMs.
+ */
+static uint64_t
+profile_set(const struct run *run)
+{
+	char		**real;
+	uint64_t	 h = HASH_INIT;
+	size_t		 i, n = run->nargs;
+
+	real = xcalloc(n, sizeof(*real));
+	for (i = 0; i < n; i++)
+		if ((real[i] = realpath(run->args[i], NULL)) == NULL)
+			real[i] = xstrdup(run->args[i]);
+	qsort(real, n, sizeof(*real), cmp_str);
+	for (i = 0; i < n; i++) {
+		h = hash_add(h, real[i], strlen(real[i]) + 1);
+		free(real[i]);
+	}
+	free(real);
+	return h;
+}
+
+/*
  * One VM at a time: once it is valid, and every one before it, its
  * files go to temporary files and only what the checks across profiles
  * need is kept, so memory does not grow with the outputs.
@@ -325,9 +352,10 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 				run->each(vm, run->arg);
 			if (run->cmd == CMD_SHOW)
 				show(vm);
-			else if (run->cmd == CMD_BUILD && out == NULL)
-				out = output_open(ctx, run->outdir, key,
-				    run->start);
+			else if (run->cmd == CMD_BUILD && out == NULL &&
+			    (out = output_open(ctx, run->outdir, key,
+			    run->start)) != NULL)
+				output_profiles(out, profile_set(run));
 			/* A failure is counted in ctx by output.c. */
 			if (out != NULL && ctx->errors == 0)
 				emit(out, vm);

@@ -16,6 +16,8 @@
  *
  *	vmc-index 1			or: vmc-manifest 1
  *	rundir PATH			the index only: the build's -p
+ *	profiles HEX			which profiles the build was of (the
+ *					manifest: of the last install)
  *	vm NAME LABEL USER		then, for this VM:
  *	run PATH			the record of what runs (emit_sh.c)
  *	console PATH			the serial port's socket
@@ -292,6 +294,11 @@ record_read(struct ctx *ctx, const char *path, int kind, struct record *r)
 		} else if (strncmp(line, "rundir ", 7) == 0 && at.line == 2 &&
 		    kind == REC_INDEX && good_path(line + 7)) {
 			r->rundir = xstrdup(line + 7);
+		} else if (strncmp(line, "profiles ", 9) == 0 &&
+		    at.line == (kind == REC_INDEX ? 3 : 2) &&
+		    strlen(line + 9) == 16 &&
+		    strspn(line + 9, "0123456789abcdef") == 16) {
+			r->profiles = xstrdup(line + 9);
 		} else if (strncmp(line, "end ", 4) == 0) {
 			count = strtoul(line + 4, &p, 10);
 			if (*p != '\0' || count != r->n)
@@ -326,6 +333,8 @@ record_write(struct buf *b, const struct record *r)
 	size_t			 i, j;
 
 	buf_puts(b, "vmc-manifest 1\n");
+	if (r->profiles != NULL)
+		buf_printf(b, "profiles %s\n", r->profiles);
 	for (i = 0; i < r->n; i++) {
 		v = &r->vm[i];
 		buf_printf(b, "vm %s %s %s\n", v->name, v->label, v->user);
@@ -405,6 +414,7 @@ record_free(struct record *r)
 		recvm_free(&r->vm[i]);
 	free(r->vm);
 	free(r->rundir);
+	free(r->profiles);
 	memset(r, 0, sizeof(*r));
 }
 

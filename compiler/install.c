@@ -551,6 +551,21 @@ do_vm(struct inst *in, struct plan *p)
 }
 
 /*
+ * A VM this install would remove, as the build is of other profiles
+ * than the last install was (one profile built alone, say): refused
+ * unless -x.
+ */
+static void
+other_profiles(struct inst *in, const char *name)
+{
+	if (in->opt->others || in->index.profiles == NULL ||
+	    in->man.profiles == NULL ||
+	    strcmp(in->index.profiles, in->man.profiles) == 0)
+		return;
+	diag(in->ctx, at(in, in->outdir), M(OTHER_PROFILES), name);
+}
+
+/*
  * Removes what an install killed while it staged left in the directory
  * dir (with ROOT): files named TMP_PREFIX*, which only vmc writes and,
  * the lock held, no other install is writing.
@@ -701,9 +716,14 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 			p = add_plan(&in);
 			p->old = recvm_dup(&in.man.vm[i]);
 			p->status = ST_REMOVED;
+			other_profiles(&in, p->old->name);
 		}
 	if (ctx->errors > 0)
 		goto done;
+	/* The manifest says which profiles it now holds the VMs of. */
+	free(in.man.profiles);
+	in.man.profiles = in.index.profiles != NULL ?
+	    xstrdup(in.index.profiles) : NULL;
 	if (!opt->dryrun) {
 		remove_stales(&in);
 		for (i = 0; i < in.np; i++)

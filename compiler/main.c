@@ -16,7 +16,7 @@ usage(FILE *fp)
 	    "       vmc check [-H hostfile] [-p rundir] profile ...\n"
 	    "       vmc show [-H hostfile] [-p rundir] file.ini\n"
 	    "       vmc host\n"
-	    "       vmc install [-n] [-r] [-R root] outdir\n"
+	    "       vmc install [-n] [-r] [-x] [-R root] outdir\n"
 	    "       vmc uninstall [-n] [-R root] [name ...]\n"
 	    "       vmc status [-j] [-R root] [name ...]\n"
 	    "       vmc start | stop | restart [-R root] name ...\n"
@@ -146,6 +146,9 @@ install_opts(int argc, char *argv[], const char *opts, struct install *o,
 		case 'j':
 			o->json = 1;
 			break;
+		case 'x':
+			o->others = 1;
+			break;
 		case 'R':
 			free(*rootbuf);
 			*rootbuf = path_absdir(optarg);
@@ -169,7 +172,7 @@ cmd_install(struct ctx *ctx, const char *cmd, int argc, char *argv[])
 	struct install	 o;
 	char		*root = NULL;
 	int		 rc = EXIT_USAGE, inst = strcmp(cmd, "install") == 0;
-	const char	*opts = inst ? "nrR:" : strcmp(cmd, "uninstall") == 0 ?
+	const char	*opts = inst ? "nrxR:" : strcmp(cmd, "uninstall") == 0 ?
 			    "nR:" : strcmp(cmd, "status") == 0 ? "jR:" : "R:";
 	struct loc	 none = { NULL, 0 };
 	int		 v, nargs, operate;

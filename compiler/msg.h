@@ -541,6 +541,10 @@ MSG(INSTALL_PARTIAL, SYS, "install-partial",
     "it and those after it as they were")
 MSG(INSTALL_SYNC, SYS, "install-sync",
     "cannot make the changes in this directory durable: %s")
+MSG(OTHER_PROFILES, ERROR, "other-profiles",
+    "refused: built from other profiles than the VMs installed, it "
+    "would remove VM %s; build every profile into one directory, or "
+    "give -x to remove it")
 MSG(BUILD_CHANGED, ERROR, "build-changed",
     "refused: changed since vmc build wrote it; build again")
 MSG(IN_THE_WAY, ERROR, "in-the-way",

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -531,6 +532,13 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 	return 0;
 }
 
+/* Which profiles the build is of (compile.c), for the index. */
+void
+output_profiles(struct output *o, uint64_t id)
+{
+	o->profiles = id;
+}
+
 /* Starts a VM in the index: the files added next are its own. */
 void
 output_vm(struct output *o, const struct vm *vm)
@@ -539,7 +547,8 @@ output_vm(struct output *o, const struct vm *vm)
 
 	if (o->nvm++ == 0) {
 		dir = path_dir(vm->script);
-		buf_printf(&o->index, "vmc-index 1\nrundir %s\n", dir);
+		buf_printf(&o->index, "vmc-index 1\nrundir %s\nprofiles %016"
+		    PRIx64 "\n", dir, o->profiles);
 		free(dir);
 	}
 	index_vm(&o->index, vm);

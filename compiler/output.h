@@ -29,6 +29,7 @@ struct output {
 	size_t		 ndirs;
 	/* The build's state (state.c), written as it grows. */
 	uint64_t	 key;		/* 0: none kept */
+	uint64_t	 profiles;	/* which profiles, for the index */
 	time_t		 start;		/* of the build */
 	struct buf	 state;
 	size_t		 nstate;	/* files in it */

@@ -536,6 +536,7 @@ struct recvm {
 };
 struct record {
 	char		*rundir;	/* index only */
+	char		*profiles;	/* which profiles, or NULL */
 	struct recvm	*vm;
 	size_t		 n, cap;
 };
@@ -554,6 +555,7 @@ void		 record_free(struct record *);
 struct output;
 struct output	*output_open(struct ctx *, const char *dir, uint64_t key,
 		    time_t start);
+void		 output_profiles(struct output *, uint64_t);
 void		 output_note(struct output *, const struct look *);
 void		 output_vm(struct output *, const struct vm *);
 int		 output_add(struct output *, const char *name,
@@ -589,6 +591,7 @@ struct install {
 	int		 dryrun;	/* -n */
 	int		 restart;	/* -r */
 	int		 json;		/* status -j */
+	int		 others;	/* install -x */
 };
 
 /* proc.c, launchd.c: other programs */

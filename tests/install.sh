@@ -572,7 +572,7 @@ while [ "$(wc -l < "$FAKE_LAUNCHD/log")" = "$n" ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-vmc install -R "$root" "$tmp/one"
+vmc install -x -R "$root" "$tmp/one"
 wait "$first"
 rc1=$?
 left=$(cd "$ld" && ls)
@@ -842,10 +842,32 @@ else
 	skip "durable install" "no strace (tests/deps.sh)"
 fi
 
-# 22. Usage, and root.
+# 22. A build of other profiles (one profile built alone into its own
+# directory) would remove the others: refused, nothing changed, unless
+# -x.
+mkdir -p "$tmp/root3" "$tmp/alone"
+cp "$tmp/p/web.ini" "$tmp/alone/"
+"$VMC" build -H "$top/profiles/intel/mac.host" -p "$rundir" -o "$tmp/out-alone" \
+    "$tmp/alone" 2> /dev/null
+vmc install -R "$tmp/root3" "$tmp/out"
+rc1=$rc
+vmc install -R "$tmp/root3" "$tmp/out-alone"
+rc2=$rc
+n=$(grep -c "error: refused: built from other profiles than the VMs installed, it would remove VM" "$tmp/err")
+[ -z "$(changed)" ] || rc2="$rc2 (changed)"
+vmc install -x -R "$tmp/root3" "$tmp/out-alone"
+if [ "$rc1" = 0 ] && [ "$rc2" = 1 ] && [ "$n" -ge 5 ] && [ $rc = 0 ] &&
+    grep -qx "ubuntu: removed" "$tmp/stdout" && grep -q "^web: " "$tmp/stdout"
+then
+	ok "a build of other profiles: its removals refused, unless -x"
+else
+	bad "other profiles" "rc $rc1 $rc2 $rc, $n refused"
+fi
+
+# 23. Usage, and root.
 "$VMC" install > /dev/null 2>&1
 rc1=$?
-"$VMC" install -x "$tmp/out" > /dev/null 2>&1
+"$VMC" install -q "$tmp/out" > /dev/null 2>&1
 rc2=$?
 "$VMC" install -R "$tmp/nosuch" "$tmp/out" > /dev/null 2>&1
 rc3=$?
