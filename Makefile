@@ -28,7 +28,8 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/state.c compiler/index.c compiler/output.c \
 		compiler/commit.c \
 		compiler/compile.c compiler/proc.c compiler/launchd.c \
-		compiler/running.c compiler/plan.c compiler/install.c \
+		compiler/running.c compiler/plan.c compiler/place.c \
+		compiler/install.c \
 		compiler/status.c compiler/operate.c compiler/console.c \
 		compiler/main.c
 OBJS =		$(SRCS:.c=.o)
@@ -47,7 +48,7 @@ compiler/vmc: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS) tests/unit: compiler/vmc.h compiler/msg.h
-compiler/plan.o compiler/install.o: compiler/plan.h
+compiler/plan.o compiler/place.o compiler/install.o: compiler/plan.h
 compiler/schema.o compiler/model.o: compiler/schema.h
 compiler/output.o compiler/commit.o: compiler/output.h
 compiler/state.o: $(SRCS)

@@ -1,7 +1,7 @@
 /*
- * What vmc install's two halves share: plan.c decides, from the index
- * and the manifest, what each VM needs and whether it is safe; install.c
- * does it, one VM at a time.
+ * What vmc install's parts share: plan.c decides, from the index and
+ * the manifest, what each VM needs and whether it is safe; install.c
+ * does it, one VM at a time, with place.c putting files in place.
  */
 #ifndef PLAN_H
 #define PLAN_H
@@ -69,5 +69,19 @@ struct plan	*add_plan(struct inst *);
 void		 plan_free(struct plan *);
 int		 need_root(struct inst *, const char *);
 int		 read_manifest(struct inst *);
+
+/* place.c */
+int		 stage(struct inst *, struct dest *);
+void		 unstage(struct plan *);
+int		 sync_files(struct inst *, const struct recfile *, size_t);
+int		 sync_staged(struct inst *, const struct plan *);
+int		 remove_file(struct inst *, const char *);
+void		 remove_subdir(struct inst *, const struct recvm *,
+		    const char *);
+void		 remove_dir(struct inst *, const char *);
+void		 remove_stales(struct inst *);
+void		 record_vm(struct inst *, const struct plan *, int);
+void		 unrecord_vm(struct inst *, const char *);
+int		 write_manifest(struct inst *);
 
 #endif

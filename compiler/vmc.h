@@ -12,7 +12,7 @@
  * pure of the system -> emit (qemu.c, emit_sh.c, emit_plist.c,
  * emit_seed.c) -> write (state.c, index.c, output.c, commit.c) -> the
  * pipeline (compile.c) -> other programs (proc.c, launchd.c; running.c:
- * what a VM's script says runs) -> install (plan.c, install.c) and
+ * what a VM's script says runs) -> install (plan.c, place.c, install.c) and
  * operate (status.c, operate.c, console.c) -> the command line (main.c,
  * the only file that knows argv).  The messages are a table, msg.h.
  * This header lists each file's functions in that order; tests/layers.sh
@@ -642,6 +642,8 @@ int		 running_stopped(const struct install *, const struct recvm *);
 
 /* plan.c: the install plan; its functions, and the structures it
  * shares with vmc install, are in plan.h */
+
+/* place.c: putting an install's files in place, in plan.h too */
 
 /* install.c, status.c: make the system match a build, and report */
 #define EXIT_REFUSED	EXIT_INVALID	/* 1: nothing was changed */

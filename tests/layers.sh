@@ -15,7 +15,7 @@ order="buf path look quote diag value parse schema model host derive resolve
     validate_disk validate_seed validate_net validate_vm validate_fleet
     qemu emit_sh emit_plist emit_seed state index output commit
     compile proc
-    launchd running plan install status operate console main"
+    launchd running plan place install status operate console main"
 # The rooms that judge must not look: every look at the file system or
 # the user database is resolve.c's, which records it for the state.
 pure="derive validate_disk validate_seed validate_net validate_vm
