@@ -61,15 +61,16 @@ bootout(struct inst *in, const char *label)
 static int
 run_at_load(struct inst *in, const struct dest *plist)
 {
+	static const char key[] = "<key>RunAtLoad</key>";
 	struct buf	 b = { NULL, 0, 0 };
 	const char	*p;
 	int		 yes = 1;
 
 	if (check_source(in, plist->src, &b) == 0 &&
-	    (p = strstr(b.p, "<key>RunAtLoad</key>")) != NULL)
-		yes = strncmp(p + strlen("<key>RunAtLoad</key>") +
-		    strspn(p + strlen("<key>RunAtLoad</key>"), " \t\n"),
-		    "<true/>", 7) == 0;
+	    (p = strstr(b.p, key)) != NULL) {
+		p += sizeof(key) - 1;
+		yes = strncmp(p + strspn(p, " \t\n"), "<true/>", 7) == 0;
+	}
 	buf_free(&b);
 	return yes;
 }

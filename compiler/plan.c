@@ -90,7 +90,8 @@ unsafe_dir(const struct inst *in, const char *dir, int *link)
 			continue;
 		}
 		buf_printf(&cur, "/%s", comp);
-		if (unsafe(cur.p, &st, rest == NULL))
+		if (unsafe(cur.p, &st, rest == NULL ||
+		    rest[strspn(rest, "/")] == '\0'))
 			bad = xstrdup(cur.p);
 		else if (lstat(cur.p, &st) == -1)
 			break;
@@ -104,7 +105,8 @@ unsafe_dir(const struct inst *in, const char *dir, int *link)
 			}
 			target[n] = '\0';
 			/* The link's target, then what was left. */
-			p = xasprintf("%s/%s", target, rest != NULL ? rest : "");
+			p = rest != NULL ? xasprintf("%s/%s", target, rest) :
+			    xstrdup(target);
 			free(todo);
 			rest = todo = p;
 			cur.len = target[0] == '/' ? strlen(root) :
