@@ -298,22 +298,27 @@ emit(struct output *out, const struct vm *vm)
 
 /*
  * Where a build's profiles come from, as one number: the checksum of
- * the real paths of the directories and files it was given, in order,
- * so that a profile added to or removed from a directory keeps it.  The
- * index carries it, and install compares it with the last install's
- * before it removes VMs.
+ * the last names of the directories and files it was given (as their
+ * real paths end), in order, so that a profile added to or removed from
+ * a directory keeps it, and a build stays the same wherever its
+ * directory is.  The index carries it, and install compares it with the
+ * last install's before it removes VMs.
  */
 static uint64_t
 profile_set(const struct run *run)
 {
-	char		**real;
+	char		**real, *p;
 	uint64_t	 h = HASH_INIT;
 	size_t		 i, n = run->nargs;
 
 	real = xcalloc(n, sizeof(*real));
-	for (i = 0; i < n; i++)
-		if ((real[i] = realpath(run->args[i], NULL)) == NULL)
-			real[i] = xstrdup(run->args[i]);
+	for (i = 0; i < n; i++) {
+		if ((p = realpath(run->args[i], NULL)) == NULL)
+			p = xstrdup(run->args[i]);
+		real[i] = xstrdup(strrchr(p, '/') != NULL ?
+		    strrchr(p, '/') + 1 : p);
+		free(p);
+	}
 	qsort(real, n, sizeof(*real), cmp_str);
 	for (i = 0; i < n; i++) {
 		h = hash_add(h, real[i], strlen(real[i]) + 1);
