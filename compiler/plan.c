@@ -104,14 +104,14 @@ unsafe_dir(const struct inst *in, const char *dir, int *link)
 				break;
 			}
 			target[n] = '\0';
+			cur.len = target[0] == '/' ? strlen(root) :
+			    cur.len - strlen(comp) - 1;
+			cur.p[cur.len] = '\0';
 			/* The link's target, then what was left. */
 			p = rest != NULL ? xasprintf("%s/%s", target, rest) :
 			    xstrdup(target);
 			free(todo);
 			rest = todo = p;
-			cur.len = target[0] == '/' ? strlen(root) :
-			    cur.len - strlen(comp) - 1;
-			cur.p[cur.len] = '\0';
 		}
 	}
 	free(todo);

@@ -820,7 +820,9 @@ vmc install -R "$root" "$tmp/out"
 if command -v strace > /dev/null; then
 	set_mem web 5G
 	build
-	strace -f -qq -e trace=rename,renameat,renameat2,unlink,unlinkat,syncfs \
+	# LeakSanitizer cannot run under ptrace (tests/sanitize.sh).
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 \
+	    strace -f -qq -e trace=rename,renameat,renameat2,unlink,unlinkat,syncfs \
 	    -o "$tmp/trace" "$VMC" install -R "$root" "$tmp/out" \
 	    > "$tmp/stdout" 2> "$tmp/err"
 	rc=$?
