@@ -93,7 +93,7 @@ cmp_job(const void *a, const void *b)
 int
 launchctl_list(struct ctx *ctx, const char *prog, struct jobs *jobs)
 {
-	char	*out = NULL, *line, *next, *tab, *tab2, *end, *num;
+	char	*out = NULL, *line, *next, *tab, *tab2, *end;
 	long	 pid;
 	int	 rc;
 
@@ -113,10 +113,9 @@ launchctl_list(struct ctx *ctx, const char *prog, struct jobs *jobs)
 		if (strcmp(line, "-") != 0 && (*end != '\0' || pid <= 0))
 			continue;	/* the header */
 		/* A status is shown: "-" or a number; anything else, "?". */
-		num = tab + 1 + (tab[1] == '-');
-		if (strcmp(tab + 1, "-") != 0 && (*num == '\0' ||
-		    num[strspn(num, "0123456789")] != '\0' ||
-		    strlen(tab + 1) >= sizeof(jobs->v[0].status)))
+		(void)strtol(tab + 1, &end, 10);
+		if (strcmp(tab + 1, "-") != 0 && (end == tab + 1 ||
+		    *end != '\0' || strlen(tab + 1) >= sizeof(jobs->v[0].status)))
 			strcpy(tab + 1, "?");
 		jobs->v = xreallocarray(jobs->v, jobs->n + 1,
 		    sizeof(*jobs->v));

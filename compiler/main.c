@@ -132,8 +132,7 @@ install_opts(int argc, char *argv[], const char *opts, struct install *o,
 	memset(o, 0, sizeof(*o));
 	o->root = "";
 	o->launchctl = program("VMC_LAUNCHCTL", LAUNCHCTL);
-	asked = getenv("VMC_LAUNCHCTL") != NULL &&
-	    *getenv("VMC_LAUNCHCTL") != '\0';
+	asked = program("VMC_LAUNCHCTL", NULL) != NULL;
 	o->arp = program("VMC_ARP", ARP);
 	while ((ch = getopt(argc, argv, opts)) != -1) {
 		switch (ch) {

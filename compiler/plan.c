@@ -34,18 +34,16 @@ at(struct inst *in, const char *path)
 }
 
 /*
- * Whether someone other than root could change the directory at path
- * (ROOT included); 0 when it is missing, which install makes safe.  A
- * directory on the way that others may write but that is sticky (as
+ * Whether someone other than root could change the directory st (as
+ * lstat found it; a link is judged by its target).  A directory on
+ * the way that others may write but that is sticky (as
  * /Users/Shared and /tmp) is safe: in it, only root can rename or
  * remove what root owns.  The last one is not, as others could make the
  * files root will make there.
  */
 static int
-unsafe(const char *path, struct stat *st, int last)
+unsafe(const struct stat *st, int last)
 {
-	if (lstat(path, st) == -1)
-		return 0;
 	return S_ISLNK(st->st_mode) ? 0 : !S_ISDIR(st->st_mode) ||
 	    st->st_uid != 0 || ((st->st_mode & 022) != 0 &&
 	    (last || (st->st_mode & S_ISVTX) == 0));
@@ -72,7 +70,8 @@ unsafe_dir(const struct inst *in, const char *dir, int *link)
 
 	*link = 0;
 	buf_puts(&cur, root);
-	if (unsafe(root[0] == '\0' ? "/" : root, &st, 0))
+	/* Directories that do not exist yet, install makes safe. */
+	if (lstat(root[0] == '\0' ? "/" : root, &st) == 0 && unsafe(&st, 0))
 		bad = xstrdup(root[0] == '\0' ? "/" : root);
 	todo = xstrdup(dir);
 	for (rest = todo; bad == NULL && rest != NULL;) {
@@ -90,11 +89,10 @@ unsafe_dir(const struct inst *in, const char *dir, int *link)
 			continue;
 		}
 		buf_printf(&cur, "/%s", comp);
-		if (unsafe(cur.p, &st, rest == NULL ||
-		    rest[strspn(rest, "/")] == '\0'))
-			bad = xstrdup(cur.p);
-		else if (lstat(cur.p, &st) == -1)
+		if (lstat(cur.p, &st) == -1)
 			break;
+		if (unsafe(&st, rest == NULL || rest[strspn(rest, "/")] == '\0'))
+			bad = xstrdup(cur.p);
 		else if (S_ISLNK(st.st_mode)) {
 			n = readlink(cur.p, target, sizeof(target) - 1);
 			if (n <= 0 || ++hops > 40 || (root[0] != '\0' &&
