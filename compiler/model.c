@@ -65,116 +65,6 @@ free_lists(enum obj kind, void *obj)
 			free(list_of(&keys[i], obj)->v);
 }
 
-static const struct key *
-find_key(enum sect sect, const char *key)
-{
-	size_t	 i;
-
-	for (i = 0; i < nkeys; i++)
-		if (keys[i].sect == sect && strcmp(keys[i].key, key) == 0)
-			return &keys[i];
-	return NULL;
-}
-
-static void
-unknown_key(struct ctx *ctx, enum sect sect, const struct setting *s)
-{
-	const char	*cand[nkeys], *hint;
-	size_t		 i, n = 0;
-
-	for (i = 0; i < nkeys; i++)
-		if (keys[i].sect == sect)
-			cand[n++] = keys[i].key;
-	if ((hint = closest(s->key, cand, n)) != NULL)
-		diag(ctx, s->at, M(KEY_UNKNOWN_HINT), s->key, s->section, hint);
-	else
-		diag(ctx, s->at, M(KEY_UNKNOWN), s->key, s->section);
-}
-
-/*
- * Finds the section of a header such as "network.lan" and its label,
- * or -1 when the document has no such section.
- */
-static int
-find_section(enum doctype doc, const char *name, const char **label)
-{
-	const char	*dot;
-	size_t		 i, n;
-
-	if ((dot = strchr(name, '.')) == NULL) {
-		*label = NULL;
-		n = strlen(name);
-	} else {
-		*label = dot + 1;
-		n = dot - name;
-	}
-	for (i = 0; i < nsections; i++)
-		if (sections[i].doc == doc &&
-		    strncmp(sections[i].name, name, n) == 0 &&
-		    sections[i].name[n] == '\0')
-			return (int)i;
-	return -1;
-}
-
-static void
-unknown_section(struct ctx *ctx, enum doctype doc, const char *name,
-    struct loc at)
-{
-	const char	*cand[nsections], *hint;
-	struct buf	 b = { NULL, 0, 0 };
-	size_t		 i, n = 0;
-	char		*vis;
-
-	for (i = 0; i < nsections; i++)
-		if (sections[i].doc == doc)
-			cand[n++] = sections[i].name;
-	vis = diag_vis(name);
-	if ((hint = closest(name, cand, n)) != NULL)
-		diag(ctx, at, M(SECTION_UNKNOWN), vis, hint);
-	else {
-		for (i = 0; i + 1 < n; i++)
-			buf_printf(&b, "%s[%s]", i == 0 ? "" : ", ", cand[i]);
-		diag(ctx, at, M(SECTION_EXPECTED), vis, b.p, cand[n - 1]);
-		buf_free(&b);
-	}
-	free(vis);
-}
-
-/*
- * Checks a section header.  Returns its section, or -1 after a
- * diagnostic; its keys then go nowhere.
- */
-static int
-check_section(struct ctx *ctx, enum doctype doc, const char *name,
-    struct loc at, const char **label)
-{
-	const struct section	*sec;
-	int			 i;
-	char			*vis;
-
-	if ((i = find_section(doc, name, label)) == -1) {
-		unknown_section(ctx, doc, name, at);
-		return -1;
-	}
-	sec = &sections[i];
-	if (*label != NULL && sec->label == L_NONE) {
-		diag(ctx, at, M(LABEL_NONE), sec->name);
-		return -1;
-	}
-	if (*label != NULL && sec->label == L_OPTIONAL &&
-	    check_word(*label, "._-") == -1) {
-		vis = diag_vis(*label);
-		diag(ctx, at, M(LABEL_CHARS), vis);
-		free(vis);
-		return -1;
-	}
-	if (*label == NULL && sec->label == L_REQUIRED) {
-		diag(ctx, at, M(LABEL_NEEDED), sec->name, sec->name);
-		return -1;
-	}
-	return i;
-}
-
 static struct nic *
 vm_nic(struct vm *vm, const char *label)
 {
@@ -546,11 +436,11 @@ apply(struct model *m, const struct setting *s)
 		return;
 	}
 	/* Keys of a section found wrong were reported with its header. */
-	if ((sect = find_section(m->doc, s->section, &label)) == -1 ||
+	if ((sect = schema_section(m->doc, s->section, &label)) == -1 ||
 	    (obj = object(m, &sections[sect], label, s->at, 0)) == NULL)
 		return;
-	if ((k = find_key(sect, s->key)) == NULL) {
-		unknown_key(m->ctx, sect, s);
+	if ((k = schema_key(sect, s->key)) == NULL) {
+		schema_unknown_key(m->ctx, sect, s);
 		return;
 	}
 	if (repeated(k)) {
@@ -616,7 +506,7 @@ build(struct model *m, struct doc *doc, struct loc fileat)
 	size_t		 i, j;
 
 	for (i = 0; i < doc->nsect; i++) {
-		if ((sect = check_section(m->ctx, m->doc, doc->names[i],
+		if ((sect = schema_check_section(m->ctx, m->doc, doc->names[i],
 		    doc->sections[i], &label)) == -1)
 			continue;
 		/* Missing keys of the main section are reported at its header. */

@@ -1,4 +1,6 @@
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vmc.h"
 #include "schema.h"
@@ -7,7 +9,8 @@
  * The schema: every section and key of profiles and host files, with
  * its type, default and bounds.  Adding a key is one row in keys[], one
  * entry in vmc.5 and its tests; adding a section, one row in
- * sections[].  model.c builds objects by these tables.
+ * sections[].  model.c builds objects by these tables; the functions
+ * at the end find a section or key by its name, or say what was meant.
  */
 
 const char *const arch_names[] = { [ARCH_X86_64] = "x86_64",
@@ -110,3 +113,113 @@ const struct key keys[] = {
 	{ S_QEMU, "qemu-img", T_ABSPATH, 0, NULL, HOST(qemu_img), NULL, NONE },
 };
 const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+
+const struct key *
+schema_key(enum sect sect, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].sect == sect && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+void
+schema_unknown_key(struct ctx *ctx, enum sect sect, const struct setting *s)
+{
+	const char	*cand[nkeys], *hint;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].sect == sect)
+			cand[n++] = keys[i].key;
+	if ((hint = closest(s->key, cand, n)) != NULL)
+		diag(ctx, s->at, M(KEY_UNKNOWN_HINT), s->key, s->section, hint);
+	else
+		diag(ctx, s->at, M(KEY_UNKNOWN), s->key, s->section);
+}
+
+/*
+ * Finds the section of a header such as "network.lan" and its label,
+ * or -1 when the document has no such section.
+ */
+int
+schema_section(enum doctype doc, const char *name, const char **label)
+{
+	const char	*dot;
+	size_t		 i, n;
+
+	if ((dot = strchr(name, '.')) == NULL) {
+		*label = NULL;
+		n = strlen(name);
+	} else {
+		*label = dot + 1;
+		n = dot - name;
+	}
+	for (i = 0; i < nsections; i++)
+		if (sections[i].doc == doc &&
+		    strncmp(sections[i].name, name, n) == 0 &&
+		    sections[i].name[n] == '\0')
+			return (int)i;
+	return -1;
+}
+
+static void
+unknown_section(struct ctx *ctx, enum doctype doc, const char *name,
+    struct loc at)
+{
+	const char	*cand[nsections], *hint;
+	struct buf	 b = { NULL, 0, 0 };
+	size_t		 i, n = 0;
+	char		*vis;
+
+	for (i = 0; i < nsections; i++)
+		if (sections[i].doc == doc)
+			cand[n++] = sections[i].name;
+	vis = diag_vis(name);
+	if ((hint = closest(name, cand, n)) != NULL)
+		diag(ctx, at, M(SECTION_UNKNOWN), vis, hint);
+	else {
+		for (i = 0; i + 1 < n; i++)
+			buf_printf(&b, "%s[%s]", i == 0 ? "" : ", ", cand[i]);
+		diag(ctx, at, M(SECTION_EXPECTED), vis, b.p, cand[n - 1]);
+		buf_free(&b);
+	}
+	free(vis);
+}
+
+/*
+ * Checks a section header.  Returns its section, or -1 after a
+ * diagnostic; its keys then go nowhere.
+ */
+int
+schema_check_section(struct ctx *ctx, enum doctype doc, const char *name,
+    struct loc at, const char **label)
+{
+	const struct section	*sec;
+	int			 i;
+	char			*vis;
+
+	if ((i = schema_section(doc, name, label)) == -1) {
+		unknown_section(ctx, doc, name, at);
+		return -1;
+	}
+	sec = &sections[i];
+	if (*label != NULL && sec->label == L_NONE) {
+		diag(ctx, at, M(LABEL_NONE), sec->name);
+		return -1;
+	}
+	if (*label != NULL && sec->label == L_OPTIONAL &&
+	    check_word(*label, "._-") == -1) {
+		vis = diag_vis(*label);
+		diag(ctx, at, M(LABEL_CHARS), vis);
+		free(vis);
+		return -1;
+	}
+	if (*label == NULL && sec->label == L_REQUIRED) {
+		diag(ctx, at, M(LABEL_NEEDED), sec->name, sec->name);
+		return -1;
+	}
+	return i;
+}

@@ -72,4 +72,12 @@ extern const size_t nsections;
 extern const struct key keys[];
 extern const size_t nkeys;
 
+/* Finding a section or key by name (after vmc.h). */
+const struct key *schema_key(enum sect, const char *);
+void		 schema_unknown_key(struct ctx *, enum sect,
+		    const struct setting *);
+int		 schema_section(enum doctype, const char *, const char **);
+int		 schema_check_section(struct ctx *, enum doctype, const char *,
+		    struct loc, const char **);
+
 #endif
