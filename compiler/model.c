@@ -208,7 +208,36 @@ static int
 tilde(const struct key *k, const char *value)
 {
 	return value[0] == '~' && (k->type == T_PATH || k->type == T_ABSPATH ||
+	    k->type == T_DISK ||
 	    (strcmp(k->key, "ssh-key") == 0 && strpbrk(value, " \t") == NULL));
+}
+
+/* A disk's path, and the format after it if one is given. */
+static void
+parse_disk(struct model *m, const struct setting *s, struct val *v)
+{
+	const char	*p = strrchr(s->value, ',');
+	size_t		 i, len = strlen(s->value);
+
+	v->n = 0;
+	if (p != NULL && strncmp(p, ",format=", 8) == 0) {
+		for (i = 0; format_names[i] != NULL; i++)
+			if (strcmp(p + 8, format_names[i]) == 0)
+				break;
+		if (format_names[i] == NULL) {
+			diag_value(m->ctx, s->at, M_DISK_FORMAT, s->key,
+			    s->value);
+			return;
+		}
+		v->n = i + 1;
+		len = p - s->value;
+	}
+	if (len == 0) {
+		diag(m->ctx, s->at, M(PATH_EMPTY), s->key);
+		return;
+	}
+	v->s = pool_printf(m->pool, "%.*s", (int)len, s->value);
+	v->state = V_SET;
 }
 
 /* Parses one value into v: V_SET, or V_BAD after a diagnostic. */
@@ -340,6 +369,9 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 			return;
 		}
 		break;
+	case T_DISK:
+		parse_disk(m, s, v);
+		return;
 	case T_FWD:
 	case T_CIDR:
 	case T_DNS:
@@ -613,6 +645,7 @@ vm_free(struct vm *vm)
 	free_lists(O_CLOUD, &vm->ci);
 	free(vm->ci.keys);
 	free(vm->res.keytext);
+	free(vm->disk);
 	doc_free(&vm->doc);
 	pool_free(&vm->pool);
 	free(vm->name);

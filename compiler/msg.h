@@ -124,6 +124,8 @@ MSG(PATH_EMPTY, ERROR, "path-empty",
     "%s: empty path")
 MSG(NOT_ABSPATH, ERROR, "not-abspath",
     "%s: %s is not an absolute path")
+MSG(DISK_FORMAT, ERROR, "disk-format",
+    "%s: %s: the format after the path is qcow2 or raw")
 MSG(PATH_TILDE, ERROR, "path-tilde",
     "%s: %s: '~' is not expanded (no shell reads a profile); give the "
     "full path")
@@ -226,6 +228,22 @@ MSG(IMAGE_TYPE, ERROR, "image-type",
     "image: %s is not a regular file")
 MSG(FORMAT_MISMATCH, ERROR, "format-mismatch",
     "format: %s, but the image is %s")
+MSG(DISK_MISSING, ERROR, "disk-missing",
+    "disk: %s does not exist; vmc makes no disk but an overlay on "
+    "base: make it with qemu-img create")
+MSG(DISK_OPEN, ERROR, "disk-open",
+    "%s: %s: %s")
+MSG(DISK_UNKNOWN, ERROR, "disk-unknown",
+    "%s: %s does not exist here, so its format cannot be detected; "
+    "add ,format=qcow2 or ,format=raw")
+MSG(DISK_ABSENT, WARN, "disk-absent",
+    "%s: %s does not exist on this machine")
+MSG(DISK_TYPE, ERROR, "disk-type",
+    "%s: %s is not a regular file")
+MSG(DISK_MISMATCH, ERROR, "disk-mismatch",
+    "%s: %s is %s, not %s as given")
+MSG(DISK_BACKING, ERROR, "disk-backing",
+    "%s: %s: its backing file %s: %s")
 MSG(QEMU_NONE, ERROR, "qemu-none",
     "qemu: the host has no qemu-system-%s; install QEMU or set "
     "qemu in [vm]")
@@ -481,9 +499,13 @@ MSG(DUP_LABEL, ERROR, "dup-label",
 MSG(DUP_LABEL_BY, ERROR, "dup-label",
     "label: launchd label '%s' is also used by %s")
 MSG(DUP_IMAGE, ERROR, "dup-image",
-    "image: disk image '%s' is also used at %s:%d")
+    "%s: disk image '%s' is also used at %s:%d")
 MSG(DUP_IMAGE_BY, ERROR, "dup-image",
-    "image: disk image '%s' is also used by %s")
+    "%s: disk image '%s' is also used by %s")
+MSG(DUP_CDROM, ERROR, "dup-cdrom",
+    "cdrom: '%s' is a disk QEMU writes at %s:%d")
+MSG(DUP_CDROM_BY, ERROR, "dup-cdrom",
+    "cdrom: '%s' is a disk QEMU writes, of %s")
 MSG(DUP_MAC, ERROR, "dup-mac",
     "mac: MAC address '%s' is also used at %s:%d")
 MSG(DUP_MAC_BY, ERROR, "dup-mac",

@@ -72,6 +72,44 @@ netdev(struct argv *a, const struct nic *nic, size_t idx)
 	opt(a, "-device", &b);
 }
 
+/*
+ * The disks after the image, as virtio disks; the CDs on one virtio
+ * SCSI controller, which both pc/q35 and virt machines take, and which
+ * both kinds of firmware boot from (SeaBIOS's src/hw/virtio-scsi.c,
+ * EDK II's OvmfPkg/VirtioScsiDxe, built into OVMF and AAVMF).  The boot
+ * order is the firmware's own, which passes over a disk that has no
+ * boot loader.
+ */
+static void
+more_disks(struct argv *a, const struct vm *vm, int cdrom)
+{
+	struct buf		 b = { NULL, 0, 0 };
+	const struct disk	*d;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < vm->ndisk; i++) {
+		d = &vm->disk[i];
+		if (d->cdrom != cdrom)
+			continue;
+		if (cdrom && n == 0) {
+			buf_puts(&b, "virtio-scsi-pci,id=scsi0");
+			opt(a, "-device", &b);
+		}
+		buf_puts(&b, "file=");
+		quote_qemu(&b, d->path);
+		buf_printf(&b, ",format=%s", format_names[d->fmt]);
+		if (!cdrom) {
+			buf_puts(&b, ",if=virtio");
+			opt(a, "-drive", &b);
+			continue;
+		}
+		buf_printf(&b, ",if=none,id=cd%zu,media=cdrom,readonly=on", n);
+		opt(a, "-drive", &b);
+		buf_printf(&b, "scsi-cd,bus=scsi0.0,drive=cd%zu", n++);
+		opt(a, "-device", &b);
+	}
+}
+
 void
 qemu_argv(const struct vm *vm, struct argv *a)
 {
@@ -115,6 +153,7 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	quote_qemu(&b, vm->imagepath);
 	buf_printf(&b, ",format=%s,if=virtio", vm->format.s);
 	opt(a, "-drive", &b);
+	more_disks(a, vm, 0);
 	if (val_ok(&vm->seed)) {
 		buf_printf(&b, "type=1,serial=ds=%s;s=", vm->seedds.s);
 		quote_qemu(&b, vm->seed.s);
@@ -128,6 +167,7 @@ qemu_argv(const struct vm *vm, struct argv *a)
 		buf_puts(&b, ",file.label=CIDATA");
 		opt(a, "-drive", &b);
 	}
+	more_disks(a, vm, 1);
 	for (i = 0; i < vm->nnic; i++)
 		netdev(a, &vm->nic[i], i);
 	if (vm->nnic == 0) {

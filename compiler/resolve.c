@@ -145,33 +145,78 @@ find_image(struct ctx *ctx, struct vm *vm, const struct val *v,
 	close(fd);
 }
 
+/* Two paths name one disk when they reach one inode. */
+static const char *
+disk_id(struct vm *vm, const struct found *f)
+{
+	if (f->path == NULL || f->err != 0)
+		return f->path;
+	return pool_printf(&vm->pool, "%llu:%llu",
+	    (unsigned long long)f->st.st_dev,
+	    (unsigned long long)f->st.st_ino);
+}
+
+/*
+ * A live host's qcow2 image must find its backing file, named in its
+ * header relative to the image; NULL when there is none to look for.
+ */
+static const char *
+find_backing(struct ctx *ctx, struct vm *vm, const char *image,
+    char *backing, struct found *f)
+{
+	char	*dir, *path;
+
+	if (backing == NULL || !ctx->host->live) {
+		free(backing);
+		return NULL;
+	}
+	dir = path_dir(image);
+	path = path_clean(dir, backing);
+	find(vm, f, pool_add(&vm->pool, path), 0);
+	free(dir);
+	return pool_add(&vm->pool, backing);
+}
+
+/* The disks and CDs beside the image: disks first, each in order. */
+static void
+resolve_more(struct ctx *ctx, struct vm *vm)
+{
+	struct disk	*d;
+	uint64_t	 size;
+	char		*backing;
+	size_t		 i;
+
+	vm->ndisk = vm->disks.n + vm->cdroms.n;
+	vm->disk = xcalloc(vm->ndisk, sizeof(*vm->disk));
+	for (i = 0; i < vm->ndisk; i++) {
+		d = &vm->disk[i];
+		d->cdrom = i >= vm->disks.n;
+		d->v = d->cdrom ? &vm->cdroms.v[i - vm->disks.n] :
+		    &vm->disks.v[i];
+		d->found = d->fmt = -1;
+		find_image(ctx, vm, d->v, &d->f, &d->found, &size, &backing);
+		d->path = d->f.path;
+		d->id = disk_id(vm, &d->f);
+		d->backingname = find_backing(ctx, vm, d->path, backing,
+		    &d->backing);
+	}
+}
+
 static void
 resolve_disks(struct ctx *ctx, struct vm *vm)
 {
 	struct resolved	*r = &vm->res;
 	uint64_t	 size;
-	char		*backing = NULL, *dir, *path;
+	char		*backing = NULL;
 
 	if (val_ok(&vm->image)) {
 		find_image(ctx, vm, &vm->image, &r->image, &r->imagefmt,
 		    &size, &backing);
 		vm->imagepath = r->image.path;
-		vm->imageid = vm->imagepath;
-		/* Two paths name one disk when they reach one inode. */
-		if (r->image.path != NULL && r->image.err == 0)
-			vm->imageid = pool_printf(&vm->pool, "%llu:%llu",
-			    (unsigned long long)r->image.st.st_dev,
-			    (unsigned long long)r->image.st.st_ino);
+		vm->imageid = disk_id(vm, &r->image);
+		r->backingname = find_backing(ctx, vm, vm->imagepath,
+		    backing, &r->backing);
 	}
-	/* A live host's qcow2 image must find its backing file. */
-	if (backing != NULL && ctx->host->live) {
-		r->backingname = pool_add(&vm->pool, backing);
-		dir = path_dir(vm->imagepath);
-		path = path_clean(dir, backing);
-		find(vm, &r->backing, pool_add(&vm->pool, path), 0);
-		free(dir);
-	} else
-		free(backing);
 	/* The cloud image an overlay starts from: its format goes into
 	 * the script. */
 	if (val_ok(&vm->base) && r->image.path != NULL &&
@@ -314,6 +359,7 @@ vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
 		return -1;
 	}
 	resolve_disks(ctx, vm);
+	resolve_more(ctx, vm);
 	resolve_binaries(ctx, vm);
 	if (vm->ci.present)
 		resolve_seed(ctx, vm);

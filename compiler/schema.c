@@ -61,6 +61,8 @@ const struct key keys[] = {
 	    datasource_names, NONE },
 	{ S_VM, "base", T_PATH, 0, NULL, VM(base), NULL, NONE },
 	{ S_VM, "disk-size", T_SIZE, 0, NULL, VM(disksize), NULL, NONE },
+	{ S_VM, "disk", T_DISK, MULTI, NULL, VM(disks), NULL, NONE },
+	{ S_VM, "cdrom", T_DISK, MULTI, NULL, VM(cdroms), NULL, NONE },
 	{ S_VM, "qemu", T_ABSPATH, 0, NULL, VM(qemu), NULL, NONE },
 	{ S_VM, "firmware", T_PATH, 0, NULL, VM(firmware), NULL, NONE },
 	{ S_VM, "cpu", T_CPU, 0, NULL, VM(cpu), NULL, NONE },

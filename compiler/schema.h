@@ -23,6 +23,8 @@ enum type {
 	T_CPU,		/* QEMU's -cpu: MODEL[,+F|,-F|,P=V]... */
 	T_PROP,		/* NAME=VALUE, a comma in VALUE doubled */
 	T_ARG,		/* one argument word, not empty */
+	T_DISK,		/* PATH or PATH,format=NAME: v->s the path,
+			 * v->n 1 + the format given, else 0 */
 	T_HOST,		/* a host name: labels of letters, digits, '-' */
 	T_IP,		/* an IPv4 or IPv6 address, kept as text */
 	T_FWD,		/* repeatable, into nic->fwd */

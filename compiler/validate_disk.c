@@ -7,7 +7,7 @@
 /*
  * The disks and the programs a VM's job runs, judged from what
  * resolve.c found: the image and its format, an overlay on a base,
- * the backing file, QEMU, firmware and qemu-img.
+ * the backing file, more disks and CDs, QEMU, firmware and qemu-img.
  */
 
 /* Why a file resolve.c found is not usable. */
@@ -163,6 +163,44 @@ check_image(struct ctx *ctx, struct vm *vm)
 		    format_names[fmt]);
 }
 
+/*
+ * A disk or CD beside the image: an existing regular file in the format
+ * given, which is what QEMU gets; vmc makes none of them.
+ */
+static void
+check_more(struct ctx *ctx, const struct vm *vm, struct disk *d)
+{
+	const struct val	*v = d->v;
+	int			 given = (int)v->n - 1, err = d->f.err;
+	char			*vis, *bvis;
+
+	d->fmt = given >= 0 ? given : d->found;
+	if (d->path == NULL)
+		return;
+	check_private(ctx, vm, v, d->path);
+	vis = diag_vis(v->s);
+	if (err == -1)
+		diag(ctx, v->at, M(DISK_TYPE), v->key, vis);
+	else if (err == ENOENT && !ctx->host->live && given >= 0)
+		diag(ctx, v->at, M(DISK_ABSENT), v->key, vis);
+	else if (err == ENOENT && !ctx->host->live)
+		diag(ctx, v->at, M(DISK_UNKNOWN), v->key, vis);
+	else if (err == ENOENT && !d->cdrom)
+		diag(ctx, v->at, M(DISK_MISSING), vis);
+	else if (err != 0)
+		diag(ctx, v->at, M(DISK_OPEN), v->key, vis, strerror(err));
+	else if (given >= 0 && given != d->found)
+		diag(ctx, v->at, M(DISK_MISMATCH), v->key, vis,
+		    format_names[d->found], format_names[given]);
+	else if (d->backing.path != NULL && d->backing.err != 0) {
+		bvis = diag_vis(d->backingname);
+		diag(ctx, v->at, M(DISK_BACKING), v->key, vis, bvis,
+		    strerror(d->backing.err));
+		free(bvis);
+	}
+	free(vis);
+}
+
 static void
 check_binaries(struct ctx *ctx, const struct vm *vm)
 {
@@ -221,9 +259,13 @@ check_root_owned(struct ctx *ctx, const struct vm *vm)
 void
 check_disks(struct ctx *ctx, struct vm *vm)
 {
+	size_t	 i;
+
 	check_root_owned(ctx, vm);
 	if (val_ok(&vm->image))
 		check_image(ctx, vm);
+	for (i = 0; i < vm->ndisk; i++)
+		check_more(ctx, vm, &vm->disk[i]);
 	if (val_ok(&vm->arch))
 		check_binaries(ctx, vm);
 	check_private(ctx, vm, &vm->image, val_ok(&vm->image) ?

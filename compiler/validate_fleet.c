@@ -49,7 +49,7 @@ cmp_ref(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-enum refkind { REF_NAME, REF_LABEL, REF_IMAGE, REF_MAC };
+enum refkind { REF_NAME, REF_LABEL, REF_MAC };
 
 /* A later use of a value, naming the first: its line, or its file. */
 static void
@@ -65,9 +65,6 @@ say_dup(struct ctx *ctx, enum refkind kind, struct loc at, const char *show,
 		break;
 	case REF_LABEL:
 		DUP(DUP_LABEL, DUP_LABEL_BY);
-		break;
-	case REF_IMAGE:
-		DUP(DUP_IMAGE, DUP_IMAGE_BY);
 		break;
 	case REF_MAC:
 		DUP(DUP_MAC, DUP_MAC_BY);
@@ -93,6 +90,61 @@ report_dups(struct ctx *ctx, struct ref *r, size_t n, enum refkind kind)
 		fmt_mac(r[i].n, mac);
 		show = r[i].show ? r[i].show : r[i].s ? r[i].s : mac;
 		say_dup(ctx, kind, r[i].at, show, r[first].at);
+	}
+}
+
+/* A disk of the fleet, in reading order. */
+struct diskref {
+	const struct mdisk	*d;
+	size_t			 order;
+};
+
+static int
+cmp_disk(const void *a, const void *b)
+{
+	const struct diskref	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->d->id, y->d->id)) != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * No two disks QEMU writes are one file, in two VMs or in one: two
+ * writers corrupt an image.  CDs may share a file, but not one a disk
+ * writes under them.  Each use is reported against the first writer.
+ */
+static void
+check_shared(struct ctx *ctx, struct diskref *r, size_t n)
+{
+	const struct mdisk	*w, *d;
+	struct loc		 first;
+	size_t			 i, j, k;
+
+	qsort(r, n, sizeof(*r), cmp_disk);
+	for (i = 0; i < n; i = j) {
+		w = NULL;
+		for (j = i; j < n && strcmp(r[j].d->id, r[i].d->id) == 0; j++)
+			if (w == NULL && !r[j].d->cdrom)
+				w = r[j].d;
+		for (k = i; k < j && w != NULL; k++) {
+			if ((d = r[k].d) == w)
+				continue;
+			first = w->v.at;
+			if (!d->cdrom && first.line > 0)
+				diag(ctx, d->v.at, M(DUP_IMAGE), d->v.key,
+				    d->v.s, first.file, first.line);
+			else if (!d->cdrom)
+				diag(ctx, d->v.at, M(DUP_IMAGE_BY), d->v.key,
+				    d->v.s, first.file);
+			else if (first.line > 0)
+				diag(ctx, d->v.at, M(DUP_CDROM), d->v.s,
+				    first.file, first.line);
+			else
+				diag(ctx, d->v.at, M(DUP_CDROM_BY), d->v.s,
+				    first.file);
+		}
 	}
 }
 
@@ -185,10 +237,16 @@ member_init(struct member *m, const struct vm *vm, int bad)
 	m->name = pool_strdup(&m->pool, vm->name);
 	m->at = vm->at;
 	m->label = keep(m, vm, &vm->label);
-	if (vm->imageid != NULL) {
-		m->imageid = pool_strdup(&m->pool, vm->imageid);
-		m->image = keep(m, vm, &vm->image);
-	}
+	m->disks = xcalloc(1 + vm->ndisk, sizeof(*m->disks));
+	if (vm->imageid != NULL)
+		m->disks[m->ndisk++] = (struct mdisk){
+		    pool_strdup(&m->pool, vm->imageid),
+		    keep(m, vm, &vm->image), 0 };
+	for (i = 0; i < vm->ndisk; i++)
+		if (vm->disk[i].id != NULL)
+			m->disks[m->ndisk++] = (struct mdisk){
+			    pool_strdup(&m->pool, vm->disk[i].id),
+			    keep(m, vm, vm->disk[i].v), vm->disk[i].cdrom };
 	/* Only what starts at boot counts against the host's memory, and
 	 * only a VM without errors of its own (such as too much memory). */
 	if (vm->autostart.n && !bad)
@@ -211,6 +269,7 @@ void
 member_free(struct member *m)
 {
 	pool_free(&m->pool);
+	free(m->disks);
 	free(m->macs);
 	free(m->fwd);
 }
@@ -238,29 +297,30 @@ memory_warn(struct ctx *ctx, const struct member *v, size_t n,
 void
 fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 {
-	struct ref	*names, *labels, *images, *macs;
+	struct ref	*names, *labels, *macs;
+	struct diskref	*disks;
 	struct portref	*ports;
-	size_t		 i, j, nmac = 0, nport = 0, nimg = 0;
+	size_t		 i, j, nmac = 0, nport = 0, ndisk = 0;
 	uint64_t	 total = 0;
 	const struct member *over = NULL;
 
 	names = xcalloc(n, sizeof(*names));
 	labels = xcalloc(n, sizeof(*labels));
-	images = xcalloc(n, sizeof(*images));
 	for (i = 0; i < n; i++) {
+		ndisk += v[i].ndisk;
 		nmac += v[i].nmac;
 		nport += v[i].nfwd;
 	}
+	disks = xcalloc(ndisk, sizeof(*disks));
 	macs = xcalloc(nmac, sizeof(*macs));
 	ports = xcalloc(nport, sizeof(*ports));
-	for (i = 0, nmac = 0, nport = 0; i < n; i++) {
+	for (i = 0, ndisk = 0, nmac = 0, nport = 0; i < n; i++) {
 		names[i] = (struct ref){ v[i].name, 0, NULL, v[i].at, i, 0 };
 		/* Plists named Web and web are one file on macOS. */
 		labels[i] = (struct ref){ v[i].label.s, 0, NULL, v[i].label.at,
 		    i, 1 };
-		if (v[i].imageid != NULL)
-			images[nimg++] = (struct ref){ v[i].imageid, 0,
-			    v[i].image.s, v[i].image.at, i, 0 };
+		for (j = 0; j < v[i].ndisk; j++, ndisk++)
+			disks[ndisk] = (struct diskref){ &v[i].disks[j], ndisk };
 		for (j = 0; j < v[i].nmac; j++, nmac++)
 			macs[nmac] = (struct ref){ NULL, v[i].macs[j].n, NULL,
 			    v[i].macs[j].at, nmac, 0 };
@@ -274,14 +334,14 @@ fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 	}
 	report_dups(ctx, names, n, REF_NAME);
 	report_dups(ctx, labels, n, REF_LABEL);
-	report_dups(ctx, images, nimg, REF_IMAGE);
+	check_shared(ctx, disks, ndisk);
 	report_dups(ctx, macs, nmac, REF_MAC);
 	check_ports(ctx, ports, nport);
 	if (over != NULL)
 		memory_warn(ctx, v, n, over, total);
 	free(names);
 	free(labels);
-	free(images);
+	free(disks);
 	free(macs);
 	free(ports);
 }

@@ -121,8 +121,8 @@ check_machine(struct ctx *ctx, struct vm *vm)
 }
 
 /* Options vmc writes itself, and what to set instead. */
-#define MORE_DISKS	"vmc attaches its image alone, checked against " \
-			"every other VM's; no key attaches more disks yet"
+#define MORE_DISKS	"use disk or cdrom, which vmc checks against " \
+			"every other VM's disks"
 static const struct {
 	const char	*opt;
 	const char	*instead;
@@ -134,8 +134,8 @@ static const struct {
 	{ "-M", "use machine and machine-option" },
 	{ "-accel", "use accel" },
 	{ "-enable-kvm", "use accel" },
-	{ "-drive", "use image, and firmware for UEFI" },
-	{ "-blockdev", "use image" },
+	{ "-drive", "use image, disk or cdrom, and firmware for UEFI" },
+	{ "-blockdev", "use image, disk or cdrom" },
 	{ "-hda", "use image" },
 	{ "-hdb", MORE_DISKS },
 	{ "-hdc", MORE_DISKS },
@@ -194,12 +194,13 @@ static void
 check_qemu_args(struct ctx *ctx, const struct vm *vm)
 {
 	const struct val	*v;
-	const char		*opt, *files[11];
+	const char		*opt, **files;
 	char			*vis;
 	size_t			 i, j, n;
 	int			 hit;
 
 	/* What vmc makes, runs and reads for this VM. */
+	files = xcalloc(9 + vm->ndisk, sizeof(*files));
 	n = 0;
 	files[n++] = vm->script;
 	files[n++] = vm->qmp;
@@ -212,6 +213,8 @@ check_qemu_args(struct ctx *ctx, const struct vm *vm)
 		files[n++] = vm->basepath;
 	if (vm->varspath != NULL)
 		files[n++] = vm->varspath;
+	for (i = 0; i < vm->ndisk; i++)
+		files[n++] = vm->disk[i].path;
 	for (i = 0; i < vm->qemuargs.n; i++) {
 		v = &vm->qemuargs.v[i];
 		/* QEMU takes --opt for -opt. */
@@ -235,6 +238,7 @@ check_qemu_args(struct ctx *ctx, const struct vm *vm)
 			free(vis);
 		}
 	}
+	free(files);
 }
 
 /* The log is a file: in an existing directory, when that can be known. */

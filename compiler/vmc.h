@@ -202,6 +202,19 @@ struct resolved {
 					 * text, or NULL */
 };
 
+/* A disk beside the image (disk =) or a CD (cdrom =). */
+struct disk {
+	const struct val *v;		/* its setting; v->n is 1 + the format
+					 * given, or 0 */
+	int		 cdrom;
+	struct found	 f, backing;
+	int		 found;		/* enum format read from it; -1: none */
+	const char	*backingname;	/* as its header gives it */
+	const char	*path;		/* absolute; NULL: not resolved */
+	const char	*id;		/* device and inode, or the path */
+	int		 fmt;		/* enum format QEMU is given */
+};
+
 struct vm {
 	char		*name;
 	char		*path;		/* the profile as named on the command line */
@@ -209,7 +222,7 @@ struct vm {
 	struct loc	 at;		/* the profile file itself */
 	struct val	 arch, machine, accel, cpus, memory, image, format;
 	struct val	 seed, seedds, qemu, firmware, base, disksize, cpu;
-	struct vlist	 machopts, qemuargs;
+	struct vlist	 machopts, qemuargs, disks, cdroms;
 	struct val	 label, autostart, restart, user, log, stoptimeout;
 	struct nic	*nic;		/* in order of first appearance */
 	size_t		 nnic;
@@ -234,6 +247,8 @@ struct vm {
 	const char	*marker;	/* the restart marker, beside qmp */
 	const char	*console;	/* the serial port's socket, beside qmp */
 	const char	*runfile;	/* what runs, the script writes it */
+	struct disk	*disk;		/* disks, then CDs, in profile order */
+	size_t		 ndisk;
 	int		 accels[2];	/* enum accel, -1 when absent */
 	const char	*cpumodel;	/* the -cpu value */
 	const char	*gicopt;	/* a -machine property vmc adds, or NULL */
@@ -266,11 +281,17 @@ struct msg {
 };
 
 /* What the checks across profiles need of one VM, kept after it is freed. */
+struct mdisk {
+	const char	*id;		/* device and inode, or the path */
+	struct val	 v;		/* its setting, for messages */
+	int		 cdrom;		/* QEMU only reads it */
+};
 struct member {
 	const char	*name;
-	const char	*imageid;
 	struct loc	 at;
-	struct val	 label, image;
+	struct val	 label;
+	struct mdisk	*disks;		/* the image first */
+	size_t		 ndisk;
 	struct val	 memory;	/* set when it starts at boot */
 	struct val	*macs;		/* n: the MAC in use */
 	size_t		 nmac;

@@ -52,8 +52,10 @@ suites() {
 }
 
 # mutate FILE FROM TO: replaces the one occurrence of FROM in FILE by TO,
-# both taken as they are; 1 when FROM does not occur exactly once.
+# both taken as they are; 1 when FROM does not occur exactly once (an
+# empty FROM, from a field that starts with a tab, never does).
 mutate() {
+	[ -n "$2" ] || return 1
 	FROM=$2 TO=$3 awk '
 	{ text = text $0 "\n" }
 	END {

@@ -146,6 +146,19 @@ ln -sf b.qcow2 img/c-link
 check_case "an image symlink pointed at another VM's disk" 1
 ln -sf c.qcow2 img/c-link
 
+# A disk beside the image is looked at as the image is.
+cp p/a.ini "$tmp/a.keep"
+printf 'QFI\373' > img/x.qcow2
+ln -s x.qcow2 img/x-link
+printf 'disk = ../img/x-link\n' >> p/a.ini
+clean
+printf 'RAW!' > img/x.qcow2
+check_case "a disk's contents changed (qcow2 to raw)" 0
+clean
+ln -sf b.qcow2 img/x-link
+check_case "a disk's symlink pointed at another VM's disk" 1
+cp "$tmp/a.keep" p/a.ini
+
 clean
 rm out/a.sh
 check_case "an output removed" 0

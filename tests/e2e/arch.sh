@@ -5,9 +5,11 @@
 #    qemu-system-aarch64 with the pflash firmware `vmc host` found, and
 #    reaches the UEFI firmware, which prints to the serial console, with
 #    no QEMU error;
-#  - an x86_64 VM with its own cpu, machine-option and qemu-arg values is
-#    accepted by qemu-system-x86_64: paused with -S through "$@", it
-#    answers on its QMP socket with no error or warning.
+#  - an x86_64 VM with its own cpu, machine-option and qemu-arg values,
+#    a second disk and two CDs is accepted by qemu-system-x86_64: paused
+#    with -S through "$@", it answers on its QMP socket with no error or
+#    warning, and has each drive, the CDs read-only;
+#  - the aarch64 VM has a CD too: virt takes the virtio SCSI controller.
 #
 # Run from the repository root: sh tests/e2e/arch.sh (VMC=path/to/vmc).
 # Needs: qemu-system-arm, qemu-efi-aarch64, qemu-system-x86, qemu-utils,
@@ -72,6 +74,9 @@ for f in "$ARM" "$X86" "$AAVMF" "$VMC"; do
 done
 command -v qemu-img >/dev/null 2>&1 || bail "qemu-img not found"
 mkdir "$tmp/p" "$tmp/out"
+# An installer CD, as far as QEMU is concerned: a raw file.
+dd if=/dev/zero of="$tmp/p/install.iso" bs=1024 count=1024 2>/dev/null ||
+    bail "cannot write install.iso"
 
 echo "# arch: vmc host"
 "$VMC" host >"$tmp/host" 2>"$tmp/host.err"
@@ -79,7 +84,7 @@ check "vmc host: firmware-aarch64 = $AAVMF (64 MiB, for pflash)" \
     grep -qxF "firmware-aarch64 = $AAVMF" "$tmp/host"
 
 echo "# arch: profiles"
-for n in arm x86; do
+for n in arm x86 data; do
 	qemu-img create -q -f qcow2 "$tmp/p/$n.qcow2" 64M ||
 	    bail "qemu-img create failed"
 done
@@ -91,6 +96,7 @@ accel = tcg
 cpus = 10
 memory = 512M
 image = arm.qcow2
+cdrom = install.iso
 [service]
 stop-timeout = 1
 EOF
@@ -102,6 +108,9 @@ accel = tcg
 cpu = qemu64,+ssse3,-pdpe1gb,phys-bits=40
 memory = 256M
 image = x86.qcow2
+disk = data.qcow2
+cdrom = install.iso
+cdrom = install.iso,format=raw
 machine-option = smm=off
 machine-option = dump-guest-core=off
 qemu-arg = -device
@@ -153,6 +162,11 @@ echo "# arch: x86_64 with its own cpu, machine options and arguments"
 pid=$!
 r=$($helper qmpname "$tmp/out/x86.qmp" "$pid" 2>&1)
 check "$X86 accepts them: paused, QMP answers as '$r'" test "$r" = x86
+$helper qmpblock "$tmp/out/x86.qmp" "$pid" >"$tmp/x86.blocks" 2>&1
+printf '%s\n' "$tmp/p/x86.qcow2 qcow2 rw" "$tmp/p/data.qcow2 qcow2 rw" \
+    "$tmp/p/install.iso raw ro" "$tmp/p/install.iso raw ro" >"$tmp/x86.want"
+check "QEMU has the image, the disk, and the CD twice, read-only: $(tr '\n' ';' <"$tmp/x86.blocks")" \
+    cmp -s "$tmp/x86.want" "$tmp/x86.blocks"
 # The extra arguments come last, just before the script's own; QEMU is
 # the script's one child.
 tail=$(tr '\0' ' ' <"/proc/$(pgrep -P "$pid")/cmdline" 2>/dev/null |

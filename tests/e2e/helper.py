@@ -9,6 +9,7 @@
   helper.py plistargs FILE         ProgramArguments of a plist, one a line
   helper.py plistkey FILE KEY      a plist key's value as JSON
   helper.py qmpname SOCKET PID     the VM name QEMU (PID) reports over QMP
+  helper.py qmpblock SOCKET PID    its drives: FILE FORMAT rw|ro, a line each
   helper.py example SHOWN WORKDIR  check a shown command line, print the
                                    arguments to run it here, one a line
   helper.py console HOLD VMC ARGS  drive "VMC ARGS" (vmc console) in a
@@ -185,10 +186,10 @@ def plistkey(path, key):
     print(json.dumps(pl[key], sort_keys=True))
 
 
-def qmpname(path, pid):
-    """QEMU greets on QMP only once its main loop runs, that is once every
-    option was accepted and the machine was built.  Gives up when process
-    PID is gone."""
+def qmp_ask(path, pid, ask):
+    """QEMU's answer to the QMP command ask.  QEMU greets on QMP only once
+    its main loop runs, that is once every option was accepted and the
+    machine was built.  Gives up when process PID is gone."""
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(10)
     err = None
@@ -208,7 +209,7 @@ def qmpname(path, pid):
         f = s.makefile("rw")
         if "QMP" not in json.loads(f.readline() or "{}"):
             die("no QMP greeting")
-        for cmd in ("qmp_capabilities", "query-name"):
+        for cmd in ("qmp_capabilities", ask):
             f.write(json.dumps({"execute": cmd}) + "\n")
             f.flush()
             while True:
@@ -221,7 +222,20 @@ def qmpname(path, pid):
         die(f"QMP on {path}: {e}")
     finally:
         s.close()
-    print(r["return"].get("name", ""))
+    return r["return"]
+
+
+def qmpname(path, pid):
+    print(qmp_ask(path, pid, "query-name").get("name", ""))
+
+
+def qmpblock(path, pid):
+    """Each drive with a medium, as QEMU has it: its file, its format, and
+    rw or ro."""
+    for b in qmp_ask(path, pid, "query-block"):
+        m = b.get("inserted")
+        if m:
+            print(m["file"], m["drv"], "ro" if m["ro"] else "rw")
 
 
 def example(shown, workdir):
@@ -464,6 +478,7 @@ def main():
         "plistargs": (1, lambda a: plistargs(a[0])),
         "plistkey": (2, lambda a: plistkey(a[0], a[1])),
         "qmpname": (2, lambda a: qmpname(a[0], a[1])),
+        "qmpblock": (2, lambda a: qmpblock(a[0], a[1])),
         "example": (2, lambda a: example(a[0], a[1])),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
