@@ -53,6 +53,36 @@ literal(const char *s)
 }
 
 /*
+ * A variable store of another size than its template's was cut short
+ * as it was copied (a power cut before the copy reached the disk: cp
+ * does not flush it, and no stock macOS tool flushes one file).  QEMU
+ * would refuse it as the flash unit, for ever; it is made anew.  The
+ * store is the script's own, and a link is never removed.
+ */
+static void
+torn_vars(struct buf *b, const struct vm *vm)
+{
+	char	*msg;
+
+	buf_puts(b, "if [ -f ");
+	quote_sh(b, vm->varspath);
+	buf_puts(b, " ] && [ ! -L ");
+	quote_sh(b, vm->varspath);
+	buf_puts(b, " ] &&\n    have=$(wc -c < ");
+	quote_sh(b, vm->varspath);
+	buf_puts(b, ") && want=$(wc -c < ");
+	quote_sh(b, vm->varstemplate);
+	buf_puts(b, ") &&\n    [ $((have)) -ne $((want)) ]; then\n\techo ");
+	msg = xasprintf("%s: its UEFI variables %s are cut short: made anew",
+	    vm->name, vm->varspath);
+	quote_sh(b, msg);
+	free(msg);
+	buf_puts(b, " >&2\n\trm -f ");
+	quote_sh(b, vm->varspath);
+	buf_puts(b, "\nfi\n");
+}
+
+/*
  * First start: the overlay on base and the UEFI variable store, the
  * files the VM writes to, are made before QEMU starts.
  */
@@ -80,6 +110,7 @@ first_start(const struct vm *vm, struct buf *b)
 		cmd.len = 0;
 	}
 	if (vm->varspath != NULL) {
+		torn_vars(b, vm);
 		buf_puts(&cmd, "cp ");
 		quote_sh(&cmd, vm->varstemplate);
 		buf_puts(&cmd, " \"$tmp\"");

@@ -68,10 +68,16 @@ for sh in dash "bash --posix"; do
 	check "$sh: arm.sh copies the UEFI variables template" \
 	    cmp -s vars.fd p/arm.raw.efivars
 	# A second start keeps what the first made.
-	echo changed > p/arm.raw.efivars
+	printf changed | dd of=p/arm.raw.efivars conv=notrunc 2>/dev/null
 	VMC_ARGV_OUT=argv $sh out/arm.sh 2> err
 	check "$sh: a later start keeps the variable store" \
-	    test "$(cat p/arm.raw.efivars)" = changed
+	    test "$(head -c 7 p/arm.raw.efivars)" = changed
+	# A store cut short (a power cut as it was copied) is made anew.
+	head -c 1000 vars.fd > p/arm.raw.efivars
+	VMC_ARGV_OUT=argv $sh out/arm.sh 2> err
+	check "$sh: a variable store cut short is copied anew" \
+	    cmp -s vars.fd p/arm.raw.efivars
+	check "$sh: ... saying so" grep -q "^arm: its UEFI variables .* are cut short: made anew" err
 	# Without its base, the overlay cannot be made: no QEMU, no litter.
 	rm -f p/o.qcow2 argv
 	mv p/base.qcow2 base.away

@@ -5,7 +5,7 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=ecfa0601dacef63b
+config=bde1812eba20f2a8
 qmp='/Library/Application Support/vmc/k8s-cp.qmp'
 run='/Library/Application Support/vmc/k8s-cp.run'
 
@@ -40,6 +40,12 @@ umask 077
 # half made.
 tmp=
 trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -f /Users/Shared/VMs/k8s-cp.qcow2.efivars ] && [ ! -L /Users/Shared/VMs/k8s-cp.qcow2.efivars ] &&
+    have=$(wc -c < /Users/Shared/VMs/k8s-cp.qcow2.efivars) && want=$(wc -c < /opt/homebrew/share/qemu/edk2-arm-vars.fd) &&
+    [ $((have)) -ne $((want)) ]; then
+	echo 'k8s-cp: its UEFI variables /Users/Shared/VMs/k8s-cp.qcow2.efivars are cut short: made anew' >&2
+	rm -f /Users/Shared/VMs/k8s-cp.qcow2.efivars
+fi
 if [ -L /Users/Shared/VMs/k8s-cp.qcow2.efivars ] && [ ! -e /Users/Shared/VMs/k8s-cp.qcow2.efivars ]; then
 	echo 'k8s-cp: its UEFI variables /Users/Shared/VMs/k8s-cp.qcow2.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
 	exit 1

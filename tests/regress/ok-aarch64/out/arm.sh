@@ -40,6 +40,12 @@ umask 077
 # half made.
 tmp=
 trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -f @CASE@/profiles/disk.raw.efivars ] && [ ! -L @CASE@/profiles/disk.raw.efivars ] &&
+    have=$(wc -c < @CASE@/profiles/disk.raw.efivars) && want=$(wc -c < /usr/local/share/qemu/edk2-arm-vars.fd) &&
+    [ $((have)) -ne $((want)) ]; then
+	echo 'arm: its UEFI variables @CASE@/profiles/disk.raw.efivars are cut short: made anew' >&2
+	rm -f @CASE@/profiles/disk.raw.efivars
+fi
 if [ -L @CASE@/profiles/disk.raw.efivars ] && [ ! -e @CASE@/profiles/disk.raw.efivars ]; then
 	echo 'arm: its UEFI variables @CASE@/profiles/disk.raw.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
 	exit 1

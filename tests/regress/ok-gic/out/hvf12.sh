@@ -40,6 +40,12 @@ umask 077
 # half made.
 tmp=
 trap 'rm -f "$tmp"; exit 1' HUP INT TERM
+if [ -f @CASE@/profiles/b.qcow2.efivars ] && [ ! -L @CASE@/profiles/b.qcow2.efivars ] &&
+    have=$(wc -c < @CASE@/profiles/b.qcow2.efivars) && want=$(wc -c < /opt/homebrew/share/qemu/edk2-arm-vars.fd) &&
+    [ $((have)) -ne $((want)) ]; then
+	echo 'hvf12: its UEFI variables @CASE@/profiles/b.qcow2.efivars are cut short: made anew' >&2
+	rm -f @CASE@/profiles/b.qcow2.efivars
+fi
 if [ -L @CASE@/profiles/b.qcow2.efivars ] && [ ! -e @CASE@/profiles/b.qcow2.efivars ]; then
 	echo 'hvf12: its UEFI variables @CASE@/profiles/b.qcow2.efivars is a symbolic link to nothing (a volume not mounted?): not replaced' >&2
 	exit 1
