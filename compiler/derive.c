@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmc.h"
@@ -115,6 +116,61 @@ derive_binaries(struct vm *vm, const struct host *h)
 		vm->varstemplate = pool_strdup(&vm->pool, h->vars_aarch64.s);
 }
 
+/*
+ * A network reached through socket_vmnet is named by what makes it one:
+ * its mode, and its gateway (start-address) or the interface it
+ * bridges.  Its daemon's socket is in the run directory, which root
+ * owns.
+ */
+static void
+derive_net(struct vm *vm, struct nic *nic, const char *rundir)
+{
+	const char	*mode;
+	char		 ip[16];
+
+	mode = nic->mode.n == NET_SHARED ? "shared" :
+	    nic->mode.n == NET_HOST ? "host" : "bridged";
+	if (nic->mode.n == NET_BRIDGED && !val_ok(&nic->interface))
+		return;
+	if (nic->mode.n == NET_BRIDGED)
+		nic->netid = pool_printf(&vm->pool, "%s-%s", mode,
+		    nic->interface.s);
+	else if (val_ok(&nic->start)) {
+		fmt_ipv4(nic->start.n, ip);
+		nic->netid = pool_printf(&vm->pool, "%s-%s", mode, ip);
+	} else
+		nic->netid = mode;
+	nic->socket = pool_printf(&vm->pool, "%s/vmnet-%s.sock", rundir,
+	    nic->netid);
+}
+
+/*
+ * QEMU 7.2 and later connect to socket_vmnet themselves (-netdev
+ * stream); an older one is started by socket_vmnet_client, which
+ * connects and hands it the socket as descriptor 3.  The client is
+ * installed beside socket_vmnet.
+ */
+static void
+derive_client(struct vm *vm, const struct host *h)
+{
+	char	*dir;
+	size_t	 i;
+
+	if (val_ok(&h->qemu_version))
+		vm->qemuversion = h->qemu_version.n;
+	if (!val_ok(&h->socket_vmnet) || !val_ok(&h->qemu_version) ||
+	    vm->qemuversion >= QEMU_STREAM)
+		return;
+	for (i = 0; i < vm->nnic; i++)
+		if (vm->nic[i].socket != NULL) {
+			dir = path_dir(h->socket_vmnet.s);
+			vm->netclient = pool_printf(&vm->pool,
+			    "%s/socket_vmnet_client", dir);
+			free(dir);
+			return;
+		}
+}
+
 void
 vm_derive(struct vm *vm, const struct host *h, const char *rundir)
 {
@@ -177,6 +233,13 @@ vm_derive(struct vm *vm, const struct host *h, const char *rundir)
 		nic->hwaddr = strcmp(nic->mac.s, "auto") == 0 ?
 		    mac_derive(vm->name, i) : nic->mac.n;
 	}
+	for (i = 0; i < vm->nnic; i++) {
+		nic = &vm->nic[i];
+		if (val_ok(&nic->mode) && nic->mode.n != NET_USER &&
+		    val_ok(&nic->via) && nic->via.n == VIA_SOCKET_VMNET)
+			derive_net(vm, nic, rundir);
+	}
+	derive_client(vm, h);
 }
 
 /*

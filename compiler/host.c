@@ -262,12 +262,65 @@ find_qemu_img(const char *qemu)
 	return which("qemu-img");
 }
 
+/*
+ * The version of a QEMU binary, from the first line of its --version:
+ * "QEMU emulator version 9.2.0" (Debian and Homebrew append their own
+ * words after it); NULL when it does not say.
+ */
+static char *
+qemu_version(const char *qemu)
+{
+	struct buf	 cmd = { NULL, 0, 0 };
+	char		 line[256], *p, *v = NULL;
+	const char	*tag = "QEMU emulator version ";
+	uint64_t	 n;
+	size_t		 len;
+	FILE		*fp;
+
+	quote_sh(&cmd, qemu);
+	buf_puts(&cmd, " --version 2>/dev/null");
+	if ((fp = popen(cmd.p, "r")) == NULL) {
+		buf_free(&cmd);
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), fp) != NULL &&
+	    (p = strstr(line, tag)) != NULL) {
+		p += strlen(tag);
+		len = strspn(p, "0123456789.");
+		p[len] = '\0';
+		if (parse_version(p, &n) == 0)
+			v = xstrdup(p);
+	}
+	pclose(fp);
+	buf_free(&cmd);
+	return v;
+}
+
+/*
+ * socket_vmnet, as its upstream installs it (root's alone) or as
+ * Homebrew does (its prefix belongs to a user) on either kind of Mac.
+ */
+static char *
+find_socket_vmnet(void)
+{
+	static const char *const where[] = {
+	    "/opt/socket_vmnet/bin/socket_vmnet",
+	    "/opt/homebrew/opt/socket_vmnet/bin/socket_vmnet",
+	    "/usr/local/opt/socket_vmnet/bin/socket_vmnet" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (access(where[i], X_OK) == 0)
+			return xstrdup(where[i]);
+	return NULL;
+}
+
 int
 host_probe(struct ctx *ctx, struct host *h)
 {
 	struct utsname	 u;
 	const char	*os, *arch;
-	char		*x86, *arm, *fw, *vars, *img;
+	char		*x86, *arm, *fw, *vars, *img, *ver, *svm;
 	long		 cpus, pages, pagesize;
 
 	memset(h, 0, sizeof(*h));
@@ -306,6 +359,9 @@ host_probe(struct ctx *ctx, struct host *h)
 	fw = find_firmware(arm);
 	vars = find_vars(arm);
 	img = find_qemu_img(x86 != NULL ? x86 : arm);
+	ver = x86 != NULL || arm != NULL ? qemu_version(x86 != NULL ? x86 :
+	    arm) : NULL;
+	svm = find_socket_vmnet();
 	if (x86 != NULL)
 		put(h, "qemu", "x86_64", x86);
 	if (arm != NULL)
@@ -316,6 +372,10 @@ host_probe(struct ctx *ctx, struct host *h)
 		put(h, "qemu", "vars-aarch64", vars);
 	if (img != NULL)
 		put(h, "qemu", "qemu-img", img);
+	if (ver != NULL)
+		put(h, "qemu", "version", ver);
+	if (svm != NULL)
+		put(h, "qemu", "socket_vmnet", svm);
 	return host_model(ctx, h);
 }
 
@@ -386,4 +446,6 @@ host_print(struct ctx *ctx, const struct host *h, FILE *fp)
 	print_val(fp, "firmware-aarch64", &h->firmware_aarch64);
 	print_val(fp, h->vars_aarch64.key, &h->vars_aarch64);
 	print_val(fp, h->qemu_img.key, &h->qemu_img);
+	print_val(fp, h->qemu_version.key, &h->qemu_version);
+	print_val(fp, h->socket_vmnet.key, &h->socket_vmnet);
 }

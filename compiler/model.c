@@ -363,6 +363,12 @@ parse_val(struct model *m, const struct key *k, const struct setting *s,
 			return;
 		}
 		break;
+	case T_VERSION:
+		if (parse_version(s->value, &v->n) == -1) {
+			diag_value(ctx, s->at, M_NOT_VERSION, s->key, s->value);
+			return;
+		}
+		break;
 	case T_IP:
 		if (parse_ip(s->value, &c) == -1) {
 			diag_value(ctx, s->at, M_NOT_IP, s->key, s->value);

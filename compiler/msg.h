@@ -158,6 +158,8 @@ MSG(NOT_IPV4, ERROR, "not-ipv4",
     "%s: %s is not an IPv4 address")
 MSG(NOT_UUID, ERROR, "not-uuid",
     "%s: %s is not a UUID")
+MSG(NOT_VERSION, ERROR, "not-version",
+    "%s: %s is not a version such as 9.2.0")
 MSG(NOT_CIDR, ERROR, "not-cidr",
     "%s: %s is not an address with a prefix length, like "
     "192.168.1.10/24")
@@ -376,6 +378,9 @@ MSG(QMP_LONG, ERROR, "qmp-long",
 MSG(CONSOLE_LONG, ERROR, "qmp-long",
     "the console socket '%s' is longer than %d bytes; choose a "
     "shorter run directory (-p)")
+MSG(NET_SOCKET_LONG, ERROR, "qmp-long",
+    "the socket_vmnet socket '%s' is longer than %d bytes; choose a "
+    "shorter run directory (-p)")
 MSG(HOST_INTERFACES, SYS, "host-interfaces",
     "cannot list network interfaces: %s")
 MSG(HOST_NAME, WARN, "host-name",
@@ -386,7 +391,24 @@ MSG(VMNET_OS, ERROR, "vmnet-os",
     "mode: %s exists only in QEMU on macOS; this host is %s")
 MSG(VMNET_ROOT, ERROR, "vmnet-root",
     "mode: %s needs QEMU to run as root, but [service] user is "
-    "'%s'")
+    "'%s'; set via = socket_vmnet")
+MSG(VIA_USER, ERROR, "via-user",
+    "via: socket_vmnet serves vmnet modes; mode = user is QEMU's own")
+MSG(VIA_NONE, ERROR, "via-none",
+    "via: the host description names no socket_vmnet; install it "
+    "(brew install socket_vmnet) and run vmc host again, or set "
+    "socket_vmnet in its [qemu]")
+MSG(VERSION_NONE, ERROR, "version-none",
+    "via: the host description gives no QEMU version, which decides "
+    "how QEMU reaches socket_vmnet; run vmc host again, or set "
+    "version in its [qemu]")
+MSG(VIA_OPTION, ERROR, "via-option",
+    "%s: socket_vmnet takes no such option; leave it out, or set "
+    "via = qemu")
+MSG(VIA_CLIENT, ERROR, "via-client",
+    "via: QEMU %s has no -netdev stream (7.2 and later) and is "
+    "handed one socket by socket_vmnet_client: one card alone may "
+    "use socket_vmnet")
 MSG(BRIDGE_NONE, ERROR, "bridge-none",
     "interface: vmnet-bridged needs the host interface to bridge")
 MSG(BRIDGE_ABSENT, ERROR, "bridge-bad",

@@ -36,12 +36,57 @@ opt(struct argv *a, const char *o, struct buf *value)
 }
 
 static void
-netdev(struct argv *a, const struct nic *nic, size_t idx)
+device(struct argv *a, const struct nic *nic, size_t idx)
 {
 	struct buf	 b = { NULL, 0, 0 };
-	char		 mac[18], ip[16];
+	char		 mac[18];
+
+	quote_qemu(&b, nic->model.s);
+	fmt_mac(nic->hwaddr, mac);
+	buf_printf(&b, ",netdev=net%zu,mac=%s", idx, mac);
+	opt(a, "-device", &b);
+}
+
+/*
+ * A card on socket_vmnet's network: QEMU connects to its socket, and
+ * reconnects when the daemon restarts, where QEMU can (8.0 and later;
+ * lima-vm/lima#5027), so that the guest is not cut off until its own
+ * restart; an older QEMU gets the socket from socket_vmnet_client.
+ * Both frame each Ethernet frame with its length, as socket_vmnet does.
+ */
+static void
+socket_netdev(struct argv *a, const struct vm *vm, const struct nic *nic,
+    size_t idx)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	if (vm->netclient != NULL)
+		buf_printf(&b, "socket,id=net%zu,fd=3", idx);
+	else {
+		buf_printf(&b, "stream,id=net%zu,server=off,addr.type=unix,"
+		    "addr.path=", idx);
+		quote_qemu(&b, nic->socket);
+		if (vm->qemuversion >= QEMU_RECONNECT_MS)
+			buf_puts(&b, ",reconnect-ms=1000");
+		else if (vm->qemuversion >= QEMU_RECONNECT)
+			buf_puts(&b, ",reconnect=1");
+	}
+	opt(a, "-netdev", &b);
+	device(a, nic, idx);
+}
+
+static void
+netdev(struct argv *a, const struct vm *vm, const struct nic *nic,
+    size_t idx)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		 ip[16];
 	size_t		 i;
 
+	if (nic->socket != NULL) {
+		socket_netdev(a, vm, nic, idx);
+		return;
+	}
 	buf_printf(&b, "%s,id=net%zu", netmode_names[nic->mode.n], idx);
 	if (nic->mode.n == NET_BRIDGED) {
 		buf_puts(&b, ",ifname=");
@@ -66,10 +111,7 @@ netdev(struct argv *a, const struct nic *nic, size_t idx)
 		    nic->fwd[i].hport, nic->fwd[i].gport);
 	}
 	opt(a, "-netdev", &b);
-	quote_qemu(&b, nic->model.s);
-	fmt_mac(nic->hwaddr, mac);
-	buf_printf(&b, ",netdev=net%zu,mac=%s", idx, mac);
-	opt(a, "-device", &b);
+	device(a, nic, idx);
 }
 
 /*
@@ -117,6 +159,12 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	size_t		 i;
 
 	memset(a, 0, sizeof(*a));
+	for (i = 0; vm->netclient != NULL && i < vm->nnic; i++)
+		if (vm->nic[i].socket != NULL) {
+			opt(a, vm->netclient, NULL);
+			add(a, xstrdup(vm->nic[i].socket));
+			break;
+		}
 	opt(a, vm->qemupath, NULL);
 	buf_puts(&b, "guest=");
 	quote_qemu(&b, vm->name);
@@ -169,7 +217,7 @@ qemu_argv(const struct vm *vm, struct argv *a)
 	}
 	more_disks(a, vm, 1);
 	for (i = 0; i < vm->nnic; i++)
-		netdev(a, &vm->nic[i], i);
+		netdev(a, vm, &vm->nic[i], i);
 	if (vm->nnic == 0) {
 		buf_puts(&b, "none");
 		opt(a, "-nic", &b);

@@ -26,6 +26,8 @@ const char *const restart_names[] = { [RESTART_ON_FAILURE] = "on-failure",
     [RESTART_ALWAYS] = "always", [RESTART_NEVER] = "never", NULL };
 const char *const os_names[] = { [OS_MACOS] = "macos", [OS_LINUX] = "linux",
     NULL };
+const char *const via_names[] = { [VIA_QEMU] = "qemu",
+    [VIA_SOCKET_VMNET] = "socket_vmnet", NULL };
 const char *const datasource_names[] = { [DS_NOCLOUD] = "nocloud",
     [DS_NOCLOUD_NET] = "nocloud-net", NULL };
 
@@ -71,6 +73,7 @@ const struct key keys[] = {
 	{ S_VM, "qemu-arg", T_ARG, MULTI, NULL, VM(qemuargs), NULL, NONE },
 	{ S_NETWORK, "mode", T_ENUM, REQUIRED, NULL, NIC(mode), netmode_names,
 	    NONE },
+	{ S_NETWORK, "via", T_ENUM, 0, "qemu", NIC(via), via_names, NONE },
 	{ S_NETWORK, "interface", T_WORD, 0, NULL, NIC(interface), NULL, NONE },
 	{ S_NETWORK, "model", T_WORD, 0, "virtio-net-pci", NIC(model), NULL,
 	    NONE },
@@ -113,6 +116,10 @@ const struct key keys[] = {
 	{ S_QEMU, "vars-aarch64", T_ABSPATH, 0, NULL, HOST(vars_aarch64), NULL,
 	    NONE },
 	{ S_QEMU, "qemu-img", T_ABSPATH, 0, NULL, HOST(qemu_img), NULL, NONE },
+	{ S_QEMU, "version", T_VERSION, 0, NULL, HOST(qemu_version), NULL,
+	    NONE },
+	{ S_QEMU, "socket_vmnet", T_ABSPATH, 0, NULL, HOST(socket_vmnet), NULL,
+	    NONE },
 };
 const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
 

@@ -26,6 +26,7 @@ enum type {
 	T_DISK,		/* PATH or PATH,format=NAME: v->s the path,
 			 * v->n 1 + the format given, else 0 */
 	T_HOST,		/* a host name: labels of letters, digits, '-' */
+	T_VERSION,	/* X.Y or X.Y.Z: v->n is X * 1000000 + Y * 1000 + Z */
 	T_IP,		/* an IPv4 or IPv6 address, kept as text */
 	T_FWD,		/* repeatable, into nic->fwd */
 	T_CIDR,		/* repeatable, into iface->addr or nic->addr */

@@ -194,6 +194,43 @@ check_bridge(struct ctx *ctx, struct nic *nic)
 	buf_free(&b);
 }
 
+/* A card that reaches its network through socket_vmnet. */
+static void
+check_via(struct ctx *ctx, const struct vm *vm, const struct nic *nic)
+{
+	const struct host	*h = ctx->host;
+	char			 ver[32];
+	size_t			 i, n;
+
+	if (nic->via.state != V_SET || nic->via.n != VIA_SOCKET_VMNET)
+		return;
+	if (nic->mode.n == NET_USER) {
+		diag(ctx, nic->via.at, M(VIA_USER));
+		return;
+	}
+	if (!val_ok(&h->socket_vmnet))
+		diag(ctx, nic->via.at, M(VIA_NONE));
+	if (!val_ok(&h->qemu_version))
+		diag(ctx, nic->via.at, M(VERSION_NONE));
+	if (val_ok(&nic->isolated))
+		diag(ctx, nic->isolated.at, M(VIA_OPTION), nic->isolated.key);
+	if (val_ok(&nic->uuid))
+		diag(ctx, nic->uuid.at, M(VIA_OPTION), nic->uuid.key);
+	if (nic->socket != NULL && strlen(nic->socket) > MAX_SUN_PATH)
+		diag(ctx, nic->via.at, M(NET_SOCKET_LONG), nic->socket,
+		    MAX_SUN_PATH);
+	/* Said at the second such card. */
+	for (i = 0, n = 0; vm->netclient != NULL && &vm->nic[i] <= nic; i++)
+		n += vm->nic[i].socket != NULL;
+	if (n == 2) {
+		snprintf(ver, sizeof(ver), "%llu.%llu.%llu",
+		    (unsigned long long)(vm->qemuversion / 1000000),
+		    (unsigned long long)(vm->qemuversion / 1000 % 1000),
+		    (unsigned long long)(vm->qemuversion % 1000));
+		diag(ctx, nic->via.at, M(VIA_CLIENT), ver);
+	}
+}
+
 void
 check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 {
@@ -208,8 +245,10 @@ check_nic(struct ctx *ctx, struct vm *vm, size_t idx)
 	vmnet = nic->mode.n != NET_USER;
 	if (vmnet && h->os.n != OS_MACOS)
 		diag(ctx, nic->mode.at, M(VMNET_OS), nic->mode.s, h->os.s);
-	if (vmnet && val_ok(&vm->user) && strcmp(vm->user.s, "root") != 0)
+	if (vmnet && nic->socket == NULL && val_ok(&vm->user) &&
+	    strcmp(vm->user.s, "root") != 0)
 		diag(ctx, nic->mode.at, M(VMNET_ROOT), nic->mode.s, vm->user.s);
+	check_via(ctx, vm, nic);
 	if (nic->mode.n == NET_BRIDGED)
 		check_bridge(ctx, nic);
 	else if (val_ok(&nic->interface))

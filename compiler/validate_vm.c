@@ -15,7 +15,6 @@
  */
 
 #define MIN_MEMORY	(16ULL << 20)
-#define MAX_SUN_PATH	103			/* macOS sun_path less the NUL */
 #define HVF_ARM_CPUS	64	/* vCPUs Hypervisor.framework gives a VM */
 
 static void

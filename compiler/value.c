@@ -74,6 +74,33 @@ parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	return 0;
 }
 
+/* A version, X.Y or X.Y.Z, each part below 1000, as one number. */
+int
+parse_version(const char *s, uint64_t *out)
+{
+	uint64_t	 part;
+	size_t		 n;
+	int		 i, over;
+
+	*out = 0;
+	for (i = 0; i < 3; i++) {
+		n = digits(s, &part, &over);
+		if (n == 0 || over || part > 999)
+			return -1;
+		*out = *out * 1000 + part;
+		s += n;
+		if (*s == '\0')
+			break;
+		if (*s++ != '.' || i == 2)
+			return -1;
+	}
+	if (i == 0)
+		return -1;
+	while (i++ < 2)
+		*out *= 1000;
+	return 0;
+}
+
 /* A size in bytes: digits and a K, M, G or T suffix; bare means MiB. */
 int
 parse_size(const char *s, uint64_t *out, enum msgid *why)

@@ -132,10 +132,11 @@ enum format { FMT_QCOW2, FMT_RAW };
 enum restart { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER };
 enum os { OS_MACOS, OS_LINUX };
 enum datasource { DS_NOCLOUD, DS_NOCLOUD_NET };
+enum via { VIA_QEMU, VIA_SOCKET_VMNET };
 extern const char *const netmode_names[], *const arch_names[];
 extern const char *const accel_names[], *const format_names[];
 extern const char *const restart_names[], *const os_names[];
-extern const char *const datasource_names[];
+extern const char *const datasource_names[], *const via_names[];
 
 struct cidr {
 	struct loc	 at;
@@ -149,8 +150,10 @@ struct cidr {
 struct nic {
 	const char	*label;		/* NULL for plain [network] */
 	struct loc	 at;		/* the section header */
-	struct val	 mode, interface, model, mac, isolated, uuid;
+	struct val	 mode, via, interface, model, mac, isolated, uuid;
 	struct val	 start, end, mask;
+	const char	*netid;		/* through socket_vmnet: the network */
+	const char	*socket;	/* and its daemon's socket */
 	struct fwd	*fwd;
 	size_t		 nfwd;
 	/* The guest's own settings, written into the cloud-init seed. */
@@ -215,6 +218,14 @@ struct disk {
 	int		 fmt;		/* enum format QEMU is given */
 };
 
+#define MAX_SUN_PATH	103		/* macOS sun_path less the NUL */
+
+/* QEMU versions, as parse_version gives them. */
+#define QEMU_STREAM	7002000		/* -netdev stream */
+#define QEMU_RECONNECT	8000000		/* its reconnect=SECONDS */
+#define QEMU_RECONNECT_MS 9002000	/* reconnect-ms=, reconnect removed
+					 * in 10.2 */
+
 struct vm {
 	char		*name;
 	char		*path;		/* the profile as named on the command line */
@@ -250,6 +261,9 @@ struct vm {
 	struct disk	*disk;		/* disks, then CDs, in profile order */
 	size_t		 ndisk;
 	int		 accels[2];	/* enum accel, -1 when absent */
+	uint64_t	 qemuversion;	/* the host's, 0 when not known */
+	const char	*netclient;	/* socket_vmnet_client, for a QEMU
+					 * without -netdev stream */
 	const char	*cpumodel;	/* the -cpu value */
 	const char	*gicopt;	/* a -machine property vmc adds, or NULL */
 };
@@ -265,7 +279,7 @@ struct iface {
 struct host {
 	struct val	 os, arch, cpus, memory;
 	struct val	 qemu_x86_64, qemu_aarch64, firmware_aarch64;
-	struct val	 qemu_img, vars_aarch64;
+	struct val	 qemu_img, vars_aarch64, qemu_version, socket_vmnet;
 	struct iface	*ifs;
 	size_t		 nifs;
 	struct doc	 doc;
@@ -430,6 +444,7 @@ int		 parse_ip(const char *, struct cidr *);
 int		 check_hostname(const char *);
 int		 check_sshkey(const char *, enum msgid *);
 int		 parse_uuid(const char *);
+int		 parse_version(const char *, uint64_t *);
 int		 parse_forward(const char *, struct fwd *, enum msgid *);
 int		 check_url(const char *, enum msgid *);
 int		 check_vmname(const char *);

@@ -48,6 +48,15 @@ else
 	bad "vmc host" "exit $st, or it said something"
 fi
 described "this host's description is read back" "$tmp/host" "$tmp/p"
+# The QEMU version, as the x86_64 QEMU it names says it.
+q=$(sed -n 's/^x86_64 = //p' "$tmp/host")
+if [ -n "$q" ]; then
+	want=$("$q" --version | sed -n '1s/^QEMU emulator version \([0-9.]*\).*/\1/p')
+	check "vmc host: version = $want, as $q --version says" \
+	    grep -qxF "version = $want" "$tmp/host"
+else
+	skip "vmc host: the QEMU version" "no qemu-system-x86_64 here"
+fi
 
 # The rest makes interfaces, which needs a network namespace of its own.
 if [ "$(uname)" != Linux ] || ! command -v ip > /dev/null ||

@@ -122,6 +122,17 @@ test_small(void)
 	    "uuid", "short");
 	expect(parse_uuid("6f2c1a4e2b9d4c1e9a430c3b1e2d4f5a") == -1,
 	    "uuid", "no dashes");
+	expect(parse_version("9.2.0", &n) == 0 && n == 9002000, "version",
+	    "9.2.0");
+	expect(parse_version("10.2", &n) == 0 && n == 10002000, "version",
+	    "10.2");
+	expect(parse_version("7.2.22", &n) == 0 && n == 7002022, "version",
+	    "7.2.22");
+	expect(parse_version("9", &n) == -1 && parse_version("9.", &n) == -1 &&
+	    parse_version("9.2.0.1", &n) == -1 &&
+	    parse_version("9.1000", &n) == -1 && parse_version("", &n) == -1 &&
+	    parse_version("9.x", &n) == -1 && parse_version(".9", &n) == -1,
+	    "version", "bad");
 	expect(check_vmname("k8s-w1") == 0, "vmname", "k8s-w1");
 	expect(check_vmname("-a") == -1 && check_vmname("a-") == -1 &&
 	    check_vmname("") == -1 && check_vmname("A") == -1 &&
