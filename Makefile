@@ -97,6 +97,7 @@ e2e: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/run.sh
 	VMC=compiler/vmc sh tests/e2e/cloudinit.sh
 	VMC=compiler/vmc sh tests/e2e/operate.sh
+	VMC=compiler/vmc sh tests/e2e/socket_vmnet.sh
 
 # Scripts of both guest architectures on this machine's real QEMU.
 arch: compiler/vmc
