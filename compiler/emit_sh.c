@@ -120,6 +120,44 @@ first_start(const struct vm *vm, struct buf *b)
 }
 
 /*
+ * At boot the job may start before socket_vmnet's: the script waits for
+ * each network's socket, NET_WAIT seconds at most, then exits 1, and
+ * launchd starts it again (unless restart = never).
+ */
+static void
+wait_net(const struct vm *vm, struct buf *b)
+{
+	const char	*sock;
+	char		*msg;
+	size_t		 i, j;
+
+	for (i = 0; i < vm->nnic; i++) {
+		if ((sock = vm->nic[i].socket) == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (vm->nic[j].socket != NULL &&
+			    strcmp(vm->nic[j].socket, sock) == 0)
+				break;
+		if (j < i)
+			continue;
+		buf_printf(b, "# Its network's daemon may not be up yet: %d s "
+		    "for its socket.\n"
+		    "i=0\n"
+		    "while [ ! -S ", NET_WAIT);
+		quote_sh(b, sock);
+		buf_printf(b, " ]; do\n"
+		    "\tif [ \"$i\" -ge %d ]; then\n"
+		    "\t\techo ", NET_WAIT);
+		msg = xasprintf("%s: no socket_vmnet socket %s after %d s: is "
+		    "its network's daemon loaded?", vm->name, sock, NET_WAIT);
+		quote_sh(b, msg);
+		free(msg);
+		buf_puts(b, " >&2\n\t\texit 1\n\tfi\n\tsleep 1\n"
+		    "\ti=$((i + 1))\ndone\n");
+	}
+}
+
+/*
  * OUTDIR/NAME.sh: QEMU as a child of the script, which launchd stops
  * with SIGTERM.  The script turns that into what an admin would do:
  * press the guest's power button over QMP, wait stop-timeout seconds,
@@ -213,6 +251,7 @@ emit_sh(const struct vm *vm, struct buf *b)
 	 * user alone. */
 	buf_puts(b, "umask 077\n");
 	first_start(vm, b);
+	wait_net(vm, b);
 	buf_puts(b, "stop=\n"
 	    "trap 'stop=1' HUP INT TERM\n");
 	for (g = 0; g < a.ngroup; g++) {

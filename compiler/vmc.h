@@ -219,6 +219,8 @@ struct disk {
 };
 
 #define MAX_SUN_PATH	103		/* macOS sun_path less the NUL */
+#define NET_WAIT	30		/* seconds a script waits for
+					 * socket_vmnet's socket */
 
 /* QEMU versions, as parse_version gives them. */
 #define QEMU_STREAM	7002000		/* -netdev stream */

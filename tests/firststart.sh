@@ -4,6 +4,8 @@
 # recorder stands in for QEMU.  An overlay on base and an aarch64 UEFI
 # variable store are made once, atomically; when making one fails, the
 # script stops before QEMU with status 1 and leaves nothing behind.
+# A VM on a socket_vmnet network waits for the network's socket before
+# it starts QEMU.
 #
 #   sh tests/firststart.sh	(after make; needs qemu-img and bash)
 set -u
@@ -43,9 +45,14 @@ head -c 4096 /dev/urandom > vars.fd
 printf '[vm]\nmemory = 256M\nbase = base.qcow2\nimage = o.qcow2\n'\
 'disk-size = 128M\n' > p/o.ini
 printf '[vm]\narch = aarch64\nmemory = 256M\nimage = arm.raw\n' > p/arm.ini
+truncate -s 1M p/net.raw
+printf '[vm]\narch = x86_64\nmemory = 256M\nimage = net.raw\n[network]\n'\
+'mode = vmnet-host\nvia = socket_vmnet\n' > p/net.ini
 sed -e "s|@REC@|$rec|" -e "s|^qemu-img = .*|qemu-img = $(command -v qemu-img)|" \
     -e "s|^vars-aarch64 = .*|vars-aarch64 = $tmp/vars.fd|" \
     "$top/tests/regress/default.host" > host
+printf 'version = 9.2.0\nsocket_vmnet = /opt/socket_vmnet/bin/socket_vmnet\n' \
+    >> host
 "$VMC" build -H host -p "$tmp/out" -o out p || exit 1
 # The same, with a qemu-img that takes its time, to be interrupted.
 printf '#!/bin/sh\nsleep 2\nexec %s "$@"\n' "$(command -v qemu-img)" > slow-img
@@ -127,6 +134,19 @@ for sh in dash "bash --posix"; do
 	    test $? = 1 -a ! -e argv
 	set -- p/o.qcow2*
 	check "$sh: ... leaving no overlay or temporary file" test ! -e "$1"
+	# No QEMU before the network's socket is there; then at once.
+	rm -f argv out/vmnet-host.sock
+	VMC_ARGV_OUT=argv $sh out/net.sh 2> err &
+	spid=$!
+	sleep 2
+	check "$sh: a VM waits for socket_vmnet's socket" \
+	    test ! -e argv -a -z "$(kill -0 $spid 2>&1)"
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' out/vmnet-host.sock
+	wait $spid
+	check "$sh: ... and starts QEMU once it is there" \
+	    test $? = 0 -a -e argv
+	rm -f out/vmnet-host.sock
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

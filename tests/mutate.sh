@@ -2,7 +2,8 @@
 # Mutation test: each line of tests/mutations changes the compiler in one
 # small way that a test must notice.  For each, in a copy of the tree,
 # the change is made, vmc rebuilt and the fast suites of make test run
-# (unit, regress, examples, state, resolve, host, install, diagnostics)
+# (unit, regress, examples, state, resolve, host, install, diagnostics,
+# firststart)
 # until one fails: the mutation
 # is then caught.  One that every suite passes survived, which means a missing
 # test; one whose text is no longer found exactly once is stale, which
@@ -44,7 +45,8 @@ suites() {
 	    > "$tmp/build.log" 2>&1 || { echo build; return 1; }
 	(cd "$work" && ./tests/unit) > "$tmp/suite.log" 2>&1 ||
 	    { echo unit; return 1; }
-	for s in regress examples state resolve host install diagnostics; do
+	for s in regress examples state resolve host install diagnostics \
+	    firststart; do
 		VMC='' sh "$work/tests/$s.sh" > "$tmp/suite.log" 2>&1 ||
 		    { echo "$s"; return 1; }
 	done

@@ -7,10 +7,12 @@
 #    its comments), run as root with the VMs' group, as a LaunchDaemon
 #    runs socket_vmnet;
 #  - the scripts vmc wrote for a host description naming it run as the
-#    VMs' user; QEMU (Debian's 7.2, which has -netdev stream) connects to
-#    the daemon's socket, each guest gets an address from the network's
-#    DHCP server, and one fetches the other's page, which names the MAC
-#    vmc compiled;
+#    VMs' user; one started before the daemon waits for its socket (at
+#    boot launchd may start the VM first), one whose daemon never comes
+#    gives up after 30 s with status 1 and says why; QEMU (Debian's 7.2,
+#    which has -netdev stream) connects to the daemon's socket, each
+#    guest gets an address from the network's DHCP server, and one
+#    fetches the other's page, which names the MAC vmc compiled;
 #  - a user outside the socket's group cannot connect to it;
 #  - the daemon restarted while the guests run: what this QEMU does is
 #    recorded (7.2 has no reconnect, so the guests stay cut off), and
@@ -97,7 +99,10 @@ check "vmc host: the QEMU version ($ver)" test -n "$ver"
 # vmnet is macOS's: the description is this machine's, said to be a Mac.
 sed -e 's/^os = linux/os = macos/' "$tmp/live.host" >"$tmp/host"
 printf 'socket_vmnet = %s\n' "$DAEMON" >>"$tmp/host"
-for n in a b; do
+# c is alone on a network whose daemon never starts.
+for n in a b c; do
+	net=105
+	[ $n = c ] && net=106
 	qemu-img create -q -f qcow2 "$tmp/p/$n.qcow2" 64M ||
 	    bail "qemu-img create failed"
 	cat >"$tmp/p/$n.ini" <<EOF
@@ -109,8 +114,8 @@ image = $n.qcow2
 [network]
 mode = vmnet-shared
 via = socket_vmnet
-start-address = 192.168.105.1
-end-address = 192.168.105.254
+start-address = 192.168.$net.1
+end-address = 192.168.$net.254
 subnet-mask = 255.255.255.0
 [service]
 user = $vmuser
@@ -119,8 +124,7 @@ EOF
 	mkdir -m 700 "$tmp/run/$n"
 	: >"$tmp/$n.log"
 done
-chown "$vmuser:" "$tmp/p/a.qcow2" "$tmp/p/b.qcow2" "$tmp/run/a" \
-    "$tmp/run/b" "$tmp/a.log" "$tmp/b.log"
+chown "$vmuser:" "$tmp"/p/?.qcow2 "$tmp"/run/? "$tmp"/?.log
 "$VMC" build -H "$tmp/host" -p "$tmp/run" -o "$tmp/out" "$tmp/p" \
     >"$tmp/build.err" 2>&1
 rc=$?
@@ -130,24 +134,7 @@ $helper script "$tmp/out/a.sh" >"$tmp/a.words" || bail "a.sh does not start QEMU
 check "a.sh connects QEMU to $sock, no reconnect on QEMU $ver" grep -qxF \
     "stream,id=net0,server=off,addr.type=unix,addr.path=$sock" \
     "$tmp/a.words"
-
-echo "# socket_vmnet: the daemon, as root, for the VMs' group"
-"$DAEMON" --vmnet-mode=shared --vmnet-gateway=192.168.105.1 \
-    --vmnet-dhcp-end=192.168.105.254 --vmnet-mask=255.255.255.0 \
-    --socket-group="$vmuser" "$sock" 2>"$tmp/daemon.err" &
-dpid=$!
-i=0
-while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "the socket is root's and its group's: $(ls -l "$sock" 2>&1)" \
-    test "$(stat -c '%U %G %a' "$sock" 2>&1)" = "root $vmuser 770"
-runuser -u nobody -- python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])' "$sock" 2>"$tmp/nobody.err"
-check "a user outside the group cannot connect: $(tail -n 1 "$tmp/nobody.err")" \
-    grep -q "Permission denied" "$tmp/nobody.err"
+check "a.sh passes shellcheck" shellcheck -s sh "$tmp/out/a.sh"
 
 # start NAME [APPEND]: runs NAME.sh as the VMs' user, in a session of its
 # own as launchd would, the guest's console in NAME.log.
@@ -172,8 +159,31 @@ ready()
 	grep -q VMC-READY "$tmp/$1.log"
 }
 
-echo "# socket_vmnet: two guests, QEMU as $vmuser"
+echo "# socket_vmnet: two guests, QEMU as $vmuser, started before the daemon"
 start b
+start c
+cpid=${pids##* }
+sleep 3
+check "b waits for its network's socket, QEMU not started yet" \
+    test ! -e "$tmp/run/b/run" -a -z "$(pgrep -u "$vmuser" qemu-system)"
+echo "# socket_vmnet: the daemon, as root, for the VMs' group"
+"$DAEMON" --vmnet-mode=shared --vmnet-gateway=192.168.105.1 \
+    --vmnet-dhcp-end=192.168.105.254 --vmnet-mask=255.255.255.0 \
+    --socket-group="$vmuser" "$sock" 2>"$tmp/daemon.err" &
+dpid=$!
+i=0
+while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "the socket is root's and its group's: $(ls -l "$sock" 2>&1)" \
+    test "$(stat -c '%U %G %a' "$sock" 2>&1)" = "root $vmuser 770"
+runuser -u nobody -- python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])' "$sock" 2>"$tmp/nobody.err"
+check "a user outside the group cannot connect: $(tail -n 1 "$tmp/nobody.err")" \
+    grep -q "Permission denied" "$tmp/nobody.err"
+
 ready b
 check "b booted and got an address from the network's DHCP: $(grep -a -m 1 \
     VMC-IP= "$tmp/b.log")" grep -q "VMC-IP=192.168.105.[0-9]*/24" "$tmp/b.log"
@@ -192,6 +202,20 @@ check "a fetched b's page over the network: $(grep -a -m 1 VMC-PEER= \
     "$tmp/a.log"
 check "the daemon saw both connect" \
     test "$(grep -c 'Accepted a connection' "$tmp/daemon.err")" = 2
+# c's daemon never came: 30 s after its start the script gave up.
+i=0
+while alive "$cpid" && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+wait "$cpid"
+rc=$?
+pids=$(for p in $pids; do [ "$p" = "$cpid" ] || echo "$p"; done)
+check "c, without its daemon, ends with status 1 (exit $rc)" test $rc = 1
+check "... saying why: $(cat "$tmp/c.err")" grep -q \
+    "^c: no socket_vmnet socket .*vmnet-shared-192.168.106.1.sock after 30 s" \
+    "$tmp/c.err"
+check "... before QEMU ran" test ! -e "$tmp/run/c/run"
 
 echo "# socket_vmnet: the daemon restarted under running guests"
 kill -TERM "$dpid"
