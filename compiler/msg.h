@@ -329,6 +329,9 @@ MSG(USER_DIR_UNCHECKED, WARN, "user-dir-unchecked",
 MSG(USER_DIR_OPEN, WARN, "user-dir-unchecked",
     "user: '%s': %s; QEMU runs as %s and needs it owned by %s, "
     "mode 0700")
+MSG(USER_ACCESS, WARN, "user-access",
+    "%s: QEMU runs as %s, whom the owner and mode of '%s' do not let "
+    "%s it")
 MSG(USER_MISSING, ERROR, "user-missing",
     "user: no user %s on this host: launchd cannot start the job "
     "as %s")

@@ -314,7 +314,6 @@ static void
 resolve_service(struct vm *vm, const char *rundir, int checkrundir)
 {
 	struct resolved	*r = &vm->res;
-	gid_t		 gid;
 	char		*dir;
 
 	if (checkrundir)
@@ -326,7 +325,7 @@ resolve_service(struct vm *vm, const char *rundir, int checkrundir)
 	}
 	if (vm->vmdir != NULL) {
 		r->user = look_user(&vm->doc.looks, vm->user.s, &r->uid,
-		    &gid) == 0;
+		    &r->gid) == 0;
 		find(vm, &r->vmdir, vm->vmdir, S_IFDIR);
 	} else if (vm->qemuimg != NULL || vm->varspath != NULL) {
 		dir = path_dir(vm->imagepath);

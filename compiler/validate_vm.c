@@ -290,6 +290,49 @@ check_rundir(struct ctx *ctx, const struct vm *vm)
  * [service]: the stop timeout, and the run-time directory of a VM run
  * as another user than root, which must belong to that user.
  */
+/*
+ * Whether the mode of a file refuses a VM's user what how asks (04
+ * read, 06 read and write).  Only the primary group is known: for
+ * another group, both the group's and others' bits must refuse.
+ */
+static int
+user_refused(const struct resolved *r, const struct stat *st, int how)
+{
+	int	 u = st->st_mode >> 6 & 7, g = st->st_mode >> 3 & 7;
+	int	 o = st->st_mode & 7;
+
+	if (st->st_uid == r->uid)
+		return (u & how) != how;
+	if (st->st_gid == r->gid)
+		return (g & how) != how;
+	return (g & how) != how && (o & how) != how;
+}
+
+/* QEMU, run as the VM's user, opens its disks itself. */
+static void
+check_user_files(struct ctx *ctx, const struct vm *vm)
+{
+	const struct resolved	*r = &vm->res;
+	const struct disk	*d;
+	size_t			 i;
+
+	if (r->image.path != NULL && r->image.err == 0 &&
+	    user_refused(r, &r->image.st, 06))
+		diag(ctx, vm->image.at, M(USER_ACCESS), "image", vm->user.s,
+		    r->image.path, "write");
+	if (r->base.path != NULL && r->base.err == 0 &&
+	    user_refused(r, &r->base.st, 04))
+		diag(ctx, vm->base.at, M(USER_ACCESS), "base", vm->user.s,
+		    r->base.path, "read");
+	for (i = 0; i < vm->ndisk; i++) {
+		d = &vm->disk[i];
+		if (d->path != NULL && d->f.err == 0 &&
+		    user_refused(r, &d->f.st, d->cdrom ? 04 : 06))
+			diag(ctx, d->v->at, M(USER_ACCESS), d->v->key,
+			    vm->user.s, d->path, d->cdrom ? "read" : "write");
+	}
+}
+
 static void
 check_service(struct ctx *ctx, const struct vm *vm)
 {
@@ -309,6 +352,7 @@ check_service(struct ctx *ctx, const struct vm *vm)
 		diag(ctx, at, M(USER_MISSING), u->s, u->s);
 		return;
 	}
+	check_user_files(ctx, vm);
 	if (d->err == -1)
 		diag(ctx, at, M(USER_DIR_TYPE), vm->vmdir);
 	else if (d->err != 0)

@@ -199,6 +199,7 @@ struct resolved {
 	const char	*backingname;	/* as the image's header gives it */
 	int		 user;		/* 1: found, 0: none, -1: not looked */
 	uid_t		 uid;
+	gid_t		 gid;		/* its primary group */
 	const char	*udtext;	/* user-data, NUL-terminated */
 	size_t		 udlen;
 	const char	**keytext;	/* each ssh-key naming a file: its
