@@ -263,20 +263,46 @@ find_qemu_img(const char *qemu)
 }
 
 /*
- * The version of a QEMU binary, from the first line of its --version:
- * "QEMU emulator version 9.2.0" (Debian and Homebrew append their own
- * words after it); NULL when it does not say.
+ * The version Homebrew's path to a binary tells, without running it:
+ * its bin/ links into Cellar/qemu/VERSION[_REVISION]/bin/.
+ */
+static char *
+cellar_version(const char *qemu)
+{
+	const char	*tag = "/Cellar/qemu/";
+	char		*real, *p, *v = NULL;
+	uint64_t	 n;
+
+	if ((real = realpath(qemu, NULL)) == NULL)
+		return NULL;
+	if ((p = strstr(real, tag)) != NULL) {
+		p += strlen(tag);
+		p[strspn(p, "0123456789.")] = '\0';
+		if (parse_version(p, &n) == 0)
+			v = xstrdup(p);
+	}
+	free(real);
+	return v;
+}
+
+/*
+ * The version of a QEMU binary: from Homebrew's path, else from the
+ * first line of its --version, "QEMU emulator version 9.2.0" (Debian
+ * and Homebrew append their own words), which costs a tenth of a
+ * second; NULL when neither tells.
  */
 static char *
 qemu_version(const char *qemu)
 {
 	struct buf	 cmd = { NULL, 0, 0 };
-	char		 line[256], *p, *v = NULL;
+	char		 line[256], *p, *v;
 	const char	*tag = "QEMU emulator version ";
 	uint64_t	 n;
 	size_t		 len;
 	FILE		*fp;
 
+	if ((v = cellar_version(qemu)) != NULL)
+		return v;
 	quote_sh(&cmd, qemu);
 	buf_puts(&cmd, " --version 2>/dev/null");
 	if ((fp = popen(cmd.p, "r")) == NULL) {

@@ -57,6 +57,18 @@ if [ -n "$q" ]; then
 else
 	skip "vmc host: the QEMU version" "no qemu-system-x86_64 here"
 fi
+# Homebrew's QEMU: the version is its Cellar directory's (the revision
+# _1 left out), read from the path, not by running the binary, which
+# here would say otherwise.
+cellar=$tmp/hb/Cellar/qemu/9.2.0_1/bin
+mkdir -p "$cellar" "$tmp/hb/bin"
+printf '#!/bin/sh\necho "QEMU emulator version 1.0.0"\n' \
+    > "$cellar/qemu-system-x86_64"
+chmod +x "$cellar/qemu-system-x86_64"
+ln -s ../Cellar/qemu/9.2.0_1/bin/qemu-system-x86_64 "$tmp/hb/bin/"
+PATH=$tmp/hb/bin:$PATH "$VMC" host > "$tmp/hb.host" 2> /dev/null
+check "vmc host: Homebrew's QEMU version from its Cellar path" \
+    grep -qx "version = 9.2.0" "$tmp/hb.host"
 
 # The rest makes interfaces, which needs a network namespace of its own.
 if [ "$(uname)" != Linux ] || ! command -v ip > /dev/null ||
