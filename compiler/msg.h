@@ -527,10 +527,10 @@ MSG(DUP_IMAGE, ERROR, "dup-image",
     "%s: disk image '%s' is also used at %s:%d")
 MSG(DUP_IMAGE_BY, ERROR, "dup-image",
     "%s: disk image '%s' is also used by %s")
-MSG(DUP_CDROM, ERROR, "dup-cdrom",
-    "cdrom: '%s' is a disk QEMU writes at %s:%d")
-MSG(DUP_CDROM_BY, ERROR, "dup-cdrom",
-    "cdrom: '%s' is a disk QEMU writes, of %s")
+MSG(DUP_READ, ERROR, "dup-read",
+    "%s: '%s' is a disk QEMU writes at %s:%d")
+MSG(DUP_READ_BY, ERROR, "dup-read",
+    "%s: '%s' is a disk QEMU writes, of %s")
 MSG(DUP_MAC, ERROR, "dup-mac",
     "mac: MAC address '%s' is also used at %s:%d")
 MSG(DUP_MAC_BY, ERROR, "dup-mac",

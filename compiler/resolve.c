@@ -224,8 +224,10 @@ resolve_disks(struct ctx *ctx, struct vm *vm)
 		find_image(ctx, vm, &vm->base, &r->base, &r->basefmt,
 		    &r->basesize, &backing);
 		free(backing);
-		if (r->base.err == 0)
+		if (r->base.err == 0) {
 			vm->basepath = r->base.path;
+			vm->baseid = disk_id(vm, &r->base);
+		}
 	}
 }
 

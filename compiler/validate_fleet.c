@@ -112,8 +112,9 @@ cmp_disk(const void *a, const void *b)
 
 /*
  * No two disks QEMU writes are one file, in two VMs or in one: two
- * writers corrupt an image.  CDs may share a file, but not one a disk
- * writes under them.  Each use is reported against the first writer.
+ * writers corrupt an image.  CDs and bases, which QEMU only reads, may
+ * share a file, but not one a disk writes under them.  Each use is
+ * reported against the first writer.
  */
 static void
 check_shared(struct ctx *ctx, struct diskref *r, size_t n)
@@ -126,24 +127,24 @@ check_shared(struct ctx *ctx, struct diskref *r, size_t n)
 	for (i = 0; i < n; i = j) {
 		w = NULL;
 		for (j = i; j < n && strcmp(r[j].d->id, r[i].d->id) == 0; j++)
-			if (w == NULL && !r[j].d->cdrom)
+			if (w == NULL && !r[j].d->ro)
 				w = r[j].d;
 		for (k = i; k < j && w != NULL; k++) {
 			if ((d = r[k].d) == w)
 				continue;
 			first = w->v.at;
-			if (!d->cdrom && first.line > 0)
+			if (!d->ro && first.line > 0)
 				diag(ctx, d->v.at, M(DUP_IMAGE), d->v.key,
 				    d->v.s, first.file, first.line);
-			else if (!d->cdrom)
+			else if (!d->ro)
 				diag(ctx, d->v.at, M(DUP_IMAGE_BY), d->v.key,
 				    d->v.s, first.file);
 			else if (first.line > 0)
-				diag(ctx, d->v.at, M(DUP_CDROM), d->v.s,
-				    first.file, first.line);
+				diag(ctx, d->v.at, M(DUP_READ), d->v.key,
+				    d->v.s, first.file, first.line);
 			else
-				diag(ctx, d->v.at, M(DUP_CDROM_BY), d->v.s,
-				    first.file);
+				diag(ctx, d->v.at, M(DUP_READ_BY), d->v.key,
+				    d->v.s, first.file);
 		}
 	}
 }
@@ -237,11 +238,17 @@ member_init(struct member *m, const struct vm *vm, int bad)
 	m->name = pool_strdup(&m->pool, vm->name);
 	m->at = vm->at;
 	m->label = keep(m, vm, &vm->label);
-	m->disks = xcalloc(1 + vm->ndisk, sizeof(*m->disks));
+	m->disks = xcalloc(2 + vm->ndisk, sizeof(*m->disks));
 	if (vm->imageid != NULL)
 		m->disks[m->ndisk++] = (struct mdisk){
 		    pool_strdup(&m->pool, vm->imageid),
 		    keep(m, vm, &vm->image), 0 };
+	/* A base that is its own image is said once (base-image). */
+	if (vm->baseid != NULL && (vm->imageid == NULL ||
+	    strcmp(vm->baseid, vm->imageid) != 0))
+		m->disks[m->ndisk++] = (struct mdisk){
+		    pool_strdup(&m->pool, vm->baseid),
+		    keep(m, vm, &vm->base), 1 };
 	for (i = 0; i < vm->ndisk; i++)
 		if (vm->disk[i].id != NULL)
 			m->disks[m->ndisk++] = (struct mdisk){

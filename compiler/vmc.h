@@ -250,6 +250,7 @@ struct vm {
 	const char	*qemupath;
 	const char	*fwpath;
 	const char	*basepath;	/* absolute, when base is set */
+	const char	*baseid;	/* device and inode, when it exists */
 	const char	*qemuimg;	/* creates the overlay on base */
 	const char	*varstemplate;	/* aarch64: the UEFI variables' template */
 	const char	*varspath;	/* the VM's own copy, beside the image */
@@ -301,7 +302,7 @@ struct msg {
 struct mdisk {
 	const char	*id;		/* device and inode, or the path */
 	struct val	 v;		/* its setting, for messages */
-	int		 cdrom;		/* QEMU only reads it */
+	int		 ro;		/* QEMU only reads it: a CD, a base */
 };
 struct member {
 	const char	*name;
