@@ -97,7 +97,17 @@ report_dups(struct ctx *ctx, struct ref *r, size_t n, enum refkind kind)
 struct diskref {
 	const struct mdisk	*d;
 	size_t			 order;
+	const struct mdisk	*w;	/* the first writer of its file, when
+					 * that is another */
 };
+
+static int
+cmp_order(const void *a, const void *b)
+{
+	const struct diskref	*x = a, *y = b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
 
 static int
 cmp_disk(const void *a, const void *b)
@@ -114,7 +124,8 @@ cmp_disk(const void *a, const void *b)
  * No two disks QEMU writes are one file, in two VMs or in one: two
  * writers corrupt an image.  CDs and bases, which QEMU only reads, may
  * share a file, but not one a disk writes under them.  Each use is
- * reported against the first writer.
+ * reported against the first writer, in reading order: the files'
+ * order (device and inode) must not decide the messages'.
  */
 static void
 check_shared(struct ctx *ctx, struct diskref *r, size_t n)
@@ -129,23 +140,27 @@ check_shared(struct ctx *ctx, struct diskref *r, size_t n)
 		for (j = i; j < n && strcmp(r[j].d->id, r[i].d->id) == 0; j++)
 			if (w == NULL && !r[j].d->ro)
 				w = r[j].d;
-		for (k = i; k < j && w != NULL; k++) {
-			if ((d = r[k].d) == w)
-				continue;
-			first = w->v.at;
-			if (!d->ro && first.line > 0)
-				diag(ctx, d->v.at, M(DUP_IMAGE), d->v.key,
-				    d->v.s, first.file, first.line);
-			else if (!d->ro)
-				diag(ctx, d->v.at, M(DUP_IMAGE_BY), d->v.key,
-				    d->v.s, first.file);
-			else if (first.line > 0)
-				diag(ctx, d->v.at, M(DUP_READ), d->v.key,
-				    d->v.s, first.file, first.line);
-			else
-				diag(ctx, d->v.at, M(DUP_READ_BY), d->v.key,
-				    d->v.s, first.file);
-		}
+		for (k = i; k < j; k++)
+			r[k].w = r[k].d != w ? w : NULL;
+	}
+	qsort(r, n, sizeof(*r), cmp_order);
+	for (k = 0; k < n; k++) {
+		if ((w = r[k].w) == NULL)
+			continue;
+		d = r[k].d;
+		first = w->v.at;
+		if (!d->ro && first.line > 0)
+			diag(ctx, d->v.at, M(DUP_IMAGE), d->v.key, d->v.s,
+			    first.file, first.line);
+		else if (!d->ro)
+			diag(ctx, d->v.at, M(DUP_IMAGE_BY), d->v.key, d->v.s,
+			    first.file);
+		else if (first.line > 0)
+			diag(ctx, d->v.at, M(DUP_READ), d->v.key, d->v.s,
+			    first.file, first.line);
+		else
+			diag(ctx, d->v.at, M(DUP_READ_BY), d->v.key, d->v.s,
+			    first.file);
 	}
 }
 
@@ -327,7 +342,8 @@ fleet_validate(struct ctx *ctx, struct member *v, size_t n)
 		labels[i] = (struct ref){ v[i].label.s, 0, NULL, v[i].label.at,
 		    i, 1 };
 		for (j = 0; j < v[i].ndisk; j++, ndisk++)
-			disks[ndisk] = (struct diskref){ &v[i].disks[j], ndisk };
+			disks[ndisk] = (struct diskref){ &v[i].disks[j], ndisk,
+			    NULL };
 		for (j = 0; j < v[i].nmac; j++, nmac++)
 			macs[nmac] = (struct ref){ NULL, v[i].macs[j].n, NULL,
 			    v[i].macs[j].at, nmac, 0 };
