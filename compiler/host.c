@@ -262,6 +262,20 @@ find_qemu_img(const char *qemu)
 	return which("qemu-img");
 }
 
+/* The version right after tag in text (which it cuts), or NULL. */
+static char *
+version_after(char *text, const char *tag)
+{
+	uint64_t	 n;
+	char		*p;
+
+	if (text == NULL || (p = strstr(text, tag)) == NULL)
+		return NULL;
+	p += strlen(tag);
+	p[strspn(p, "0123456789.")] = '\0';
+	return parse_version(p, &n) == 0 ? xstrdup(p) : NULL;
+}
+
 /*
  * The version Homebrew's path to a binary tells, without running it:
  * its bin/ links into Cellar/qemu/VERSION[_REVISION]/bin/.
@@ -269,18 +283,10 @@ find_qemu_img(const char *qemu)
 static char *
 cellar_version(const char *qemu)
 {
-	const char	*tag = "/Cellar/qemu/";
-	char		*real, *p, *v = NULL;
-	uint64_t	 n;
+	char	*real, *v;
 
-	if ((real = realpath(qemu, NULL)) == NULL)
-		return NULL;
-	if ((p = strstr(real, tag)) != NULL) {
-		p += strlen(tag);
-		p[strspn(p, "0123456789.")] = '\0';
-		if (parse_version(p, &n) == 0)
-			v = xstrdup(p);
-	}
+	real = realpath(qemu, NULL);
+	v = version_after(real, "/Cellar/qemu/");
 	free(real);
 	return v;
 }
@@ -295,10 +301,7 @@ static char *
 qemu_version(const char *qemu)
 {
 	struct buf	 cmd = { NULL, 0, 0 };
-	char		 line[256], *p, *v;
-	const char	*tag = "QEMU emulator version ";
-	uint64_t	 n;
-	size_t		 len;
+	char		 line[256], *v;
 	FILE		*fp;
 
 	if ((v = cellar_version(qemu)) != NULL)
@@ -309,14 +312,8 @@ qemu_version(const char *qemu)
 		buf_free(&cmd);
 		return NULL;
 	}
-	if (fgets(line, sizeof(line), fp) != NULL &&
-	    (p = strstr(line, tag)) != NULL) {
-		p += strlen(tag);
-		len = strspn(p, "0123456789.");
-		p[len] = '\0';
-		if (parse_version(p, &n) == 0)
-			v = xstrdup(p);
-	}
+	v = version_after(fgets(line, sizeof(line), fp),
+	    "QEMU emulator version ");
 	pclose(fp);
 	buf_free(&cmd);
 	return v;
