@@ -22,7 +22,7 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/host.c compiler/derive.c compiler/resolve.c \
 		compiler/validate_disk.c compiler/validate_seed.c \
 		compiler/validate_net.c compiler/validate_vm.c \
-		compiler/validate_fleet.c \
+		compiler/validate_fleet.c compiler/validate_nets.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
 		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \
@@ -79,6 +79,7 @@ test: compiler/vmc tests/unit
 	sh tests/state.sh
 	sh tests/resolve.sh
 	sh tests/install.sh
+	sh tests/netinstall.sh
 	sh tests/layers.sh
 	sh tests/diagnostics.sh
 	sh tests/host.sh

@@ -296,6 +296,21 @@ emit(struct output *out, const struct vm *vm)
 	buf_free(&plist);
 }
 
+/* Writes a network's daemon plist, after the VMs on it. */
+static void
+emit_net(struct output *out, const struct netd *d)
+{
+	struct buf	 plist = { NULL, 0, 0 };
+	char		*name;
+
+	emit_net_plist(d, &plist);
+	output_net(out, d);
+	name = xasprintf("%s.plist", d->label);
+	output_add(out, name, &plist, 0644);
+	free(name);
+	buf_free(&plist);
+}
+
 /*
  * Where a build's profiles come from, as one number: the checksum of
  * the last names of the directories and files it was given (as their
@@ -339,8 +354,9 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 {
 	struct member	*members;
 	struct output	*out = NULL;
+	struct netd	*nets;
 	struct vm	*vm;
-	size_t		 i, n = 0;
+	size_t		 i, n = 0, nnet;
 	int		 warnings = ctx->warnings, before;
 
 	members = xcalloc(f->n, sizeof(*members));
@@ -368,7 +384,11 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 		vm_free(vm);
 	}
 	fleet_validate(ctx, members, n);
+	nnet = nets_validate(ctx, members, n, &nets);
 	diag_flush(ctx);
+	for (i = 0; out != NULL && ctx->errors == 0 && i < nnet; i++)
+		emit_net(out, &nets[i]);
+	nets_free(nets, nnet);
 	if (out != NULL && ctx->errors > 0)
 		output_abort(out);
 	else if (out != NULL)

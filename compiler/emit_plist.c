@@ -2,7 +2,10 @@
 
 #include "vmc.h"
 
-/* OUTDIR/LABEL.plist: a launchd job that runs the script. */
+/*
+ * OUTDIR/LABEL.plist: a launchd job that runs a VM's script, or a
+ * network's socket_vmnet.
+ */
 
 static void
 string(struct buf *b, const char *indent, const char *s)
@@ -66,5 +69,67 @@ emit_plist(const struct vm *vm, struct buf *b)
 		key(b, "UserName");
 		string(b, "\t", vm->user.s);
 	}
+	buf_puts(b, "</dict>\n</plist>\n");
+}
+
+/* A socket_vmnet option and its value, as one argument. */
+static void
+option(struct buf *b, const char *name, const char *value)
+{
+	struct buf	 o = { NULL, 0, 0 };
+
+	buf_printf(&o, "--%s=%s", name, value);
+	string(b, "\t\t", o.p);
+	buf_free(&o);
+}
+
+/*
+ * A network's daemon, as socket_vmnet's own LaunchDaemon runs it: as
+ * root (a LaunchDaemon's default), at boot, kept alive; its socket for root and the group only
+ * (socket_vmnet makes it mode 0770, group GROUP).  The options are
+ * socket_vmnet's (its cli.c): the mode, the interface it bridges, or
+ * the gateway (vmnet's start address), the end of the DHCP range and
+ * the mask.
+ */
+void
+emit_net_plist(const struct netd *d, struct buf *b)
+{
+	const struct mnet	*m = d->m;
+	char			 ip[16];
+
+	buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+	    "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+	    "<plist version=\"1.0\">\n<dict>\n");
+	key(b, "Label");
+	string(b, "\t", d->label);
+	key(b, "ProgramArguments");
+	buf_puts(b, "\t<array>\n");
+	string(b, "\t\t", d->program);
+	option(b, "vmnet-mode", m->mode.n == NET_SHARED ? "shared" :
+	    m->mode.n == NET_HOST ? "host" : "bridged");
+	if (m->mode.n == NET_BRIDGED)
+		option(b, "vmnet-interface", m->interface.s);
+	else if (val_ok(&m->start)) {
+		fmt_ipv4((uint32_t)m->start.n, ip);
+		option(b, "vmnet-gateway", ip);
+		fmt_ipv4((uint32_t)m->end.n, ip);
+		option(b, "vmnet-dhcp-end", ip);
+		fmt_ipv4((uint32_t)m->mask.n, ip);
+		option(b, "vmnet-mask", ip);
+	}
+	option(b, "socket-group", d->group);
+	string(b, "\t\t", m->socket);
+	buf_puts(b, "\t</array>\n");
+	key(b, "RunAtLoad");
+	buf_puts(b, "\t<true/>\n");
+	key(b, "KeepAlive");
+	buf_puts(b, "\t<true/>\n");
+	key(b, "StandardOutPath");
+	string(b, "\t", m->log);
+	key(b, "StandardErrorPath");
+	string(b, "\t", m->log);
+	key(b, "ProcessType");
+	string(b, "\t", "Interactive");
 	buf_puts(b, "</dict>\n</plist>\n");
 }

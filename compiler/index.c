@@ -33,7 +33,13 @@
  *					both listed, its job maybe loaded
  *	fwd PROTO ADDR HPORT GPORT	a user-network forward
  *	mac MODE MAC			a vmnet NIC and its MAC
- *	end COUNT			the number of VMs
+ *	link NETWORK reconnect|restart	the index only: a card on
+ *					socket_vmnet's network, and what its
+ *					QEMU does when the daemon restarts
+ *	net NETWORK LABEL GROUP		after the VMs: the daemon of a
+ *					network and its socket's group, then
+ *					its exec and its plist
+ *	end COUNT			the number of VMs and networks
  *
  * The index, OUTDIR/.vmc-index, is what a build wrote: FILE is a name
  * in OUTDIR.  The manifest is what an install put in place: FILE is an
@@ -49,6 +55,7 @@ void
 index_vm(struct buf *b, const struct vm *vm)
 {
 	char	*dir;
+	size_t	 i, j;
 
 	buf_printf(b, "vm %s %s %s\n", vm->name, vm->label.s, vm->user.s);
 	buf_printf(b, "run %s\nconsole %s\nlog %s\n", vm->runfile,
@@ -64,6 +71,26 @@ index_vm(struct buf *b, const struct vm *vm)
 	if (vm->vmdir == NULL && vm->qemuimg != NULL)
 		buf_printf(b, "exec %s\n", vm->qemuimg);
 	reach_lines(b, vm);
+	for (i = 0; i < vm->nnic; i++) {
+		if (vm->nic[i].netid == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (vm->nic[j].netid != NULL &&
+			    strcmp(vm->nic[j].netid, vm->nic[i].netid) == 0)
+				break;
+		if (j == i)
+			buf_printf(b, "link %s %s\n", vm->nic[i].netid,
+			    vm->qemuversion < QEMU_RECONNECT ? "restart" :
+			    "reconnect");
+	}
+}
+
+/* A network's daemon: root runs socket_vmnet. */
+void
+index_net(struct buf *b, const struct netd *d)
+{
+	buf_printf(b, "net %s %s %s\nexec %s\n", d->m->id, d->label, d->group,
+	    d->program);
 }
 
 void
@@ -196,6 +223,14 @@ parse_line(struct record *r, int kind, char *line)
 		v->name = xstrdup(w[1]);
 		v->label = xstrdup(w[2]);
 		v->user = xstrdup(w[3]);
+	} else if (strcmp(w[0], "net") == 0 && n == 4 && good_word(w[1]) &&
+	    good_word(w[2]) && good_word(w[3])) {
+		v = add_vm(r);
+		v->name = xasprintf("net:%s", w[1]);
+		v->label = xstrdup(w[2]);
+		v->user = xstrdup("root");
+		v->group = xstrdup(w[3]);
+		v->net = 1;
 	} else if (v == NULL) {
 		n = 0;
 	} else if (strcmp(w[0], "f") == 0 && n >= 4) {
@@ -235,6 +270,12 @@ parse_line(struct record *r, int kind, char *line)
 	} else if (strcmp(w[0], "exec") == 0 && kind == REC_INDEX &&
 	    n >= 2 && good_path(copy + 5) && v->exec[1] == NULL) {
 		v->exec[v->exec[0] != NULL] = xstrdup(copy + 5);
+	} else if (strcmp(w[0], "link") == 0 && kind == REC_INDEX && n == 3 &&
+	    !v->net && good_word(w[1]) && (strcmp(w[2], "reconnect") == 0 ||
+	    strcmp(w[2], "restart") == 0)) {
+		v->links = xreallocarray(v->links, v->nlinks + 1,
+		    sizeof(*v->links));
+		v->links[v->nlinks++] = xasprintf("%s %s", w[1], w[2]);
 	} else if (strcmp(w[0], "fwd") == 0 && n == 5 &&
 	    (strcmp(w[1], "tcp") == 0 || strcmp(w[1], "udp") == 0) &&
 	    parse_ipv4(w[2], &(uint32_t){ 0 }) == 0 &&
@@ -337,7 +378,12 @@ record_write(struct buf *b, const struct record *r)
 		buf_printf(b, "profiles %s\n", r->profiles);
 	for (i = 0; i < r->n; i++) {
 		v = &r->vm[i];
-		buf_printf(b, "vm %s %s %s\n", v->name, v->label, v->user);
+		if (v->net)
+			buf_printf(b, "net %s %s %s\n", v->name + 4, v->label,
+			    v->group);
+		else
+			buf_printf(b, "vm %s %s %s\n", v->name, v->label,
+			    v->user);
 		if (v->pending)
 			buf_puts(b, "pending\n");
 		if (v->run != NULL)
@@ -365,6 +411,7 @@ recvm_free(struct recvm *v)
 	free(v->name);
 	free(v->label);
 	free(v->user);
+	free(v->group);
 	free(v->dir);
 	free(v->run);
 	free(v->console);
@@ -378,6 +425,9 @@ recvm_free(struct recvm *v)
 	for (i = 0; i < v->nreach; i++)
 		free(v->reach[i]);
 	free(v->reach);
+	for (i = 0; i < v->nlinks; i++)
+		free(v->links[i]);
+	free(v->links);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -398,6 +448,8 @@ recvm_dup(const struct recvm *v)
 	c->console = v->console != NULL ? xstrdup(v->console) : NULL;
 	c->log = v->log != NULL ? xstrdup(v->log) : NULL;
 	c->pending = v->pending;
+	c->net = v->net;
+	c->group = v->group != NULL ? xstrdup(v->group) : NULL;
 	for (i = 0; i < v->nf; i++)
 		recvm_addfile(c, v->f[i].path, v->f[i].mode, v->f[i].hash);
 	for (i = 0; i < v->nreach; i++)

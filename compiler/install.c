@@ -254,6 +254,53 @@ do_vm(struct inst *in, struct plan *p)
 }
 
 /*
+ * A network whose daemon restarts (its plist changed) drops the links
+ * of the running VMs on it: QEMU 8.0 and later reconnect by themselves,
+ * an older one is restarted after the daemon (the networks go first).
+ * The plan says which, -n or not.
+ */
+static void
+net_links(struct inst *in, const struct plan *net)
+{
+	struct buf	 drop = { NULL, 0, 0 }, again = { NULL, 0, 0 };
+	struct plan	*p;
+	const char	*id = net->new->name + strlen("net:");
+	size_t		 i, j, n;
+
+	for (i = 0; i < in->np; i++) {
+		p = &in->p[i];
+		if (p->new == NULL || p->new->net || p->old == NULL ||
+		    p->status == ST_STOPPED || !runs(in, p->old))
+			continue;
+		for (j = 0; j < p->new->nlinks; j++) {
+			n = strcspn(p->new->links[j], " ");
+			if (strlen(id) != n ||
+			    strncmp(p->new->links[j], id, n) != 0)
+				continue;
+			if (strcmp(p->new->links[j] + n + 1, "restart") != 0) {
+				buf_printf(&drop, "%s%s", drop.len ? ", " : "",
+				    p->new->name);
+				continue;
+			}
+			buf_printf(&again, "%s%s", again.len ? ", " : "",
+			    p->new->name);
+			if (p->status == ST_UNCHANGED ||
+			    p->status == ST_PENDING) {
+				p->status = ST_RESTARTED;
+				p->running = 1;
+			}
+		}
+	}
+	if (drop.len > 0)
+		diag(in->ctx, at(in, in->outdir), M(NET_DROPS), id, drop.p);
+	if (again.len > 0)
+		diag(in->ctx, at(in, in->outdir), M(NET_RESTARTS), id,
+		    again.p);
+	buf_free(&drop);
+	buf_free(&again);
+}
+
+/*
  * A VM this install would remove, as the build is of other profiles
  * than the last install was (one profile built alone, say): refused
  * unless -x.
@@ -373,6 +420,10 @@ install_run(struct ctx *ctx, const struct install *opt, const char *outdir)
 		}
 	if (ctx->errors > 0)
 		goto done;
+	for (i = 0; i < in.np; i++)
+		if (in.p[i].new != NULL && in.p[i].new->net &&
+		    in.p[i].status == ST_CHANGED)
+			net_links(&in, &in.p[i]);
 	/* The manifest says which profiles it now holds the VMs of. */
 	free(in.man.profiles);
 	in.man.profiles = in.index.profiles != NULL ?

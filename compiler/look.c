@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
  *		from the fstat of its open descriptor, which is the same
  *	p	path_resolve of an absolute path: a hash of the result
  *	u	getpwnam(3) of a user name: uid and gid, or none
+ *	g	getgrnam(3) of "GROUP USER": the group's gid and whether
+ *		the user is in it (its primary group, or a member), or none
  */
 
 static time_t
@@ -72,6 +75,33 @@ user_fp(const char *name, char fp[LOOK_FP])
 	return pw;
 }
 
+/* -1: no such group, 0: the user is not in it, 1: it is. */
+static int
+group_fp(const char *arg, char fp[LOOK_FP])
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	char		*group, *user, **m;
+	int		 in = 0;
+
+	group = xstrdup(arg);
+	if ((user = strchr(group, ' ')) != NULL)
+		*user++ = '\0';
+	errno = 0;
+	if (user == NULL || (gr = getgrnam(group)) == NULL) {
+		err_fp(errno == 0 ? ENOENT : errno, fp);
+		free(group);
+		return -1;
+	}
+	for (m = gr->gr_mem; *m != NULL && !in; m++)
+		in = strcmp(*m, user) == 0;
+	if (!in && (pw = getpwnam(user)) != NULL && pw->pw_gid == gr->gr_gid)
+		in = 1;
+	snprintf(fp, LOOK_FP, "%ju:%d", (uintmax_t)gr->gr_gid, in);
+	free(group);
+	return in;
+}
+
 /*
  * Takes the look of kind at arg and writes what it finds into fp; for
  * a stat, returns the file's latest time, else 0.
@@ -92,6 +122,9 @@ look_take(int kind, const char *arg, char fp[LOOK_FP])
 		return 0;
 	case LOOK_USER:
 		user_fp(arg, fp);
+		return 0;
+	case LOOK_GROUP:
+		group_fp(arg, fp);
 		return 0;
 	}
 	err_fp(EINVAL, fp);
@@ -174,6 +207,23 @@ look_user(struct looks *l, const char *name, uid_t *uid, gid_t *gid)
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	return 0;
+}
+
+/*
+ * Whether user is in group, recorded: -1 when there is no such group,
+ * 0 when the user is not in it, 1 when it is.
+ */
+int
+look_group(struct looks *l, const char *group, const char *user)
+{
+	char	 fp[LOOK_FP], *arg;
+	int	 in;
+
+	arg = xasprintf("%s %s", group, user);
+	in = group_fp(arg, fp);
+	add(l, LOOK_GROUP, arg, fp, 0);
+	free(arg);
+	return in;
 }
 
 /* 1 when the look finds now what it found when recorded. */

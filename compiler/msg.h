@@ -412,6 +412,18 @@ MSG(VIA_CLIENT, ERROR, "via-client",
     "via: QEMU %s has no -netdev stream (7.2 and later) and is "
     "handed one socket by socket_vmnet_client: one card alone may "
     "use socket_vmnet")
+MSG(GROUP_NEEDED, ERROR, "group-needed",
+    "via: QEMU runs as '%s', and socket_vmnet lets root and one group "
+    "connect: set group to a group that only the VMs' users are in")
+MSG(GROUP_VIA, ERROR, "group-via",
+    "group: it is the group of socket_vmnet's socket; set via = "
+    "socket_vmnet, or leave it out")
+MSG(GROUP_ABSENT, ERROR, "group-absent",
+    "group: no group '%s' on this host; make one for the VMs' users "
+    "(dseditgroup -o create %s)")
+MSG(GROUP_MEMBER, ERROR, "group-member",
+    "group: user '%s' is not in group '%s', so QEMU could not "
+    "connect to socket_vmnet (dseditgroup -o edit -a %s -t user %s)")
 MSG(BRIDGE_NONE, ERROR, "bridge-none",
     "interface: vmnet-bridged needs the host interface to bridge")
 MSG(BRIDGE_ABSENT, ERROR, "bridge-bad",
@@ -535,6 +547,18 @@ MSG(DUP_MAC, ERROR, "dup-mac",
     "mac: MAC address '%s' is also used at %s:%d")
 MSG(DUP_MAC_BY, ERROR, "dup-mac",
     "mac: MAC address '%s' is also used by %s")
+MSG(NET_CLASH, ERROR, "net-clash",
+    "%s: network '%s' is also reached at %s:%d with another %s; one "
+    "socket_vmnet serves it: set both alike")
+MSG(NET_OVERLAP, ERROR, "net-overlap",
+    "start-address: network '%s' overlaps network '%s' of %s:%d; "
+    "networks of socket_vmnet must not share addresses")
+MSG(NET_ADDRESS, ERROR, "net-address",
+    "address: '%s' is also a static address at %s:%d, on the same "
+    "network '%s'")
+MSG(NET_LABEL_USED, ERROR, "net-label",
+    "label: launchd label '%s' is taken by the socket_vmnet of "
+    "network '%s'; choose another")
 MSG(PORT_CLASH, ERROR, "port-clash",
     "forward: host port %s/%u on %s is also forwarded at %s:%d")
 MSG(MEMORY_OVER, WARN, "memory-over",
@@ -583,6 +607,12 @@ MSG(EDITED, NOTE, "edited",
 MSG(SEED_RESTART, NOTE, "seed-restart",
     "VM %s runs and its seed changes: it is restarted, as a guest "
     "must never see its seed change under it")
+MSG(NET_DROPS, NOTE, "net-drops",
+    "network %s changes and its socket_vmnet restarts: the links of "
+    "%s drop, and their QEMU reconnects within a second")
+MSG(NET_RESTARTS, NOTE, "net-restarts",
+    "network %s changes and its socket_vmnet restarts: %s, whose QEMU "
+    "(before 8.0) does not reconnect, restarted after it")
 MSG(INSTALL_PARTIAL, SYS, "install-partial",
     "stopped at VM %s: the VMs before it are installed as built, "
     "it and those after it as they were")
@@ -602,8 +632,17 @@ MSG(INDEX_INCOMPLETE, ERROR, "index-incomplete",
     "refused: the build index names no %s for VM %s")
 MSG(NO_USER, ERROR, "no-user",
     "refused: VM %s runs as user %s, who does not exist here")
+MSG(NO_GROUP, ERROR, "no-group",
+    "refused: the socket_vmnet of network %s is for group %s, which "
+    "does not exist here")
+MSG(NOT_IN_GROUP, ERROR, "not-in-group",
+    "refused: VM %s runs as user %s, who is not in group %s of "
+    "network %s, so QEMU could not connect to it")
 MSG(NOT_INSTALLED_REFUSED, ERROR, "not-installed",
     "refused: no VM %s is installed")
+MSG(OPERATE_NET, ERROR, "operate-net",
+    "refused: %s is a network's socket_vmnet, which vmc install "
+    "starts and stops with the VMs on it; name a VM")
 MSG(NOT_INSTALLED, ERROR, "not-installed",
     "no VM %s is installed")
 MSG(INSTALL_WRITE, SYS, "install-write",

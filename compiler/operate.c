@@ -181,8 +181,11 @@ operate_run(struct ctx *ctx, const struct install *opt, enum verb verb,
 		goto done;
 	/* An unknown name refuses the whole command. */
 	for (i = 0; i < n; i++)
-		if (record_find(&in.man, names[i]) == NULL)
+		if ((v = record_find(&in.man, names[i])) == NULL)
 			diag(ctx, at(&in, in.manpath), M(NOT_INSTALLED_REFUSED),
+			    names[i]);
+		else if (v->net)
+			diag(ctx, at(&in, in.manpath), M(OPERATE_NET),
 			    names[i]);
 	if (ctx->errors > 0 ||
 	    launchctl_list(ctx, opt->launchctl, &jobs) != 0)

@@ -554,7 +554,15 @@ output_vm(struct output *o, const struct vm *vm)
 	index_vm(&o->index, vm);
 }
 
-/* A file of the VM last started. */
+/* Starts a network's daemon in the index, after every VM. */
+void
+output_net(struct output *o, const struct netd *d)
+{
+	o->nvm++;
+	index_net(&o->index, d);
+}
+
+/* A file of the VM or network last started. */
 int
 output_add(struct output *o, const char *name, const struct buf *data,
     int mode)

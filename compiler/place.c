@@ -276,6 +276,9 @@ record_vm(struct inst *in, const struct plan *p, int ahead)
 	v->name = xstrdup(p->new->name);
 	v->label = xstrdup(p->new->label);
 	v->user = xstrdup(p->new->user);
+	v->net = p->new->net;
+	if (p->new->group != NULL)
+		v->group = xstrdup(p->new->group);
 	v->pending = ahead && (p->status == ST_ADDED || p->status ==
 	    ST_CHANGED || p->status == ST_RESTARTED || p->reload);
 	for (i = 0; i < p->nd; i++)

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -281,7 +282,7 @@ check_source(struct inst *in, const struct recfile *f, struct buf *b)
  * the whole install, made when the first VM asks.  When launchctl
  * fails (said), the VM counts as running, as before vmc stop existed.
  */
-static int
+int
 runs(struct inst *in, const struct recvm *old)
 {
 	const struct job	*j;
@@ -292,6 +293,44 @@ runs(struct inst *in, const struct recvm *old)
 	if (in->listed == -1)
 		return 1;
 	return (j = jobs_find(&in->jobs, old->label)) != NULL && j->pid != 0;
+}
+
+/*
+ * A network's socket is for one group: it must exist, and each VM on
+ * the network not run as root must be in it, or QEMU cannot connect.
+ */
+static int
+check_groups(struct inst *in, const struct recvm *v, const struct passwd *pw)
+{
+	const struct recvm	*net;
+	struct group		*gr;
+	char			*name, **m;
+	size_t			 i;
+	int			 rc = 0, ok;
+
+	if (v->net && getgrnam(v->group) == NULL) {
+		diag(in->ctx, at(in, in->outdir), M(NO_GROUP), v->name + 4,
+		    v->group);
+		return -1;
+	}
+	for (i = 0; pw != NULL && i < v->nlinks; i++) {
+		name = xasprintf("net:%.*s", (int)strcspn(v->links[i], " "),
+		    v->links[i]);
+		net = record_find(&in->index, name);
+		free(name);
+		if (net == NULL || net->group == NULL ||
+		    (gr = getgrnam(net->group)) == NULL)
+			continue;
+		ok = gr->gr_gid == pw->pw_gid;
+		for (m = gr->gr_mem; !ok && *m != NULL; m++)
+			ok = strcmp(*m, v->user) == 0;
+		if (!ok) {
+			diag(in->ctx, at(in, in->outdir), M(NOT_IN_GROUP),
+			    v->name, v->user, net->group, net->name + 4);
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 int
@@ -364,6 +403,8 @@ plan_vm(struct inst *in, struct plan *p)
 		} else {
 			p->uid = pw->pw_uid;
 			p->gid = pw->pw_gid;
+			if (check_groups(in, v, pw) == -1)
+				rc = -1;
 		}
 		dirfull = full(in, p->dir);
 		if (lstat(dirfull, &st) == -1)
@@ -381,6 +422,8 @@ plan_vm(struct inst *in, struct plan *p)
 			restart = 1;
 	} else if (old != NULL && old->dir != NULL)
 		restart = 1;
+	if (v->net && check_groups(in, v, NULL) == -1)
+		rc = -1;
 	/* Files the old version had and this one has not. */
 	for (i = 0; old != NULL && i < old->nf; i++) {
 		for (j = 0; j < p->nd; j++)
@@ -427,15 +470,29 @@ plan_vm(struct inst *in, struct plan *p)
 	return rc;
 }
 
+/*
+ * VMs removed first, so that their files and labels are free; then
+ * the networks' daemons, up before the VMs on them; then the VMs; the
+ * daemons of networks no VM reaches any more last.
+ */
+static int
+rank(const struct plan *p)
+{
+	int	 net = (p->new != NULL ? p->new : p->old)->net;
+
+	if (p->status == ST_REMOVED)
+		return net ? 3 : 0;
+	return net ? 1 : 2;
+}
+
 int
 cmp_plan(const void *a, const void *b)
 {
 	const struct plan	*x = a, *y = b;
 	const char		*nx, *ny;
 
-	/* Removals first, so that their files and labels are free. */
-	if ((x->status == ST_REMOVED) != (y->status == ST_REMOVED))
-		return x->status == ST_REMOVED ? -1 : 1;
+	if (rank(x) != rank(y))
+		return rank(x) < rank(y) ? -1 : 1;
 	nx = x->new != NULL ? x->new->name : x->old->name;
 	ny = y->new != NULL ? y->new->name : y->old->name;
 	return strcmp(nx, ny);

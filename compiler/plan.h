@@ -62,6 +62,7 @@ void		 check_root_job(struct inst *, const struct recvm *);
 void		 mkdirs(struct inst *, const char *);
 int		 check_source(struct inst *, const struct recfile *,
 		    struct buf *);
+int		 runs(struct inst *, const struct recvm *);
 int		 plan_vm(struct inst *, struct plan *);
 int		 cmp_plan(const void *, const void *);
 int		 cmp_recvm(const void *, const void *);

@@ -311,12 +311,24 @@ resolve_seed(struct ctx *ctx, struct vm *vm)
 	}
 }
 
-/* The log's directory, the run directories and the VM's user. */
+/*
+ * The log's directory, the run directories, the VM's user, and whether
+ * it is in the group of each socket_vmnet socket it connects to.
+ */
 static void
 resolve_service(struct vm *vm, const char *rundir, int checkrundir)
 {
 	struct resolved	*r = &vm->res;
+	struct nic	*nic;
 	char		*dir;
+	size_t		 i;
+
+	for (i = 0; i < vm->nnic && val_ok(&vm->user); i++) {
+		nic = &vm->nic[i];
+		if (nic->socket != NULL && val_ok(&nic->group))
+			nic->ingroup = look_group(&vm->doc.looks,
+			    nic->group.s, vm->user.s) + 1;
+	}
 
 	if (checkrundir)
 		find(vm, &r->rundir, rundir, S_IFDIR);
@@ -345,8 +357,11 @@ vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
     int checkrundir)
 {
 	char	*dir;
+	size_t	 i;
 
 	vm->res.user = -1;
+	for (i = 0; i < vm->nnic; i++)
+		vm->nic[i].ingroup = -1;
 	/*
 	 * What the profile names is found from here (path_resolve).  This
 	 * look needs no record: the profiles are recorded by inode, so a

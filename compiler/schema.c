@@ -74,6 +74,7 @@ const struct key keys[] = {
 	{ S_NETWORK, "mode", T_ENUM, REQUIRED, NULL, NIC(mode), netmode_names,
 	    NONE },
 	{ S_NETWORK, "via", T_ENUM, 0, "qemu", NIC(via), via_names, NONE },
+	{ S_NETWORK, "group", T_WORD, 0, NULL, NIC(group), NULL, NONE },
 	{ S_NETWORK, "interface", T_WORD, 0, NULL, NIC(interface), NULL, NONE },
 	{ S_NETWORK, "model", T_WORD, 0, "virtio-net-pci", NIC(model), NULL,
 	    NONE },

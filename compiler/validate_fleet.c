@@ -243,6 +243,33 @@ keep(struct member *m, const struct vm *vm, const struct val *v)
 	return copy;
 }
 
+/* A card on socket_vmnet's network, for the checks and its daemon. */
+static void
+keep_net(struct member *m, const struct vm *vm, const struct nic *nic)
+{
+	struct mnet	*k = &m->nets[m->nnet++];
+	size_t		 i, n;
+
+	k->id = pool_strdup(&m->pool, nic->netid);
+	k->socket = pool_strdup(&m->pool, nic->socket);
+	n = strlen(nic->socket) - strlen(".sock");
+	k->log = pool_printf(&m->pool, "%.*s.log", (int)n, nic->socket);
+	k->at = val_at(vm, &nic->via);
+	k->mode = keep(m, vm, &nic->mode);
+	k->interface = keep(m, vm, &nic->interface);
+	k->start = keep(m, vm, &nic->start);
+	k->end = keep(m, vm, &nic->end);
+	k->mask = keep(m, vm, &nic->mask);
+	k->group = keep(m, vm, &nic->group);
+	k->addr = xcalloc(nic->naddr, sizeof(*k->addr));
+	for (i = 0; i < nic->naddr; i++) {
+		k->addr[i] = nic->addr[i];
+		k->addr[i].s = pool_strdup(&m->pool, nic->addr[i].s);
+	}
+	k->naddr = nic->naddr;
+	k->restart = vm->qemuversion < QEMU_RECONNECT;
+}
+
 /* Keeps what the checks across profiles need of a validated VM. */
 void
 member_init(struct member *m, const struct vm *vm, int bad)
@@ -285,15 +312,24 @@ member_init(struct member *m, const struct vm *vm, int bad)
 	for (i = 0, m->nfwd = 0; i < vm->nnic; i++)
 		for (j = 0; j < vm->nic[i].nfwd; j++)
 			m->fwd[m->nfwd++] = vm->nic[i].fwd[j];
+	m->nets = xcalloc(vm->nnic, sizeof(*m->nets));
+	for (i = 0; i < vm->nnic; i++)
+		if (vm->nic[i].socket != NULL)
+			keep_net(m, vm, &vm->nic[i]);
 }
 
 void
 member_free(struct member *m)
 {
+	size_t	 i;
+
 	pool_free(&m->pool);
 	free(m->disks);
 	free(m->macs);
 	free(m->fwd);
+	for (i = 0; i < m->nnet; i++)
+		free(m->nets[i].addr);
+	free(m->nets);
 }
 
 /* Names the VMs counted: those that start at boot. */

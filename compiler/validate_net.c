@@ -201,7 +201,10 @@ check_via(struct ctx *ctx, const struct vm *vm, const struct nic *nic)
 	const struct host	*h = ctx->host;
 	char			 ver[32];
 	size_t			 i, n;
+	int			 root;
 
+	if (val_ok(&nic->group) && nic->socket == NULL)
+		diag(ctx, nic->group.at, M(GROUP_VIA));
 	if (nic->via.state != V_SET || nic->via.n != VIA_SOCKET_VMNET)
 		return;
 	if (nic->mode.n == NET_USER) {
@@ -219,6 +222,16 @@ check_via(struct ctx *ctx, const struct vm *vm, const struct nic *nic)
 	if (nic->socket != NULL && strlen(nic->socket) > MAX_SUN_PATH)
 		diag(ctx, nic->via.at, M(NET_SOCKET_LONG), nic->socket,
 		    MAX_SUN_PATH);
+	/* Root connects whatever the socket's group. */
+	root = !val_ok(&vm->user) || strcmp(vm->user.s, "root") == 0;
+	if (!root && nic->group.state == V_UNSET)
+		diag(ctx, nic->via.at, M(GROUP_NEEDED), vm->user.s);
+	else if (val_ok(&nic->group) && nic->ingroup == 0)
+		diag(ctx, nic->group.at, M(GROUP_ABSENT), nic->group.s,
+		    nic->group.s);
+	else if (!root && val_ok(&nic->group) && nic->ingroup == 1)
+		diag(ctx, nic->group.at, M(GROUP_MEMBER), vm->user.s,
+		    nic->group.s, vm->user.s, nic->group.s);
 	/* Said at the second such card. */
 	for (i = 0, n = 0; vm->netclient != NULL && &vm->nic[i] <= nic; i++)
 		n += vm->nic[i].socket != NULL;

@@ -8,7 +8,8 @@
  * fills; host.c: the host, from a file or probed) -> derive (derive.c:
  * what the profile leaves to vmc) -> resolve (resolve.c: every look at
  * the system, recorded) -> validate (validate_disk.c, validate_seed.c,
- * validate_net.c, validate_vm.c: each VM; validate_fleet.c: the set),
+ * validate_net.c, validate_vm.c: each VM; validate_fleet.c: the set;
+ * validate_nets.c: the networks of socket_vmnet and their daemons),
  * pure of the system -> emit (qemu.c, emit_sh.c, emit_plist.c,
  * emit_seed.c) -> write (state.c, index.c, output.c, commit.c) -> the
  * pipeline (compile.c) -> other programs (proc.c, launchd.c; running.c:
@@ -91,7 +92,7 @@ struct setting {
 
 /* One look at the file system or the user database (look.c). */
 #define LOOK_FP		96
-enum { LOOK_STAT = 's', LOOK_PATH = 'p', LOOK_USER = 'u' };
+enum { LOOK_STAT = 's', LOOK_PATH = 'p', LOOK_USER = 'u', LOOK_GROUP = 'g' };
 struct look {
 	int		 kind;
 	char		*path;		/* or the user's name */
@@ -151,9 +152,12 @@ struct nic {
 	const char	*label;		/* NULL for plain [network] */
 	struct loc	 at;		/* the section header */
 	struct val	 mode, via, interface, model, mac, isolated, uuid;
-	struct val	 start, end, mask;
+	struct val	 start, end, mask, group;
 	const char	*netid;		/* through socket_vmnet: the network */
 	const char	*socket;	/* and its daemon's socket */
+	int		 ingroup;	/* the VM's user and group: -1 not
+					 * looked, 0 no group, 1 not in it,
+					 * 2 in it */
 	struct fwd	*fwd;
 	size_t		 nfwd;
 	/* The guest's own settings, written into the cloud-init seed. */
@@ -304,6 +308,16 @@ struct mdisk {
 	struct val	 v;		/* its setting, for messages */
 	int		 ro;		/* QEMU only reads it: a CD, a base */
 };
+/* A card on a network through socket_vmnet (derive.c names it). */
+struct mnet {
+	const char	*id;		/* the network */
+	const char	*socket, *log;	/* its daemon's */
+	struct loc	 at;		/* via = socket_vmnet */
+	struct val	 mode, interface, start, end, mask, group;
+	struct cidr	*addr;		/* the guest's static addresses */
+	size_t		 naddr;
+	int		 restart;	/* its QEMU does not reconnect */
+};
 struct member {
 	const char	*name;
 	struct loc	 at;
@@ -315,7 +329,17 @@ struct member {
 	size_t		 nmac;
 	struct fwd	*fwd;
 	size_t		 nfwd;
+	struct mnet	*nets;		/* its cards through socket_vmnet */
+	size_t		 nnet;
 	struct pool	 pool;
+};
+
+/* A socket_vmnet daemon: one for each network VMs reach through it. */
+struct netd {
+	const struct mnet *m;		/* its first card, in reading order */
+	char		*label;		/* local.vmc.net.ID */
+	const char	*group;		/* who may connect besides root */
+	const char	*program;	/* socket_vmnet */
 };
 
 /* Diagnostics said of one file read (diag.c). */
@@ -393,6 +417,7 @@ void		 look_file(struct looks *, const char *, const struct stat *);
 int		 look_stat(struct looks *, const char *, struct stat *);
 char		*look_path(struct looks *, const char *dir, const char *);
 int		 look_user(struct looks *, const char *, uid_t *, gid_t *);
+int		 look_group(struct looks *, const char *, const char *);
 int		 look_same(int kind, const char *, const char *fp);
 void		 looks_free(struct looks *);
 
@@ -513,6 +538,12 @@ void		 member_init(struct member *, const struct vm *, int);
 void		 member_free(struct member *);
 void		 fleet_validate(struct ctx *, struct member *, size_t);
 
+/* validate_nets.c */
+#define NET_LABEL	"local.vmc.net."	/* then the network */
+size_t		 nets_validate(struct ctx *, const struct member *, size_t,
+		    struct netd **);
+void		 nets_free(struct netd *, size_t);
+
 /* qemu.c */
 struct argv {
 	char	**v;
@@ -533,6 +564,7 @@ void		 argv_free(struct argv *);
 void		 emit_sh(const struct vm *, struct buf *);
 void		 emit_sh_config(struct buf *, uint64_t);
 void		 emit_plist(const struct vm *, struct buf *);
+void		 emit_net_plist(const struct netd *, struct buf *);
 #define SEED_DIR	".cidata"	/* NAME.cidata: a VM's NoCloud seed */
 #define SEED_FILES	4	/* meta-data, network-config, user-data, vendor-data */
 extern const char *const seed_files[SEED_FILES + 1];
@@ -573,6 +605,10 @@ struct recvm {
 	char		*exec[2];	/* index: what a root job runs */
 	char		**reach;	/* "fwd ..." and "mac ..." lines */
 	size_t		 nreach;
+	char		**links;	/* index: "NETWORK reconnect|restart" */
+	size_t		 nlinks;
+	int		 net;		/* a network's daemon, named "net:ID" */
+	char		*group;		/* its socket's */
 };
 struct record {
 	char		*rundir;	/* index only */
@@ -581,6 +617,7 @@ struct record {
 	size_t		 n, cap;
 };
 void		 index_vm(struct buf *, const struct vm *);
+void		 index_net(struct buf *, const struct netd *);
 void		 index_file(struct buf *, const char *, int mode, uint64_t);
 int		 record_read(struct ctx *, const char *, int kind,
 		    struct record *);
@@ -598,6 +635,7 @@ struct output	*output_open(struct ctx *, const char *dir, uint64_t key,
 void		 output_profiles(struct output *, uint64_t);
 void		 output_note(struct output *, const struct look *);
 void		 output_vm(struct output *, const struct vm *);
+void		 output_net(struct output *, const struct netd *);
 int		 output_add(struct output *, const char *name,
 		    const struct buf *, int mode);
 void		 output_abort(struct output *);

@@ -45,7 +45,7 @@ suites() {
 	    > "$tmp/build.log" 2>&1 || { echo build; return 1; }
 	(cd "$work" && ./tests/unit) > "$tmp/suite.log" 2>&1 ||
 	    { echo unit; return 1; }
-	for s in regress examples state resolve host install diagnostics \
+	for s in regress examples state resolve host netinstall install diagnostics \
 	    firststart; do
 		VMC='' sh "$work/tests/$s.sh" > "$tmp/suite.log" 2>&1 ||
 		    { echo "$s"; return 1; }

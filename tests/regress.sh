@@ -10,6 +10,8 @@
 #   out/        expected output files of a build that succeeds
 #   argv.NAME   expected arguments NAME.sh hands QEMU, one a line (-u
 #               rewrites those that exist)
+#   norun       the scripts are not run: they wait for socket_vmnet's
+#               socket (their arguments: show, in ok-socket-vmnet)
 #
 # In cmd and expectations @CASE@ stands for the case directory and @REC@ for
 # the argument recorder.  Usage: regress.sh [-u] [case ...]; -u writes
@@ -142,6 +144,7 @@ check_outputs() {
 		shellcheck -s sh "$f" || wrong "${f##*/} fails shellcheck"
 		vm=${f##*/}
 		vm=${vm%.sh}
+		[ -f "$casedir/norun" ] && continue
 		# The script runs QEMU (here the recorder) with its arguments
 		# untouched by the shell, then what it was given.  What it
 		# says (a restart marker it cannot make in the run directory
