@@ -26,6 +26,8 @@
  *					its first start makes files
  *	exec PATH			the index only, for a root job: QEMU,
  *					then qemu-img when it makes an overlay
+ *	uses r|w PATH			the index only, for a job of another
+ *					user: a file QEMU reads or writes
  *	f MODE HASH FILE		a file and the checksum of its bytes
  *	d MODE PATH			the manifest only: a run-time directory
  *	pending				the manifest only: the VM was being
@@ -70,6 +72,19 @@ index_vm(struct buf *b, const struct vm *vm)
 		buf_printf(b, "exec %s\n", vm->qemupath);
 	if (vm->vmdir == NULL && vm->qemuimg != NULL)
 		buf_printf(b, "exec %s\n", vm->qemuimg);
+	/* For install to check what another user's QEMU opens. */
+	if (vm->vmdir != NULL) {
+		buf_printf(b, "uses w %s\n", vm->imagepath);
+		if (vm->basepath != NULL)
+			buf_printf(b, "uses r %s\n", vm->basepath);
+		for (i = 0; i < vm->ndisk; i++)
+			if (vm->disk[i].path != NULL)
+				buf_printf(b, "uses %c %s\n",
+				    vm->disk[i].cdrom ? 'r' : 'w',
+				    vm->disk[i].path);
+		if (vm->varspath != NULL)
+			buf_printf(b, "uses w %s\n", vm->varspath);
+	}
 	reach_lines(b, vm);
 	for (i = 0; i < vm->nnic; i++) {
 		if (vm->nic[i].netid == NULL)
@@ -276,6 +291,12 @@ parse_line(struct record *r, int kind, char *line)
 		v->links = xreallocarray(v->links, v->nlinks + 1,
 		    sizeof(*v->links));
 		v->links[v->nlinks++] = xasprintf("%s %s", w[1], w[2]);
+	} else if (strcmp(w[0], "uses") == 0 && kind == REC_INDEX && n >= 3 &&
+	    (strcmp(w[1], "r") == 0 || strcmp(w[1], "w") == 0) &&
+	    good_path(copy + 7)) {
+		v->uses = xreallocarray(v->uses, v->nuses + 1,
+		    sizeof(*v->uses));
+		v->uses[v->nuses++] = xstrdup(copy + 5);
 	} else if (strcmp(w[0], "fwd") == 0 && n == 5 &&
 	    (strcmp(w[1], "tcp") == 0 || strcmp(w[1], "udp") == 0) &&
 	    parse_ipv4(w[2], &(uint32_t){ 0 }) == 0 &&
@@ -428,6 +449,9 @@ recvm_free(struct recvm *v)
 	for (i = 0; i < v->nlinks; i++)
 		free(v->links[i]);
 	free(v->links);
+	for (i = 0; i < v->nuses; i++)
+		free(v->uses[i]);
+	free(v->uses);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -632,6 +632,9 @@ MSG(INDEX_INCOMPLETE, ERROR, "index-incomplete",
     "refused: the build index names no %s for VM %s")
 MSG(NO_USER, ERROR, "no-user",
     "refused: VM %s runs as user %s, who does not exist here")
+MSG(USES, WARN, "uses",
+    "VM %s runs as user %s, whom the owner and mode of this file do "
+    "not let %s it")
 MSG(NO_GROUP, ERROR, "no-group",
     "refused: the socket_vmnet of network %s is for group %s, which "
     "does not exist here")

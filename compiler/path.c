@@ -290,3 +290,22 @@ path_absdir(const char *dir)
 		p[--n] = '\0';
 	return p;
 }
+
+/*
+ * Whether the owner and mode of a file refuse a user (uid, its primary
+ * group gid) what how asks: 04 read, 06 read and write.  Only the
+ * primary group is known: for another group, both the group's and
+ * others' bits must refuse.  Access lists are not read.
+ */
+int
+path_refuses(const struct stat *st, uid_t uid, gid_t gid, int how)
+{
+	int	 u = st->st_mode >> 6 & 7, g = st->st_mode >> 3 & 7;
+	int	 o = st->st_mode & 7;
+
+	if (st->st_uid == uid)
+		return (u & how) != how;
+	if (st->st_gid == gid)
+		return (g & how) != how;
+	return (g & how) != how && (o & how) != how;
+}

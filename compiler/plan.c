@@ -333,6 +333,27 @@ check_groups(struct inst *in, const struct recvm *v, const struct passwd *pw)
 	return rc;
 }
 
+/* What QEMU run as the VM's user opens: said when it could not. */
+static void
+check_uses(struct inst *in, const struct recvm *v, const struct passwd *pw)
+{
+	struct stat	 st;
+	char		*f;
+	size_t		 i;
+	int		 w;
+
+	for (i = 0; i < v->nuses; i++) {
+		w = v->uses[i][0] == 'w';
+		f = full(in, v->uses[i] + 2);
+		/* What is not there yet, the first start makes. */
+		if (stat(f, &st) == 0 && path_refuses(&st, pw->pw_uid,
+		    pw->pw_gid, w ? 06 : 04))
+			diag(in->ctx, at(in, f), M(USES), v->name, v->user,
+			    w ? "write" : "read");
+		free(f);
+	}
+}
+
 int
 plan_vm(struct inst *in, struct plan *p)
 {
@@ -405,6 +426,7 @@ plan_vm(struct inst *in, struct plan *p)
 			p->gid = pw->pw_gid;
 			if (check_groups(in, v, pw) == -1)
 				rc = -1;
+			check_uses(in, v, pw);
 		}
 		dirfull = full(in, p->dir);
 		if (lstat(dirfull, &st) == -1)

@@ -290,22 +290,10 @@ check_rundir(struct ctx *ctx, const struct vm *vm)
  * [service]: the stop timeout, and the run-time directory of a VM run
  * as another user than root, which must belong to that user.
  */
-/*
- * Whether the mode of a file refuses a VM's user what how asks (04
- * read, 06 read and write).  Only the primary group is known: for
- * another group, both the group's and others' bits must refuse.
- */
 static int
 user_refused(const struct resolved *r, const struct stat *st, int how)
 {
-	int	 u = st->st_mode >> 6 & 7, g = st->st_mode >> 3 & 7;
-	int	 o = st->st_mode & 7;
-
-	if (st->st_uid == r->uid)
-		return (u & how) != how;
-	if (st->st_gid == r->gid)
-		return (g & how) != how;
-	return (g & how) != how && (o & how) != how;
+	return path_refuses(st, r->uid, r->gid, how);
 }
 
 /* QEMU, run as the VM's user, opens its disks itself. */

@@ -411,6 +411,7 @@ char		*path_join(const char *, const char *);
 char		*path_clean(const char *, const char *);
 char		*path_resolve(const char *, const char *);
 char		*path_absdir(const char *);
+int		 path_refuses(const struct stat *, uid_t, gid_t, int how);
 
 /* look.c */
 void		 look_file(struct looks *, const char *, const struct stat *);
@@ -607,6 +608,8 @@ struct recvm {
 	size_t		 nreach;
 	char		**links;	/* index: "NETWORK reconnect|restart" */
 	size_t		 nlinks;
+	char		**uses;		/* index: "r PATH" or "w PATH" */
+	size_t		 nuses;
 	int		 net;		/* a network's daemon, named "net:ID" */
 	char		*group;		/* its socket's */
 };

@@ -75,6 +75,7 @@ vmc() {
 }
 
 # said LINE...: install printed these lines; else shows what it printed.
+# shellcheck disable=SC2317 # run by check
 said() {
 	printf '%s\n' "$@" > "$tmp/want"
 	diff -u "$tmp/want" "$tmp/stdout" > "$tmp/diff" && return
@@ -186,6 +187,26 @@ check "a VM's user outside the group: refused, no call: $(cat "$tmp/err")" \
     test $rc = 1 -a ! -s "$tmp/calls" -a ! -s "$tmp/stdout"
 check "... said" grep -q "VM b runs as user nobody, who is not in group daemon" \
     "$tmp/err"
+
+echo "# the files QEMU opens as the VM's user"
+group=$(id -gn nobody)
+vm a 192.168.105.254 2G
+vm b 192.168.105.254 1G nobody
+build
+mkdir -p "$root/Users/Shared/VMs"
+: > "$root/Users/Shared/VMs/b.qcow2"
+chmod 600 "$root/Users/Shared/VMs/b.qcow2"
+vmc install -n -R "$root" "$tmp/out"
+check "b's image root's, mode 600: said: $(cat "$tmp/err")" \
+    grep -q "b.qcow2: warning: VM b runs as user nobody, whom the owner and mode of this file do not let write it" \
+    "$tmp/err"
+chown nobody "$root/Users/Shared/VMs/b.qcow2"
+vmc install -n -R "$root" "$tmp/out"
+check "b's image nobody's: no warning: $(cat "$tmp/err")" \
+    test $rc = 0 -a -z "$(grep warning "$tmp/err")"
+group=daemon
+vm a 192.168.105.254 2G
+vm b 192.168.105.254 1G nobody
 
 echo "# the group, on the machine that builds"
 # A live build (no -H) looks the group up; this host is no Mac, which

@@ -5,9 +5,9 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=69e5261fc8ab12a1
-qmp='/Library/Application Support/vmc/k8s-w1.qmp'
-run='/Library/Application Support/vmc/k8s-w1.run'
+config=b07f8a30c4d48818
+qmp='/Library/Application Support/vmc/k8s-w1/qmp'
+run='/Library/Application Support/vmc/k8s-w1/run'
 
 # gone SECONDS: true once QEMU has exited, false while it still runs
 # after SECONDS (to a second more: date counts whole seconds).
@@ -59,6 +59,16 @@ if [ ! -e /Users/Shared/VMs/k8s-w1.qcow2.efivars ] &&
 	exit 1
 fi
 tmp=
+# Its network's daemon may not be up yet: 30 s for its socket.
+i=0
+while [ ! -S '/Library/Application Support/vmc/vmnet-shared-192.168.105.1.sock' ]; do
+	if [ "$i" -ge 30 ]; then
+		echo 'k8s-w1: no socket_vmnet socket /Library/Application Support/vmc/vmnet-shared-192.168.105.1.sock after 30 s: is its network'\''s daemon loaded?' >&2
+		exit 1
+	fi
+	sleep 1
+	i=$((i + 1))
+done
 stop=
 trap 'stop=1' HUP INT TERM
 /opt/homebrew/bin/qemu-system-aarch64 \
@@ -73,11 +83,11 @@ trap 'stop=1' HUP INT TERM
 	-drive if=pflash,unit=1,format=raw,file=/Users/Shared/VMs/k8s-w1.qcow2.efivars \
 	-drive file=/Users/Shared/VMs/k8s-w1.qcow2,format=qcow2,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.105.1:8000/k8s/k8s-w1/' \
-	-netdev vmnet-shared,id=net0,start-address=192.168.105.1,end-address=192.168.105.50,subnet-mask=255.255.255.0 \
+	-netdev 'stream,id=net0,server=off,addr.type=unix,addr.path=/Library/Application Support/vmc/vmnet-shared-192.168.105.1.sock,reconnect-ms=1000' \
 	-device virtio-net-pci,netdev=net0,mac=52:95:11:b8:9d:21 \
-	-qmp 'unix:/Library/Application Support/vmc/k8s-w1.qmp,server=on,wait=off' \
+	-qmp 'unix:/Library/Application Support/vmc/k8s-w1/qmp,server=on,wait=off' \
 	-display none \
-	-chardev 'socket,id=serial0,path=/Library/Application Support/vmc/k8s-w1.console,server=on,wait=off,logfile=/dev/stdout,logappend=on' \
+	-chardev 'socket,id=serial0,path=/Library/Application Support/vmc/k8s-w1/console,server=on,wait=off,logfile=/dev/stdout,logappend=on' \
 	-serial chardev:serial0 \
 	"$@" &
 pid=$!

@@ -49,6 +49,10 @@ VMNET_REQUIRED = {
 }
 # "The three address options go together or not at all."
 VMNET_TRIO = {"start-address", "end-address", "subnet-mask"}
+# -netdev stream, as qemu(1) of QEMU 9.2 lists its options for a unix
+# socket; reconnect is 8.0 to 10.1's, reconnect-ms 9.2's on.
+STREAM_OPTS = {"id", "server", "addr.type", "addr.path", "reconnect",
+               "reconnect-ms"}
 
 # Options that take no value, as far as vmc could emit them.
 FLAGS = {"-S", "-nographic", "-no-reboot", "-no-shutdown", "-enable-kvm"}
@@ -359,6 +363,20 @@ def netdev(parts, errors):
             note(f"-netdev {kind}: options {', '.join(sorted(opts))} are "
                  "all QEMU's")
         note(f"-netdev {kind} -> user (vmnet is macOS only)")
+        return qemu_join(["user", "id=" + opts.get("id", ["net0"])[0]])
+    if kind == "stream":
+        # socket_vmnet's socket (qemu(1), -netdev stream): a client of a
+        # unix socket, with a reconnect option of the host's QEMU.
+        bad = set(opts) - STREAM_OPTS
+        if bad:
+            errors.append("-netdev stream: options QEMU does not have: "
+                          + ", ".join(sorted(bad)))
+        if opts.get("server") != ["off"] or \
+                opts.get("addr.type") != ["unix"] or \
+                not opts.get("addr.path", [""])[0].startswith("/"):
+            errors.append("-netdev stream: not a client of a unix socket "
+                          "by its absolute path")
+        note("-netdev stream -> user (socket_vmnet is macOS only)")
         return qemu_join(["user", "id=" + opts.get("id", ["net0"])[0]])
     if kind != "user":
         errors.append(f"-netdev {kind}: neither user nor vmnet")

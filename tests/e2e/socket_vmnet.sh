@@ -4,8 +4,9 @@
 #
 #  - the network daemon is tests/socket_vmnet/socket_vmnet, a stand-in
 #    that takes socket_vmnet's command line and answers as it does (see
-#    its comments), run as root with the VMs' group, as a LaunchDaemon
-#    runs socket_vmnet;
+#    its comments), named in the host description as socket_vmnet is,
+#    and run as root with the arguments of the LaunchDaemon plist vmc
+#    wrote for the network, as launchd would run it;
 #  - the scripts vmc wrote for a host description naming it run as the
 #    VMs' user; one started before the daemon waits for its socket (at
 #    boot launchd may start the VM first), one whose daemon never comes
@@ -114,6 +115,7 @@ image = $n.qcow2
 [network]
 mode = vmnet-shared
 via = socket_vmnet
+group = $vmuser
 start-address = 192.168.$net.1
 end-address = 192.168.$net.254
 subnet-mask = 255.255.255.0
@@ -166,11 +168,35 @@ cpid=${pids##* }
 sleep 3
 check "b waits for its network's socket, QEMU not started yet" \
     test ! -e "$tmp/run/b/run" -a -z "$(pgrep -u "$vmuser" qemu-system)"
-echo "# socket_vmnet: the daemon, as root, for the VMs' group"
-"$DAEMON" --vmnet-mode=shared --vmnet-gateway=192.168.105.1 \
-    --vmnet-dhcp-end=192.168.105.254 --vmnet-mask=255.255.255.0 \
-    --socket-group="$vmuser" "$sock" 2>"$tmp/daemon.err" &
-dpid=$!
+echo "# socket_vmnet: the daemon from vmc's plist, as root, for the VMs' group"
+plist=$tmp/out/local.vmc.net.shared-192.168.105.1.plist
+$helper plistargs "$plist" >"$tmp/daemon.args" ||
+    bail "$plist has no ProgramArguments"
+check "the daemon's plist runs the host's socket_vmnet on the socket" \
+    test "$(head -n 1 "$tmp/daemon.args")" = "$DAEMON" -a \
+    "$(tail -n 1 "$tmp/daemon.args")" = "$sock"
+check "... for the VMs' group" grep -qx -- "--socket-group=$vmuser" \
+    "$tmp/daemon.args"
+daemonlog=$tmp/run/vmnet-shared-192.168.105.1.log
+check "... its log beside the socket" test "$($helper plistkey "$plist" \
+    StandardErrorPath)" = "\"$daemonlog\""
+# daemon LOG: runs the plist's arguments (one a line, none with a line
+# break) as launchd runs a job's, standard error to LOG.
+daemon() {
+	_ifs=$IFS
+	IFS='
+'
+	set -f
+	# shellcheck disable=SC2046 # split at line breaks only
+	set -- "$1" $(cat "$tmp/daemon.args")
+	IFS=$_ifs
+	set +f
+	_log=$1
+	shift
+	"$@" 2>"$_log" &
+	dpid=$!
+}
+daemon "$daemonlog"
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
 	sleep 0.1
@@ -201,7 +227,7 @@ check "a fetched b's page over the network: $(grep -a -m 1 VMC-PEER= \
     "$tmp/a.log")" grep -q "VMC-PEER=vmc-e2e guest name=noseed mac=$bmac" \
     "$tmp/a.log"
 check "the daemon saw both connect" \
-    test "$(grep -c 'Accepted a connection' "$tmp/daemon.err")" = 2
+    test "$(grep -c 'Accepted a connection' "$daemonlog")" = 2
 # c's daemon never came: 30 s after its start the script gave up.
 i=0
 while alive "$cpid" && [ $i -lt 300 ]; do
@@ -222,10 +248,9 @@ kill -TERM "$dpid"
 wait "$dpid"
 rc=$?
 check "the daemon ends on TERM with status 1, saying so" \
-    test $rc = 1 -a -n "$(grep 'Received signal' "$tmp/daemon.err")"
-"$DAEMON" --vmnet-mode=shared --vmnet-gateway=192.168.105.1 \
-    --socket-group="$vmuser" "$sock" 2>"$tmp/daemon2.err" &
-dpid=$!
+    test $rc = 1 -a -n "$(grep 'Received signal' "$daemonlog")"
+# launchd's KeepAlive starts it again.
+daemon "$tmp/daemon2.err"
 sleep 5
 n=$(grep -c 'Accepted a connection' "$tmp/daemon2.err")
 echo "# QEMU $ver reconnected $n times within 5 s of the restart" \
