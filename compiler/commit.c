@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmc.h"
@@ -152,69 +153,58 @@ sync_parent(struct output *o)
 }
 
 /*
- * Renames every temporary file into place, or, when one fails, puts
- * back what was there; the state goes last, when it is kept.  Closes
- * the directory either way.
+ * Whether the state's mtime is later than every output's ctime it
+ * holds: if not, the next build reads those outputs (state.c).
  */
-int
-output_commit(struct output *o, int keepstate)
+static int
+later(const struct output *o, const struct stat *st)
+{
+	return ST_MTIM(st).tv_sec > o->newest.tv_sec ||
+	    (ST_MTIM(st).tv_sec == o->newest.tv_sec &&
+	    ST_MTIM(st).tv_nsec > o->newest.tv_nsec);
+}
+
+/*
+ * Ends the state and makes it durable in its temporary file.  Its mtime
+ * is moved past the clock tick of the last output it holds, waiting a
+ * few milliseconds at most (a file system whose times are coarser
+ * leaves the last outputs to be read).
+ */
+static int
+close_state(struct output *o)
+{
+	struct timespec	 ms = { 0, 1000000 };
+	struct stat	 st;
+	int		 rc, i;
+
+	state_end(&o->state, o->nstate);
+	if (out_state_flush(o) == -1)
+		return -1;
+	for (i = 0; i < 20 && fstat(o->statefd, &st) == 0 && !later(o, &st);
+	    i++) {
+		nanosleep(&ms, NULL);
+		futimens(o->statefd, NULL);
+	}
+	rc = path_sync(o->statefd, SYNC_FILE);
+	if (close(o->statefd) == -1)
+		rc = -1;
+	o->statefd = -1;
+	if (rc == -1)
+		out_fail(o->ctx, o->dir, STATE_FILE, "write");
+	return rc;
+}
+
+/*
+ * Puts the pending files from the one at from on in place, each old
+ * version kept as a backup; returns the number put.
+ */
+static size_t
+put(struct output *o, size_t from)
 {
 	struct pending	*p;
 	size_t		 i;
-	int		 rc, kept;
-	char		*path, *slash;
 
-	if (o->nvm > 0 && add_index(o) == -1) {
-		output_abort(o);
-		return -1;
-	}
-	kept = keepstate && o->key != 0 && !o->nostate;
-	if (kept) {
-		state_end(&o->state, o->nstate);
-		if (out_state_flush(o) == -1) {
-			output_abort(o);
-			return -1;
-		}
-		rc = path_sync(o->statefd, SYNC_FILE);
-		if (close(o->statefd) == -1)
-			rc = -1;
-		o->statefd = -1;
-		if (rc == -1) {
-			out_fail(o->ctx, o->dir, STATE_FILE, "write");
-			output_abort(o);
-			return -1;
-		}
-		if (o->stage == NULL)
-			out_add_pending(o, STATE_FILE, o->statetmp);
-		else
-			free(o->statetmp);
-		o->statetmp = NULL;
-	} else
-		out_drop_state(o);
-	if (o->stage != NULL) {
-		if (o->clash) {
-			errno = EEXIST;
-			out_fail(o->ctx, o->stage, NULL, "stage the build");
-		} else if (out_sync_dir(o, o->sfd, o->stage) == -1)
-			;	/* said */
-		else if (rename(o->stage, o->dir) == -1)
-			out_fail(o->ctx, o->dir, NULL, "rename into place");
-		else {
-			/* Done: a failed sync of the parent is said, but
-			 * the directory is whole and stays. */
-			sync_parent(o);
-			output_free(o);
-			return 0;
-		}
-		output_abort(o);
-		return -1;
-	}
-	/* Every file is on disk before the first rename makes one seen. */
-	if (o->n > 0 && out_sync_dir(o, o->dfd, o->dir) == -1) {
-		output_abort(o);
-		return -1;
-	}
-	for (i = 0; i < o->n; i++) {
+	for (i = from; i < o->n; i++) {
 		p = &o->p[i];
 		if (!o->empty && backup(o->ctx, o->dfd, o->dir, p->name, p) ==
 		    -1)
@@ -234,13 +224,98 @@ output_commit(struct output *o, int keepstate)
 		}
 		p->done = 1;
 	}
+	return i - from;
+}
+
+/*
+ * The state of files renamed into place, from what they are now: a
+ * rename changes a file's ctime.  Then the state itself goes in place,
+ * last, so that a state on disk never describes files not yet there.
+ */
+static int
+put_state(struct output *o)
+{
+	struct stat	 st;
+	size_t		 i, n = o->n;
+
+	for (i = 0; i < n && !o->nostate; i++)
+		if (o->p[i].done && !o->p[i].remove && o->p[i].hash != 0) {
+			if (fstatat(o->dfd, o->p[i].name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1)
+				o->nostate = 1;
+			else
+				out_note(o, o->p[i].name, &st, o->p[i].hash);
+		}
+	if (o->nostate) {
+		out_drop_state(o);
+		unlinkat(o->dfd, STATE_FILE, 0);
+		return 0;
+	}
+	if (close_state(o) == -1)
+		return -1;
+	out_add_pending(o, STATE_FILE, o->statetmp);
+	o->statetmp = NULL;
+	return put(o, n) == 1 ? 0 : -1;
+}
+
+/*
+ * Renames every temporary file into place, or, when one fails, puts
+ * back what was there; the state goes last, when it is kept.  Closes
+ * the directory either way.
+ */
+int
+output_commit(struct output *o, int keepstate)
+{
+	size_t		 i;
+	int		 kept;
+	char		*path, *slash;
+
+	if (o->nvm > 0 && add_index(o) == -1) {
+		output_abort(o);
+		return -1;
+	}
+	kept = keepstate && o->key != 0 && !o->nostate;
+	if (!kept)
+		out_drop_state(o);
+	if (o->stage != NULL) {
+		/* The files keep their ctimes: their directory is renamed. */
+		if (kept && close_state(o) == -1)
+			;	/* said */
+		else if (o->clash) {
+			errno = EEXIST;
+			out_fail(o->ctx, o->stage, NULL, "stage the build");
+		} else if (out_sync_dir(o, o->sfd, o->stage) == -1)
+			;	/* said */
+		else if (rename(o->stage, o->dir) == -1)
+			out_fail(o->ctx, o->dir, NULL, "rename into place");
+		else {
+			/* Done: a failed sync of the parent is said, but
+			 * the directory is whole and stays. */
+			free(o->statetmp);
+			o->statetmp = NULL;
+			sync_parent(o);
+			output_free(o);
+			return 0;
+		}
+		output_abort(o);
+		return -1;
+	}
+	/* Every file is on disk before the first rename makes one seen. */
+	if (o->n > 0 && out_sync_dir(o, o->dfd, o->dir) == -1) {
+		output_abort(o);
+		return -1;
+	}
 	/* A build that keeps no state removes the last one, which no
 	 * longer describes the directory; then the renames are made
 	 * durable.  Until the backups go, a kill leaves temporary files,
 	 * so the state is not yet trusted (state.c). */
-	if (i == o->n && !kept)
+	if (put(o, 0) < o->n || (kept && put_state(o) == -1)) {
+		output_abort(o);
+		return -1;
+	}
+	if (!kept)
 		unlinkat(o->dfd, STATE_FILE, 0);
-	if (i < o->n || out_sync_dir(o, o->dfd, o->dir) == -1) {
+	if (out_sync_dir(o, o->dfd, o->dir) == -1) {
 		output_abort(o);
 		return -1;
 	}

@@ -47,12 +47,12 @@ err_fp(int error, char fp[LOOK_FP])
 
 /* path_resolve of an absolute path; NULL with errno set. */
 static char *
-path_fp(const char *full, char fp[LOOK_FP])
+path_fp(const char *full, char fp[LOOK_FP], struct pathcache *c)
 {
 	char	*p;
 	int	 error;
 
-	if ((p = path_resolve("/", full)) == NULL) {
+	if ((p = path_resolve("/", full, c)) == NULL) {
 		error = errno;
 		err_fp(error, fp);
 		errno = error;
@@ -107,7 +107,8 @@ group_fp(const char *arg, char fp[LOOK_FP])
  * a stat, returns the file's latest time, else 0.
  */
 static time_t
-look_take(int kind, const char *arg, char fp[LOOK_FP])
+look_take(int kind, const char *arg, char fp[LOOK_FP],
+    struct pathcache *c)
 {
 	struct stat	 st;
 
@@ -118,7 +119,7 @@ look_take(int kind, const char *arg, char fp[LOOK_FP])
 		err_fp(errno, fp);
 		return 0;
 	case LOOK_PATH:
-		free(path_fp(arg, fp));
+		free(path_fp(arg, fp, c));
 		return 0;
 	case LOOK_USER:
 		user_fp(arg, fp);
@@ -185,7 +186,7 @@ look_path(struct looks *l, const char *dir, const char *path)
 	int	 error;
 
 	full = path_join(dir, path);
-	p = path_fp(full, fp);
+	p = path_fp(full, fp, NULL);
 	error = errno;
 	add(l, LOOK_PATH, full, fp, 0);
 	free(full);
@@ -228,11 +229,11 @@ look_group(struct looks *l, const char *group, const char *user)
 
 /* 1 when the look finds now what it found when recorded. */
 int
-look_same(int kind, const char *arg, const char *fp)
+look_same(int kind, const char *arg, const char *fp, struct pathcache *c)
 {
 	char	 now[LOOK_FP];
 
-	look_take(kind, arg, now);
+	look_take(kind, arg, now, c);
 	return strcmp(now, fp) == 0;
 }
 

@@ -246,12 +246,16 @@ output_note(struct output *o, const struct look *l)
 	counted(o, l->t < o->start && state_look(&o->state, l));
 }
 
-static void
-note(struct output *o, const char *name, const struct stat *st,
+void
+out_note(struct output *o, const char *name, const struct stat *st,
     uint64_t hash)
 {
 	if (o->key == 0 || o->nostate)
 		return;
+	if (ST_CTIM(st).tv_sec > o->newest.tv_sec ||
+	    (ST_CTIM(st).tv_sec == o->newest.tv_sec &&
+	    ST_CTIM(st).tv_nsec > o->newest.tv_nsec))
+		o->newest = ST_CTIM(st);
 	counted(o, state_file(&o->state, name, st, hash));
 }
 
@@ -501,7 +505,7 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 		return -1;
 	/* A staged build is into an empty directory. */
 	if (!o->empty && unchanged(o->dfd, name, data, mode, &st)) {
-		note(o, name, &st, hash);
+		out_note(o, name, &st, hash);
 		return 0;
 	}
 	if (o->stage == NULL) {
@@ -528,7 +532,13 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 		out_fail(o->ctx, o->dir, name, "write");
 		return -1;
 	}
-	note(o, name, &st, hash);
+	/* A rename changes the file's ctime (Linux's does): the state has
+	 * it once the file is in place (commit.c).  A staged file is not
+	 * renamed, its directory is. */
+	if (o->stage == NULL)
+		o->p[o->n - 1].hash = hash;
+	else
+		out_note(o, name, &st, hash);
 	return 0;
 }
 

@@ -11,6 +11,8 @@ struct pending {
 	char	*old;		/* hard link to the replaced file, or NULL */
 	int	 done;		/* renamed into place, or removed */
 	int	 remove;	/* a file of a VM that is gone */
+	uint64_t hash;		/* of its contents, for the state once it
+				 * is in place; 0: none */
 };
 
 struct output {
@@ -36,6 +38,8 @@ struct output {
 	int		 statefd;
 	char		*statetmp;	/* its name in out_wdir() */
 	int		 nostate;	/* it cannot be kept */
+	struct timespec	 newest;	/* the latest ctime of an output in
+					 * it */
 	/* The index (index.c): this build's, and the last one's. */
 	struct buf	 index;
 	size_t		 nvm;
@@ -58,5 +62,7 @@ void		 out_roll_back(int, struct pending *, size_t);
 void		 out_drop_state(struct output *);
 int		 out_add_file(struct output *, const char *,
 		    const struct buf *, int mode, uint64_t hash);
+void		 out_note(struct output *, const char *, const struct stat *,
+		    uint64_t hash);
 
 #endif

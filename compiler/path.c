@@ -215,6 +215,25 @@ path_clean(const char *dir, const char *path)
 	return out;
 }
 
+static void
+pathcache_set(struct pathcache *c, const char *dir, const char *real,
+    int err)
+{
+	free(c->dir);
+	free(c->real);
+	c->dir = xstrdup(dir);
+	c->real = real != NULL ? xstrdup(real) : NULL;
+	c->err = err;
+}
+
+void
+pathcache_free(struct pathcache *c)
+{
+	free(c->dir);
+	free(c->real);
+	memset(c, 0, sizeof(*c));
+}
+
 /*
  * The one resolution of a path a profile names (an image, firmware),
  * relative to dir: as the kernel would resolve it, whatever the working
@@ -224,13 +243,17 @@ path_clean(const char *dir, const char *path)
  * is followed when the file is used, as it was when it was checked.
  * Components that do not exist on this machine (a described host's
  * files) are taken as written below the longest ancestor that does.
- * Returns NULL with errno set when the kernel cannot resolve it.
+ * Returns NULL with errno set when the kernel cannot resolve it.  With
+ * c, the directory is resolved once for a run of paths in it (the
+ * no-op's looks, state.c): a change in the middle of the run is as one
+ * made after it.
  */
 char *
-path_resolve(const char *dir, const char *path)
+path_resolve(const char *dir, const char *path, struct pathcache *c)
 {
 	char	*full, *prefix, *real, *out, *base;
 	size_t	 n, end;
+	int	 first;
 
 	full = path_join(dir, path);
 	n = strlen(full);
@@ -244,12 +267,20 @@ path_resolve(const char *dir, const char *path)
 		end = n;
 	else
 		end = base > full ? (size_t)(base - full - 1) : 0;
-	for (;;) {
+	for (first = 1;; first = 0) {
 		if (end == 0)
 			prefix = xstrdup(full[0] == '/' ? "/" : ".");
 		else
 			prefix = xasprintf("%.*s", (int)end, full);
-		real = realpath(prefix, NULL);
+		if (first && c != NULL && c->dir != NULL &&
+		    strcmp(c->dir, prefix) == 0) {
+			real = c->real != NULL ? xstrdup(c->real) : NULL;
+			errno = c->err;
+		} else if ((real = realpath(prefix, NULL)) == NULL && first &&
+		    c != NULL) {
+			pathcache_set(c, prefix, NULL, errno);
+		} else if (first && c != NULL)
+			pathcache_set(c, prefix, real, 0);
 		free(prefix);
 		if (real != NULL || errno != ENOENT || end == 0)
 			break;

@@ -14,26 +14,41 @@
 /*
  * The state of the last clean build, kept in OUTDIR/.vmc-state, so that
  * a build in which nothing changed costs a stat of each file it read
- * and a read of each file it wrote, instead of a build:
+ * and of each file it wrote, instead of a build:
  *
- *	vmc-state 3 KEY
+ *	vmc-state 4 KEY
  *	i KIND FINGERPRINT PATH			a look the build took (look.c):
  *						every file read or checked,
  *						every path resolved, every
  *						user looked up
- *	o DEV INO SIZE MTIME HASH MODE NAME	a file written, in OUTDIR
+ *	o DEV INO SIZE MTIME CTIME HASH MODE NAME
+ *						a file written, in OUTDIR;
+ *						CTIME is SECONDS.NANOSECONDS
  *	end COUNT
  *
  * KEY hashes all else a build depends on: vmc's version and sources,
  * the host, the run directory, the working directory, the user and the
- * profiles named.  Times are in seconds, so output.c records no state
- * when a file read changed in the second the build started: a later
- * change within that second would keep its time.  An output is trusted
- * only when its contents still hash to HASH (FNV-1a of 64 bits: it is
- * there to catch edits and torn writes, which times and sizes miss; who
- * can forge a collision can as well rewrite the state).  A directory
- * holding a temporary file (TMP_PREFIX) is never fresh: a build was
- * killed there, and the next one must finish its cleanup.
+ * profiles named.  Times of the files read are in seconds, so output.c
+ * records no state when a file read changed in the second the build
+ * started: a later change within that second would keep its time.
+ *
+ * An output is trusted without being opened when its device, inode,
+ * size, mode, mtime and ctime are as recorded, as git's index trusts a
+ * file: every write, chmod, link or rename sets the inode's change time
+ * to the kernel's clock, and no call lets a user set it back (utimes(2)
+ * sets the access and modification times only, and itself moves the
+ * ctime).  Otherwise it is read, and trusted only when its contents
+ * still hash to HASH (FNV-1a of 64 bits: it is there to catch edits and
+ * torn writes; who can forge a collision can as well rewrite the
+ * state).  The clock ticks coarser than a nanosecond, so a change in
+ * the tick the state was written in could keep the ctime recorded: an
+ * output whose ctime is not older than the state's mtime is read too
+ * (git's "racily clean" entries).  What the state cannot see: a change
+ * made while the build that wrote the file ran, in the tick of its last
+ * stat; someone setting the clock back (root only) and changing a file
+ * in the tick it recorded; a file system that keeps no ctime.  A
+ * directory holding a temporary file (TMP_PREFIX) is never fresh: a
+ * build was killed there, and the next one must finish its cleanup.
  */
 
 /* Set by the Makefile to a checksum of compiler/: no state without it. */
@@ -41,7 +56,7 @@
 #define VMC_SOURCE_ID	""
 #endif
 
-#define STATE_MAGIC	"vmc-state 3"
+#define STATE_MAGIC	"vmc-state 4"
 
 static uint64_t
 hash_str(uint64_t h, const char *s)
@@ -107,9 +122,10 @@ state_file(struct buf *b, const char *name, const struct stat *st,
 {
 	if (strchr(name, '\n') != NULL)
 		return 0;
-	buf_printf(b, "o %ju %ju %jd %jd %016" PRIx64 " %o %s\n",
+	buf_printf(b, "o %ju %ju %jd %jd %jd.%09ld %016" PRIx64 " %o %s\n",
 	    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-	    (intmax_t)st->st_size, (intmax_t)st->st_mtime, hash,
+	    (intmax_t)st->st_size, (intmax_t)st->st_mtime,
+	    (intmax_t)ST_CTIM(st).tv_sec, (long)ST_CTIM(st).tv_nsec, hash,
 	    (unsigned)st->st_mode, name);
 	return 1;
 }
@@ -136,7 +152,7 @@ same_contents(int dfd, const char *name, intmax_t size, uint64_t hash)
 
 /* 1 when a look finds what it found when the line was written. */
 static int
-same_look(char *line)
+same_look(char *line, struct pathcache *c)
 {
 	char	*fp, *path;
 
@@ -147,22 +163,25 @@ same_look(char *line)
 		return 0;
 	*path++ = '\0';
 	path[strcspn(path, "\n")] = '\0';
-	return look_same(line[2], path, fp);
+	return look_same(line[2], path, fp, c);
 }
 
 /* 1 when the line describes the file or look as it is now. */
 static int
-same_file(int dfd, char *line)
+same_file(int dfd, char *line, const struct timespec *written,
+    struct pathcache *c)
 {
 	struct stat	 st;
 	uintmax_t	 dev, ino;
-	intmax_t	 size, mtime;
+	intmax_t	 size, mtime, csec;
+	long		 cnsec;
 	uint64_t	 hash = 0;
 	unsigned long	 mode;
 	char		*p, *path;
+	int		 racy;
 
 	if (line[0] == 'i' && line[1] == ' ')
-		return same_look(line);
+		return same_look(line, c);
 	if (line[0] != 'o' || line[1] != ' ')
 		return 0;
 	p = line + 2;
@@ -170,6 +189,10 @@ same_file(int dfd, char *line)
 	ino = strtoumax(p, &p, 10);
 	size = strtoimax(p, &p, 10);
 	mtime = strtoimax(p, &p, 10);
+	csec = strtoimax(p, &p, 10);
+	if (*p++ != '.')
+		return 0;
+	cnsec = strtol(p, &p, 10);
 	hash = strtoull(p, &p, 16);
 	mode = strtoul(p, &p, 8);
 	if (*p++ != ' ' || *p == '\0')
@@ -179,9 +202,14 @@ same_file(int dfd, char *line)
 	if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
 	if (dev != (uintmax_t)st.st_dev || ino != (uintmax_t)st.st_ino ||
-	    size != (intmax_t)st.st_size || mtime != (intmax_t)st.st_mtime ||
-	    mode != (unsigned long)st.st_mode)
+	    size != (intmax_t)st.st_size || mode != (unsigned long)st.st_mode)
 		return 0;
+	racy = csec > (intmax_t)written->tv_sec || (csec ==
+	    (intmax_t)written->tv_sec && cnsec >= written->tv_nsec);
+	if (mtime == (intmax_t)st.st_mtime && !racy &&
+	    csec == (intmax_t)ST_CTIM(&st).tv_sec &&
+	    cnsec == ST_CTIM(&st).tv_nsec)
+		return 1;
 	return same_contents(dfd, path, size, hash);
 }
 
@@ -212,6 +240,7 @@ has_tmp(int dfd)
 int
 state_fresh(const char *dir, uint64_t key)
 {
+	struct pathcache cache = { NULL, NULL, 0 };
 	struct stat	 st;
 	char	*line = NULL, head[64];
 	size_t	 cap = 0, n = 0, count;
@@ -229,12 +258,14 @@ state_fresh(const char *dir, uint64_t key)
 	}
 	snprintf(head, sizeof(head), STATE_MAGIC " %016" PRIx64 "\n", key);
 	if (getline(&line, &cap, fp) > 0 && strcmp(line, head) == 0) {
-		while (getline(&line, &cap, fp) > 0 && same_file(dfd, line))
+		while (getline(&line, &cap, fp) > 0 &&
+		    same_file(dfd, line, &ST_MTIM(&st), &cache))
 			n++;
 		fresh = sscanf(line, "end %zu", &count) == 1 && count == n &&
 		    getc(fp) == EOF && !has_tmp(dfd);
 	}
 	free(line);
+	pathcache_free(&cache);
 	fclose(fp);
 	close(dfd);
 	return fresh;

@@ -396,6 +396,15 @@ void		 pool_free(struct pool *);
 uint64_t	 hash_add(uint64_t, const void *, size_t);
 uint64_t	 hash_buf(const char *, size_t);
 
+/* A file's change and modification times to the nanosecond. */
+#ifdef __APPLE__
+#define ST_CTIM(st)	((st)->st_ctimespec)
+#define ST_MTIM(st)	((st)->st_mtimespec)
+#else
+#define ST_CTIM(st)	((st)->st_ctim)
+#define ST_MTIM(st)	((st)->st_mtim)
+#endif
+
 /* path.c */
 #define TMP_PREFIX	".vmc-tmp-"	/* every temporary name vmc writes */
 #define MAX_FILE	(16 * 1024 * 1024)	/* read by vmc, at most */
@@ -409,7 +418,14 @@ int		 path_has_suffix_case(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
 char		*path_clean(const char *, const char *);
-char		*path_resolve(const char *, const char *);
+/* The last directory path_resolve resolved, for a run of looks. */
+struct pathcache {
+	char		*dir;		/* as asked */
+	char		*real;		/* realpath(3) of it, or NULL */
+	int		 err;		/* errno then */
+};
+char		*path_resolve(const char *, const char *, struct pathcache *);
+void		 pathcache_free(struct pathcache *);
 char		*path_absdir(const char *);
 int		 path_refuses(const struct stat *, uid_t, gid_t, int how);
 
@@ -419,7 +435,8 @@ int		 look_stat(struct looks *, const char *, struct stat *);
 char		*look_path(struct looks *, const char *dir, const char *);
 int		 look_user(struct looks *, const char *, uid_t *, gid_t *);
 int		 look_group(struct looks *, const char *, const char *);
-int		 look_same(int kind, const char *, const char *fp);
+int		 look_same(int kind, const char *, const char *fp,
+		    struct pathcache *);
 void		 looks_free(struct looks *);
 
 /* quote.c: quoting for the shell, XML, QEMU option values and terminals */
