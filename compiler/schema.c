@@ -68,6 +68,8 @@ const struct key keys[] = {
 	{ S_VM, "qemu", T_ABSPATH, 0, NULL, VM(qemu), NULL, NONE },
 	{ S_VM, "firmware", T_PATH, 0, NULL, VM(firmware), NULL, NONE },
 	{ S_VM, "cpu", T_CPU, 0, NULL, VM(cpu), NULL, NONE },
+	{ S_VM, "discard", T_BOOL, 0, "yes", VM(discard), NULL, NONE },
+	{ S_VM, "rng", T_BOOL, 0, "yes", VM(rng), NULL, NONE },
 	{ S_VM, "machine-option", T_PROP, MULTI, NULL, VM(machopts), NULL,
 	    NONE },
 	{ S_VM, "qemu-arg", T_ARG, MULTI, NULL, VM(qemuargs), NULL, NONE },

@@ -240,6 +240,7 @@ struct vm {
 	struct loc	 at;		/* the profile file itself */
 	struct val	 arch, machine, accel, cpus, memory, image, format;
 	struct val	 seed, seedds, qemu, firmware, base, disksize, cpu;
+	struct val	 discard, rng;
 	struct vlist	 machopts, qemuargs, disks, cdroms;
 	struct val	 label, autostart, restart, user, log, stoptimeout;
 	struct nic	*nic;		/* in order of first appearance */

@@ -130,6 +130,23 @@ if [ -n "$traced" ]; then
 		ok "nothing changed: only the state is read"
 	fi
 fi
+# The same after a rebuild that renamed files into place, which moves
+# their ctime: the state records them as they are after.
+cp -p p/a.ini "$tmp/a.keep"
+sed 's/1G/3G/' "$tmp/a.keep" > p/a.ini
+tick
+build out
+sleep 0.1
+build out
+if [ -n "$traced" ]; then
+	if grep -q -e "^@/[^.]" -e "^@/\.vmc-index" "$tmp/trace"; then
+		bad "after a rebuild in place, nothing changed: only the state is read" \
+		    "opened $(tr '\n' ' ' < "$tmp/trace")"
+	else
+		ok "after a rebuild in place, nothing changed: only the state is read"
+	fi
+fi
+cp -p "$tmp/a.keep" p/a.ini
 
 
 # A profile edited to the same size, its mtime put back.

@@ -5,7 +5,7 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=3602428e03e78dee
+config=d621e48ca81136af
 qmp='/Library/Application Support/vmc/k8s-cp/qmp'
 run='/Library/Application Support/vmc/k8s-cp/run'
 
@@ -81,8 +81,10 @@ trap 'stop=1' HUP INT TERM
 	-m 16384M \
 	-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd \
 	-drive if=pflash,unit=1,format=raw,file=/Users/Shared/VMs/k8s-cp.qcow2.efivars \
-	-drive file=/Users/Shared/VMs/k8s-cp.qcow2,format=qcow2,if=virtio \
+	-drive file=/Users/Shared/VMs/k8s-cp.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.105.1:8000/k8s/k8s-cp/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev 'stream,id=net0,server=off,addr.type=unix,addr.path=/Library/Application Support/vmc/vmnet-shared-192.168.105.1.sock,reconnect-ms=1000' \
 	-device virtio-net-pci,netdev=net0,mac=52:3d:a9:aa:6b:02 \
 	-qmp 'unix:/Library/Application Support/vmc/k8s-cp/qmp,server=on,wait=off' \

@@ -5,7 +5,7 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=004e7d83516b2869
+config=912735543ef3261c
 qmp='/Library/Application Support/vmc/k8s-cp.qmp'
 run='/Library/Application Support/vmc/k8s-cp.run'
 
@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 2 \
 	-m 6144M \
-	-drive file=/Users/Shared/VMs/k8s-cp.qcow2,format=qcow2,if=virtio \
+	-drive file=/Users/Shared/VMs/k8s-cp.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.1.20:8000/k8s/k8s-cp/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-bridged,id=net0,ifname=en0 \
 	-device virtio-net-pci,netdev=net0,mac=52:3d:a9:aa:6b:02 \
 	-qmp 'unix:/Library/Application Support/vmc/k8s-cp.qmp,server=on,wait=off' \

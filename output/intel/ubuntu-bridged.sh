@@ -5,7 +5,7 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=d3a9b16cfc0ea76a
+config=384073cd9a0bba25
 qmp='/Library/Application Support/vmc/ubuntu-bridged.qmp'
 run='/Library/Application Support/vmc/ubuntu-bridged.run'
 
@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 2 \
 	-m 4096M \
-	-drive file=/Users/Shared/VMs/ubuntu-bridged.qcow2,format=qcow2,if=virtio \
+	-drive file=/Users/Shared/VMs/ubuntu-bridged.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.1.20:8000/ubuntu-bridged/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-bridged,id=net0,ifname=en0 \
 	-device virtio-net-pci,netdev=net0,mac=52:88:bf:54:dd:33 \
 	-qmp 'unix:/Library/Application Support/vmc/ubuntu-bridged.qmp,server=on,wait=off' \

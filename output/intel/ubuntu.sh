@@ -5,7 +5,7 @@
 # the guest to power off, then QEMU's quit, 10 s, then a kill.  The
 # script exits with QEMU's status.  See vmc(1).
 # What vmc status compares with what runs (vmc(1)).
-config=d055f8c7c809ad69
+config=ac15efc0bb797032
 qmp='/Library/Application Support/vmc/ubuntu.qmp'
 run='/Library/Application Support/vmc/ubuntu.run'
 
@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 2 \
 	-m 4096M \
-	-drive file=/Users/Shared/VMs/ubuntu-24.04.qcow2,format=qcow2,if=virtio \
+	-drive file=/Users/Shared/VMs/ubuntu-24.04.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://10.0.2.2:8000/ubuntu/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:80 \
 	-device virtio-net-pci,netdev=net0,mac=52:89:45:fc:32:35 \
 	-qmp 'unix:/Library/Application Support/vmc/ubuntu.qmp,server=on,wait=off' \

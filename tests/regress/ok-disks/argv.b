@@ -13,7 +13,7 @@ max,-avx512f,-avx512vl,-pdpe1gb
 -m
 1024M
 -drive
-file=@CASE@/profiles/b.qcow2,format=qcow2,if=virtio
+file=@CASE@/profiles/b.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio
 -device
 virtio-scsi-pci,id=scsi0
 -drive
@@ -24,6 +24,10 @@ scsi-cd,bus=scsi0.0,drive=cd0
 file=@CASE@/profiles/install.iso,format=raw,if=none,id=cd1,media=cdrom,readonly=on
 -device
 scsi-cd,bus=scsi0.0,drive=cd1
+-object
+rng-random,id=rng0,filename=/dev/urandom
+-device
+virtio-rng-pci,rng=rng0
 -nic
 none
 -qmp

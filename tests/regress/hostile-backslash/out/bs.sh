@@ -48,6 +48,8 @@ trap 'stop=1' HUP INT TERM
 	-m 1024M \
 	-drive 'if=pflash,format=raw,readonly=on,file=@CASE@/profiles/code'\\'' \
 	-drive 'file=@CASE@/profiles/img'\\\\''\''x\,format=raw,if=virtio' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/bs.qmp,server=on,wait=off \
 	-display none \

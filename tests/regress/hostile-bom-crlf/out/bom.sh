@@ -49,7 +49,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/bom.qmp,server=on,wait=off \
 	-display none \

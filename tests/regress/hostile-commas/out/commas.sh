@@ -49,6 +49,8 @@ trap 'stop=1' HUP INT TERM
 	-drive if=pflash,format=raw,readonly=on,file=@CASE@/profiles/f,,w=1.fd \
 	-drive file=@CASE@/profiles/a,,b=c,,,,d.qcow2,format=raw,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://h:80/a,,b=c/?x=1,,y=2/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22 \
 	-device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01 \
 	-qmp unix:/run/a,,b=c/commas.qmp,server=on,wait=off \

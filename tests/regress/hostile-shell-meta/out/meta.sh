@@ -48,8 +48,10 @@ trap 'stop=1' HUP INT TERM
 	-smp 1 \
 	-m 1024M \
 	-drive 'if=pflash,format=raw,readonly=on,file=@CASE@/profiles/$(id) `x`;&|<>*?~'\''"\!#.fd' \
-	-drive 'file=@CASE@/profiles/$(touch pwned) `id`;&|<>*?~[x]"q"'\''q'\''\!#{a}$HOME.qcow2,format=qcow2,if=virtio' \
+	-drive 'file=@CASE@/profiles/$(touch pwned) `id`;&|<>*?~[x]"q"'\''q'\''\!#{a}$HOME.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio' \
 	-smbios 'type=1,serial=ds=nocloud;s=http://10.0.2.2:8000/$(id)/`x`/&|<>*?~'\''"\!#{a}$HOME/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0 \
 	-device virtio-net-pci,netdev=net0,mac=52:e6:1f:3c:20:df \
 	-qmp 'unix:/run/$(id)`x`;&|<>~'\''"\!#/meta.qmp,server=on,wait=off' \

@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive 'file=@CASE@/profiles/dïsk-日本語-😀-é-‏-�-􏿿.qcow2,format=qcow2,if=virtio' \
+	-drive 'file=@CASE@/profiles/dïsk-日本語-😀-é-‏-�-􏿿.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio' \
 	-smbios 'type=1,serial=ds=nocloud;s=http://例え.jp/ñ/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0 \
 	-device virtio-net-pci,netdev=net0,mac=52:77:2c:c8:db:c9 \
 	-qmp 'unix:/run/ÿ/utf.qmp,server=on,wait=off' \

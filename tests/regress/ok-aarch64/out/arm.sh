@@ -71,6 +71,8 @@ trap 'stop=1' HUP INT TERM
 	-drive if=pflash,format=raw,readonly=on,file=/usr/local/share/qemu/edk2-aarch64-code.fd \
 	-drive if=pflash,unit=1,format=raw,file=@CASE@/profiles/disk.raw.efivars \
 	-drive file=@CASE@/profiles/disk.raw,format=raw,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/arm.qmp,server=on,wait=off \
 	-display none \

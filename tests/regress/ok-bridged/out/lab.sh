@@ -46,7 +46,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 4096M \
-	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-bridged,id=net0,ifname=en0,isolated=off \
 	-device virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:01 \
 	-qmp unix:/vmc/lab.qmp,server=on,wait=off \

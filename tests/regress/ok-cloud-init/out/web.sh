@@ -63,8 +63,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 512M \
-	-drive file=@CASE@/profiles/web.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/web.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-drive if=virtio,format=raw,read-only=on,file.driver=vvfat,file.dir=/vmc/web.cidata,file.label=CIDATA \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:80 \
 	-device virtio-net-pci,netdev=net0,mac=52:2e:07:09:3a:3e \
 	-qmp unix:/vmc/web.qmp,server=on,wait=off \

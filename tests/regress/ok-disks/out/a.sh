@@ -46,12 +46,14 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/a.qcow2,format=qcow2,if=virtio \
-	-drive file=@CASE@/profiles/data.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/a.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-drive file=@CASE@/profiles/data.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-drive file=@CASE@/profiles/scratch,,1.raw,format=raw,if=virtio \
 	-device virtio-scsi-pci,id=scsi0 \
 	-drive file=@CASE@/profiles/install.iso,format=raw,if=none,id=cd0,media=cdrom,readonly=on \
 	-device scsi-cd,bus=scsi0.0,drive=cd0 \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/a.qmp,server=on,wait=off \
 	-display none \

@@ -45,7 +45,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu host \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/h.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/h.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/h.qmp,server=on,wait=off \
 	-display none \

@@ -71,7 +71,9 @@ trap 'stop=1' HUP INT TERM
 	-m 1024M \
 	-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd \
 	-drive if=pflash,unit=1,format=raw,file=@CASE@/profiles/c.qcow2.efivars \
-	-drive file=@CASE@/profiles/c.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/c.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/small.qmp,server=on,wait=off \
 	-display none \

@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 2 \
 	-m 2048M \
-	-drive file=@CASE@/profiles/cp.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/cp.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://10.0.2.2:8000/cp/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0,hostfwd=tcp:0.0.0.0:6443-:6443,hostfwd=tcp:127.0.0.1:2201-:22 \
 	-device virtio-net-pci,netdev=net0,mac=52:90:92:ec:10:01 \
 	-qmp unix:/vmc/cp.qmp,server=on,wait=off \

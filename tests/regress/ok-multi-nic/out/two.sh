@@ -46,7 +46,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22 \
 	-device virtio-net-pci,netdev=net0,mac=52:bf:a2:9f:78:66 \
 	-netdev vmnet-bridged,id=net1,ifname=en0 \

@@ -47,8 +47,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive 'file=@CASE@/profiles/it'\''s a "disk",, $(id) `x` & <y>.qcow2,format=qcow2,if=virtio' \
+	-drive 'file=@CASE@/profiles/it'\''s a "disk",, $(id) `x` & <y>.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio' \
 	-smbios 'type=1,serial=ds=nocloud;s=https://seed.example:8443/a,,b/$HOME/~x/é/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0 \
 	-device e1000,netdev=net0,mac=52:19:51:49:92:bb \
 	-qmp unix:/vmc/q.qmp,server=on,wait=off \

@@ -48,6 +48,8 @@ trap 'stop=1' HUP INT TERM
 	-m 256M \
 	-drive file=@CASE@/profiles/plain.raw,format=raw,if=virtio \
 	-drive if=virtio,format=raw,read-only=on,file.driver=vvfat,file.dir=/vmc/q.cidata,file.label=CIDATA \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0 \
 	-device virtio-net-pci,netdev=net0,mac=52:19:51:49:92:bb \
 	-qmp unix:/vmc/q.qmp,server=on,wait=off \

@@ -48,7 +48,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max \
 	-smp 1 \
 	-m 256M \
-	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev user,id=net0,hostfwd=tcp:127.0.0.1:8443-:443 \
 	-device virtio-net-pci,netdev=net0,mac=52:9c:a1:1d:97:e2 \
 	-qmp unix:/vmc/svc/qmp,server=on,wait=off \

@@ -46,7 +46,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/h.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/h.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-host,id=net0,net-uuid=6f2c1a4e-2b9d-4c1e-9a43-0c3b1e2d4f5a \
 	-device virtio-net-pci,netdev=net0,mac=52:d4:ea:d0:a4:3e \
 	-qmp unix:/vmc/hostonly.qmp,server=on,wait=off \

@@ -46,7 +46,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/disk.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-shared,id=net0,isolated=on,start-address=192.168.105.1,end-address=192.168.105.254,subnet-mask=255.255.255.0 \
 	-device virtio-net-pci,netdev=net0,mac=52:09:12:a2:c7:c3 \
 	-qmp unix:/vmc/shared.qmp,server=on,wait=off \

@@ -56,7 +56,9 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/db.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/db.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/vmc/vmnet-shared-192.168.105.1.sock,reconnect-ms=1000 \
 	-device virtio-net-pci,netdev=net0,mac=52:67:28:a0:a1:7c \
 	-qmp unix:/vmc/db.qmp,server=on,wait=off \

@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/p.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/p.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.1.20:8000/priv/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-host,id=net0,start-address=10.255.255.1,end-address=10.255.255.9,subnet-mask=255.255.255.0 \
 	-device virtio-net-pci,netdev=net0,mac=52:1b:2e:8e:0e:63 \
 	-netdev vmnet-host,id=net1,start-address=172.31.0.1,end-address=172.31.0.9,subnet-mask=255.255.255.0 \

@@ -47,7 +47,9 @@ trap 'stop=1' HUP INT TERM
 	-smp 1 \
 	-m 1024M \
 	-drive if=pflash,format=raw,readonly=on,file=/Users/me/Downloads/edk2-aarch64-code.fd \
-	-drive file=/Users/me/Documents/VMs/tcc.qcow2,format=qcow2,if=virtio \
+	-drive file=/Users/me/Documents/VMs/tcc.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-nic none \
 	-qmp unix:/vmc/tcc.qmp,server=on,wait=off \
 	-display none \

@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/d.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/d.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://10.0.2.2:8000/both/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-shared,id=net0 \
 	-device virtio-net-pci,netdev=net0,mac=52:46:5f:b1:a1:e5 \
 	-netdev user,id=net1 \

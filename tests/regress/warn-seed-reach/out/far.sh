@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/a.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/a.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://192.168.50.7:8000/far/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-shared,id=net0,start-address=192.168.106.1,end-address=192.168.106.9,subnet-mask=255.255.255.0 \
 	-device virtio-net-pci,netdev=net0,mac=52:c1:ad:41:de:39 \
 	-qmp unix:/vmc/far.qmp,server=on,wait=off \

@@ -46,8 +46,10 @@ trap 'stop=1' HUP INT TERM
 	-cpu max,-avx512f,-avx512vl,-pdpe1gb \
 	-smp 1 \
 	-m 1024M \
-	-drive file=@CASE@/profiles/c.qcow2,format=qcow2,if=virtio \
+	-drive file=@CASE@/profiles/c.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio \
 	-smbios 'type=1,serial=ds=nocloud;s=http://seed.example.com/name/' \
+	-object rng-random,id=rng0,filename=/dev/urandom \
+	-device virtio-rng-pci,rng=rng0 \
 	-netdev vmnet-shared,id=net0 \
 	-device virtio-net-pci,netdev=net0,mac=52:e8:e6:2d:b1:61 \
 	-qmp unix:/vmc/name.qmp,server=on,wait=off \
