@@ -348,5 +348,6 @@ ctx_free(struct ctx *ctx)
 	for (i = 0; i < ctx->nfiles; i++)
 		free(ctx->files[i]);
 	free(ctx->files);
+	pathcache_free(&ctx->paths);
 	memset(ctx, 0, sizeof(*ctx));
 }

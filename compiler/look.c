@@ -179,14 +179,15 @@ look_stat(struct looks *l, const char *path, struct stat *st)
 
 /* path_resolve of path relative to dir, recorded; NULL with errno. */
 char *
-look_path(struct looks *l, const char *dir, const char *path)
+look_path(struct looks *l, const char *dir, const char *path,
+    struct pathcache *c)
 {
 	char	 fp[LOOK_FP];
 	char	*full, *p;
 	int	 error;
 
 	full = path_join(dir, path);
-	p = path_fp(full, fp, NULL);
+	p = path_fp(full, fp, c);
 	error = errno;
 	add(l, LOOK_PATH, full, fp, 0);
 	free(full);

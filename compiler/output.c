@@ -136,6 +136,8 @@ create(struct output *o, const char *name, int mode, char **tmp)
 		o->clash = 1;
 	else if (fd == -1)
 		out_fail(o->ctx, o->dir, name, "create a temporary file");
+	/* The umask, or a default ACL of the directory, may have changed
+	 * the mode asked for. */
 	else if (fstat(fd, &st) == -1 || ((st.st_mode & 07777) !=
 	    (mode_t)mode && fchmod(fd, mode) == -1)) {
 		out_fail(o->ctx, o->dir, name, "set the mode");

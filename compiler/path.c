@@ -215,22 +215,50 @@ path_clean(const char *dir, const char *path)
 	return out;
 }
 
-static void
-pathcache_set(struct pathcache *c, const char *dir, const char *real,
-    int err)
+/*
+ * realpath(3) of dir through the cache, whose few entries fill in
+ * turn: NULL with errno set.
+ */
+static char *
+cached_real(const char *dir, struct pathcache *c)
 {
-	free(c->dir);
-	free(c->real);
-	c->dir = xstrdup(dir);
-	c->real = real != NULL ? xstrdup(real) : NULL;
-	c->err = err;
+	char	*real;
+	size_t	 i;
+
+	for (i = 0; c != NULL && i < PATHCACHE; i++)
+		if (c->e[i].dir != NULL && strcmp(c->e[i].dir, dir) == 0) {
+			errno = c->e[i].err;
+			return c->e[i].real != NULL ? xstrdup(c->e[i].real) :
+			    NULL;
+		}
+	real = realpath(dir, NULL);
+	if (c == NULL)
+		return real;
+	i = c->next++ % PATHCACHE;
+	free(c->e[i].dir);
+	free(c->e[i].real);
+	c->e[i].dir = xstrdup(dir);
+	c->e[i].real = real != NULL ? xstrdup(real) : NULL;
+	c->e[i].err = real != NULL ? 0 : errno;
+	errno = c->e[i].err;
+	return real;
+}
+
+char *
+path_real(const char *dir, struct pathcache *c)
+{
+	return cached_real(dir, c);
 }
 
 void
 pathcache_free(struct pathcache *c)
 {
-	free(c->dir);
-	free(c->real);
+	size_t	 i;
+
+	for (i = 0; i < PATHCACHE; i++) {
+		free(c->e[i].dir);
+		free(c->e[i].real);
+	}
 	memset(c, 0, sizeof(*c));
 }
 
@@ -272,15 +300,7 @@ path_resolve(const char *dir, const char *path, struct pathcache *c)
 			prefix = xstrdup(full[0] == '/' ? "/" : ".");
 		else
 			prefix = xasprintf("%.*s", (int)end, full);
-		if (first && c != NULL && c->dir != NULL &&
-		    strcmp(c->dir, prefix) == 0) {
-			real = c->real != NULL ? xstrdup(c->real) : NULL;
-			errno = c->err;
-		} else if ((real = realpath(prefix, NULL)) == NULL && first &&
-		    c != NULL) {
-			pathcache_set(c, prefix, NULL, errno);
-		} else if (first && c != NULL)
-			pathcache_set(c, prefix, real, 0);
+		real = cached_real(prefix, first ? c : NULL);
 		free(prefix);
 		if (real != NULL || errno != ENOENT || end == 0)
 			break;

@@ -81,7 +81,8 @@ resolve(struct ctx *ctx, struct vm *vm, const struct val *v)
 {
 	char	*p, *vis;
 
-	if ((p = look_path(&vm->doc.looks, vm->dir, v->s)) != NULL)
+	if ((p = look_path(&vm->doc.looks, vm->dir, v->s, &ctx->paths)) !=
+	    NULL)
 		return pool_add(&vm->pool, p);
 	vis = diag_vis(v->s);
 	diag(ctx, v->at, M(PATH_RESOLVE), v->key, vis, strerror(errno));
@@ -368,7 +369,7 @@ vm_resolve(struct ctx *ctx, struct vm *vm, const char *rundir,
 	 * link on the way to them that moves shows there.
 	 */
 	dir = path_dir(vm->path);
-	vm->dir = realpath(dir, NULL);
+	vm->dir = path_real(dir, &ctx->paths);
 	free(dir);
 	if (vm->dir == NULL) {
 		diag(ctx, vm->at, M(PROFILE_DIR), strerror(errno));

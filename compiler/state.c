@@ -240,7 +240,7 @@ has_tmp(int dfd)
 int
 state_fresh(const char *dir, uint64_t key)
 {
-	struct pathcache cache = { NULL, NULL, 0 };
+	struct pathcache cache;
 	struct stat	 st;
 	char	*line = NULL, head[64];
 	size_t	 cap = 0, n = 0, count;
@@ -249,6 +249,7 @@ state_fresh(const char *dir, uint64_t key)
 
 	if (key == 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
 		return 0;
+	memset(&cache, 0, sizeof(cache));
 	if ((fd = path_open(dfd, STATE_FILE, 1, &st)) == -1 ||
 	    (fp = fdopen(fd, "r")) == NULL) {
 		if (fd != -1)

@@ -343,6 +343,17 @@ struct netd {
 	const char	*program;	/* socket_vmnet */
 };
 
+/* The directories resolved last, for a run of looks (path.c). */
+#define PATHCACHE	4
+struct pathcache {
+	struct {
+		char	*dir;		/* as asked */
+		char	*real;		/* realpath(3) of it, or NULL */
+		int	 err;		/* errno then */
+	}		 e[PATHCACHE];
+	size_t		 next;		/* the slot to fill next */
+};
+
 /* Diagnostics said of one file read (diag.c). */
 struct tally {
 	const char	*file;
@@ -368,6 +379,7 @@ struct ctx {
 	size_t		 shown;		/* diagnostics kept, up to DIAG_RUN_MAX */
 	struct tally	*tally;		/* by file, a hash table */
 	size_t		 ntally, captally;
+	struct pathcache paths;		/* the directory resolved last */
 };
 
 /* buf.c: memory, growing buffers, pools; allocation failure is fatal */
@@ -419,13 +431,8 @@ int		 path_has_suffix_case(const char *, const char *);
 char		*path_dir(const char *);
 char		*path_join(const char *, const char *);
 char		*path_clean(const char *, const char *);
-/* The last directory path_resolve resolved, for a run of looks. */
-struct pathcache {
-	char		*dir;		/* as asked */
-	char		*real;		/* realpath(3) of it, or NULL */
-	int		 err;		/* errno then */
-};
 char		*path_resolve(const char *, const char *, struct pathcache *);
+char		*path_real(const char *, struct pathcache *);
 void		 pathcache_free(struct pathcache *);
 char		*path_absdir(const char *);
 int		 path_refuses(const struct stat *, uid_t, gid_t, int how);
@@ -433,7 +440,8 @@ int		 path_refuses(const struct stat *, uid_t, gid_t, int how);
 /* look.c */
 void		 look_file(struct looks *, const char *, const struct stat *);
 int		 look_stat(struct looks *, const char *, struct stat *);
-char		*look_path(struct looks *, const char *dir, const char *);
+char		*look_path(struct looks *, const char *dir, const char *,
+		    struct pathcache *);
 int		 look_user(struct looks *, const char *, uid_t *, gid_t *);
 int		 look_group(struct looks *, const char *, const char *);
 int		 look_same(int kind, const char *, const char *fp,
