@@ -75,14 +75,31 @@ user_fp(const char *name, char fp[LOOK_FP])
 	return pw;
 }
 
+/*
+ * Whether a user, whose primary group is gid, is in the group: it is
+ * its primary group, or its member list names the user.
+ */
+int
+group_has(const struct group *gr, const char *user, gid_t gid)
+{
+	char	**m;
+
+	if (gr->gr_gid == gid)
+		return 1;
+	for (m = gr->gr_mem; *m != NULL; m++)
+		if (strcmp(*m, user) == 0)
+			return 1;
+	return 0;
+}
+
 /* -1: no such group, 0: the user is not in it, 1: it is. */
 static int
 group_fp(const char *arg, char fp[LOOK_FP])
 {
 	struct passwd	*pw;
 	struct group	*gr;
-	char		*group, *user, **m;
-	int		 in = 0;
+	char		*group, *user;
+	int		 in;
 
 	group = xstrdup(arg);
 	if ((user = strchr(group, ' ')) != NULL)
@@ -93,10 +110,8 @@ group_fp(const char *arg, char fp[LOOK_FP])
 		free(group);
 		return -1;
 	}
-	for (m = gr->gr_mem; *m != NULL && !in; m++)
-		in = strcmp(*m, user) == 0;
-	if (!in && (pw = getpwnam(user)) != NULL && pw->pw_gid == gr->gr_gid)
-		in = 1;
+	in = group_has(gr, user, (pw = getpwnam(user)) != NULL ? pw->pw_gid :
+	    (gid_t)-1);
 	snprintf(fp, LOOK_FP, "%ju:%d", (uintmax_t)gr->gr_gid, in);
 	free(group);
 	return in;

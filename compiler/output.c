@@ -521,7 +521,10 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 	}
 	if (o->stage != NULL)
 		free(tmp);	/* the staging directory goes whole */
-	if (out_write_all(fd, data->p, data->len) == -1 || fstat(fd, &st) == -1) {
+	/* Its status for the state: a staged file's now, another's once it
+	 * is in place (commit.c). */
+	if (out_write_all(fd, data->p, data->len) == -1 ||
+	    (o->stage != NULL && fstat(fd, &st) == -1)) {
 		out_fail(o->ctx, o->dir, name, "write");
 		close(fd);
 		return -1;

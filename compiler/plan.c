@@ -2,8 +2,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,9 +304,9 @@ check_groups(struct inst *in, const struct recvm *v, const struct passwd *pw)
 {
 	const struct recvm	*net;
 	struct group		*gr;
-	char			*name, **m;
+	char			*name;
 	size_t			 i;
-	int			 rc = 0, ok;
+	int			 rc = 0;
 
 	if (v->net && getgrnam(v->group) == NULL) {
 		diag(in->ctx, at(in, in->outdir), M(NO_GROUP), v->name + 4,
@@ -321,10 +321,7 @@ check_groups(struct inst *in, const struct recvm *v, const struct passwd *pw)
 		if (net == NULL || net->group == NULL ||
 		    (gr = getgrnam(net->group)) == NULL)
 			continue;
-		ok = gr->gr_gid == pw->pw_gid;
-		for (m = gr->gr_mem; !ok && *m != NULL; m++)
-			ok = strcmp(*m, v->user) == 0;
-		if (!ok) {
+		if (!group_has(gr, v->user, pw->pw_gid)) {
 			diag(in->ctx, at(in, in->outdir), M(NOT_IN_GROUP),
 			    v->name, v->user, net->group, net->name + 4);
 			rc = -1;

@@ -443,6 +443,8 @@ int		 look_stat(struct looks *, const char *, struct stat *);
 char		*look_path(struct looks *, const char *dir, const char *,
 		    struct pathcache *);
 int		 look_user(struct looks *, const char *, uid_t *, gid_t *);
+struct group;
+int		 group_has(const struct group *, const char *, gid_t);
 int		 look_group(struct looks *, const char *, const char *);
 int		 look_same(int kind, const char *, const char *fp,
 		    struct pathcache *);
