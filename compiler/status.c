@@ -313,6 +313,7 @@ print_json(struct buf *b, const struct vmstate *s)
 
 	buf_puts(b, "{\"name\": ");
 	quote_json(b, s->v->name);
+	json_field(b, "kind", s->v->net ? "network" : "vm");
 	json_field(b, "label", s->v->label);
 	json_field(b, "state", s->state);
 	if (s->pid > 0)

@@ -116,6 +116,15 @@ check "again: the network unchanged" \
 vmc status -R "$root"
 check "status shows the network's daemon running: $(grep "^net:" "$tmp/stdout")" \
     grep -q "^net:$net  *$nl  *running" "$tmp/stdout"
+vmc status -j -R "$root"
+check "status -j: the daemon's object is of kind network, the VMs' of vm" \
+    python3 -c '
+import json, sys
+v = {x["name"]: x for x in json.load(open(sys.argv[1]))}
+assert v["net:" + sys.argv[2]]["kind"] == "network", v
+assert v["net:" + sys.argv[2]]["state"] == "running", v
+assert v["a"]["kind"] == v["b"]["kind"] == "vm", v
+' "$tmp/stdout" "$net"
 vmc stop -R "$root" "net:$net"
 check "stop of a network: refused, said: $(cat "$tmp/err")" \
     test $rc != 0 -a ! -s "$tmp/calls"
