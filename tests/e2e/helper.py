@@ -312,6 +312,13 @@ def example(shown, workdir):
                      for p in parts]
             note(f"image -> scratch {fmt}")
             val = qemu_join(parts)
+        elif opt == "-chardev" and parts[0] == "socket":
+            # The console's socket is in the VM's own run directory when
+            # it runs as its own user: here, in the work directory.
+            parts = [("path=" + os.path.join(workdir, "console.sock"))
+                     if p.startswith("path=") else p for p in parts]
+            note("console socket -> work directory")
+            val = qemu_join(parts)
         elif opt == "-qmp" and val.startswith("unix:"):
             parts[0] = "unix:" + os.path.join(workdir, "qmp.sock")
             note("QMP socket -> work directory")
