@@ -615,7 +615,11 @@ max,-avx512f,-avx512vl,-pdpe1gb
 -m
 1024M
 -drive
-file=$s/disk.qcow2,format=qcow2,if=virtio
+file=$s/disk.qcow2,format=qcow2,discard=unmap,detect-zeroes=unmap,if=virtio
+-object
+rng-random,id=rng0,filename=/dev/urandom
+-device
+virtio-rng-pci,rng=rng0
 -nic
 none
 -qmp
