@@ -119,8 +119,8 @@ derive_binaries(struct vm *vm, const struct host *h)
 /*
  * A network reached through socket_vmnet is named by what makes it one:
  * its mode, and its gateway (start-address) or the interface it
- * bridges.  Its daemon's socket is in the run directory, which root
- * owns.
+ * bridges.  Its daemon's socket and log are in the run directory,
+ * which root owns.
  */
 static void
 derive_net(struct vm *vm, struct nic *nic, const char *rundir)
@@ -141,6 +141,8 @@ derive_net(struct vm *vm, struct nic *nic, const char *rundir)
 	} else
 		nic->netid = mode;
 	nic->socket = pool_printf(&vm->pool, "%s/vmnet-%s.sock", rundir,
+	    nic->netid);
+	nic->netlog = pool_printf(&vm->pool, "%s/vmnet-%s.log", rundir,
 	    nic->netid);
 }
 

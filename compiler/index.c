@@ -241,7 +241,7 @@ parse_line(struct record *r, int kind, char *line)
 	} else if (strcmp(w[0], "net") == 0 && n == 4 && good_word(w[1]) &&
 	    good_word(w[2]) && good_word(w[3])) {
 		v = add_vm(r);
-		v->name = xasprintf("net:%s", w[1]);
+		v->name = xasprintf(NET_NAME "%s", w[1]);
 		v->label = xstrdup(w[2]);
 		v->user = xstrdup("root");
 		v->group = xstrdup(w[3]);
@@ -290,7 +290,8 @@ parse_line(struct record *r, int kind, char *line)
 	    strcmp(w[2], "restart") == 0)) {
 		v->links = xreallocarray(v->links, v->nlinks + 1,
 		    sizeof(*v->links));
-		v->links[v->nlinks++] = xasprintf("%s %s", w[1], w[2]);
+		v->links[v->nlinks].net = xstrdup(w[1]);
+		v->links[v->nlinks++].restart = strcmp(w[2], "restart") == 0;
 	} else if (strcmp(w[0], "uses") == 0 && kind == REC_INDEX && n >= 3 &&
 	    (strcmp(w[1], "r") == 0 || strcmp(w[1], "w") == 0) &&
 	    good_path(copy + 7)) {
@@ -400,7 +401,8 @@ record_write(struct buf *b, const struct record *r)
 	for (i = 0; i < r->n; i++) {
 		v = &r->vm[i];
 		if (v->net)
-			buf_printf(b, "net %s %s %s\n", v->name + 4, v->label,
+			buf_printf(b, "net %s %s %s\n",
+			    v->name + strlen(NET_NAME), v->label,
 			    v->group);
 		else
 			buf_printf(b, "vm %s %s %s\n", v->name, v->label,
@@ -447,7 +449,7 @@ recvm_free(struct recvm *v)
 		free(v->reach[i]);
 	free(v->reach);
 	for (i = 0; i < v->nlinks; i++)
-		free(v->links[i]);
+		free(v->links[i].net);
 	free(v->links);
 	for (i = 0; i < v->nuses; i++)
 		free(v->uses[i]);

@@ -264,8 +264,8 @@ net_links(struct inst *in, const struct plan *net)
 {
 	struct buf	 drop = { NULL, 0, 0 }, again = { NULL, 0, 0 };
 	struct plan	*p;
-	const char	*id = net->new->name + strlen("net:");
-	size_t		 i, j, n;
+	const char	*id = net->new->name + strlen(NET_NAME);
+	size_t		 i, j;
 
 	for (i = 0; i < in->np; i++) {
 		p = &in->p[i];
@@ -273,11 +273,9 @@ net_links(struct inst *in, const struct plan *net)
 		    p->status == ST_STOPPED || !runs(in, p->old))
 			continue;
 		for (j = 0; j < p->new->nlinks; j++) {
-			n = strcspn(p->new->links[j], " ");
-			if (strlen(id) != n ||
-			    strncmp(p->new->links[j], id, n) != 0)
+			if (strcmp(p->new->links[j].net, id) != 0)
 				continue;
-			if (strcmp(p->new->links[j] + n + 1, "restart") != 0) {
+			if (!p->new->links[j].restart) {
 				buf_printf(&drop, "%s%s", drop.len ? ", " : "",
 				    p->new->name);
 				continue;

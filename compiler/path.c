@@ -216,11 +216,11 @@ path_clean(const char *dir, const char *path)
 }
 
 /*
- * realpath(3) of dir through the cache, whose few entries fill in
- * turn: NULL with errno set.
+ * realpath(3) of dir, through the cache when c is not NULL, whose few
+ * entries fill in turn: NULL with errno set.
  */
-static char *
-cached_real(const char *dir, struct pathcache *c)
+char *
+path_real(const char *dir, struct pathcache *c)
 {
 	char	*real;
 	size_t	 i;
@@ -242,12 +242,6 @@ cached_real(const char *dir, struct pathcache *c)
 	c->e[i].err = real != NULL ? 0 : errno;
 	errno = c->e[i].err;
 	return real;
-}
-
-char *
-path_real(const char *dir, struct pathcache *c)
-{
-	return cached_real(dir, c);
 }
 
 void
@@ -300,7 +294,7 @@ path_resolve(const char *dir, const char *path, struct pathcache *c)
 			prefix = xstrdup(full[0] == '/' ? "/" : ".");
 		else
 			prefix = xasprintf("%.*s", (int)end, full);
-		real = cached_real(prefix, first ? c : NULL);
+		real = path_real(prefix, first ? c : NULL);
 		free(prefix);
 		if (real != NULL || errno != ENOENT || end == 0)
 			break;

@@ -309,13 +309,12 @@ check_groups(struct inst *in, const struct recvm *v, const struct passwd *pw)
 	int			 rc = 0;
 
 	if (v->net && getgrnam(v->group) == NULL) {
-		diag(in->ctx, at(in, in->outdir), M(NO_GROUP), v->name + 4,
-		    v->group);
+		diag(in->ctx, at(in, in->outdir), M(NO_GROUP),
+		    v->name + strlen(NET_NAME), v->group);
 		return -1;
 	}
 	for (i = 0; pw != NULL && i < v->nlinks; i++) {
-		name = xasprintf("net:%.*s", (int)strcspn(v->links[i], " "),
-		    v->links[i]);
+		name = xasprintf(NET_NAME "%s", v->links[i].net);
 		net = record_find(&in->index, name);
 		free(name);
 		if (net == NULL || net->group == NULL ||
@@ -323,7 +322,8 @@ check_groups(struct inst *in, const struct recvm *v, const struct passwd *pw)
 			continue;
 		if (!group_has(gr, v->user, pw->pw_gid)) {
 			diag(in->ctx, at(in, in->outdir), M(NOT_IN_GROUP),
-			    v->name, v->user, net->group, net->name + 4);
+			    v->name, v->user, net->group,
+			    net->name + strlen(NET_NAME));
 			rc = -1;
 		}
 	}

@@ -248,12 +248,11 @@ static void
 keep_net(struct member *m, const struct vm *vm, const struct nic *nic)
 {
 	struct mnet	*k = &m->nets[m->nnet++];
-	size_t		 i, n;
+	size_t		 i;
 
 	k->id = pool_strdup(&m->pool, nic->netid);
 	k->socket = pool_strdup(&m->pool, nic->socket);
-	n = strlen(nic->socket) - strlen(".sock");
-	k->log = pool_printf(&m->pool, "%.*s.log", (int)n, nic->socket);
+	k->log = pool_strdup(&m->pool, nic->netlog);
 	k->at = val_at(vm, &nic->via);
 	k->mode = keep(m, vm, &nic->mode);
 	k->interface = keep(m, vm, &nic->interface);

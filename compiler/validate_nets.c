@@ -31,16 +31,21 @@ cmp_card(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Whether two cards give the daemon the same value of a key. */
-static int
-same_val(const struct val *a, const struct val *b)
+/*
+ * A card m that gives the daemon another value of a key than the card
+ * with did: addresses compare as numbers, a group as a name.
+ */
+static void
+clash(struct ctx *ctx, const struct mnet *m, const struct val *mine,
+    const struct mnet *with, const struct val *its)
 {
-	if (val_ok(a) != val_ok(b))
-		return 0;
-	if (!val_ok(a))
-		return 1;
-	return a->s != NULL && b->s != NULL && a->n == b->n &&
-	    (a->n != 0 || strcmp(a->s, b->s) == 0);
+	if (val_ok(mine) == val_ok(its) && (!val_ok(mine) ||
+	    (mine->s != NULL && its->s != NULL && (mine == &m->group ?
+	    strcmp(mine->s, its->s) == 0 : mine->n == its->n))))
+		return;
+	diag(ctx, val_ok(mine) ? mine->at : m->at, M(NET_CLASH),
+	    val_ok(mine) ? mine->key : "via", m->id, with->at.file,
+	    with->at.line, its->key != NULL ? its->key : mine->key);
 }
 
 /*
@@ -52,23 +57,10 @@ static void
 check_alike(struct ctx *ctx, const struct mnet *first, const struct mnet *m,
     const struct mnet *grouped)
 {
-	const struct val	*mine[] = { &m->end, &m->mask, &m->group };
-	const struct mnet	*with[] = { first, first, grouped };
-	const struct val	*its;
-	size_t			 i;
-
-	for (i = 0; i < 3; i++) {
-		if (with[i] == NULL || (i == 2 && !val_ok(mine[i])))
-			continue;
-		its = i == 0 ? &first->end : i == 1 ? &first->mask :
-		    &grouped->group;
-		if (same_val(mine[i], its))
-			continue;
-		diag(ctx, val_ok(mine[i]) ? mine[i]->at : m->at, M(NET_CLASH),
-		    val_ok(mine[i]) ? mine[i]->key : "via", m->id,
-		    with[i]->at.file, with[i]->at.line,
-		    its->key != NULL ? its->key : mine[i]->key);
-	}
+	clash(ctx, m, &m->end, first, &first->end);
+	clash(ctx, m, &m->mask, first, &first->mask);
+	if (grouped != NULL && val_ok(&m->group))
+		clash(ctx, m, &m->group, grouped, &grouped->group);
 }
 
 /* A static IPv4 address of a guest, in reading order. */

@@ -155,6 +155,7 @@ struct nic {
 	struct val	 start, end, mask, group;
 	const char	*netid;		/* through socket_vmnet: the network */
 	const char	*socket;	/* and its daemon's socket */
+	const char	*netlog;	/* and log */
 	int		 ingroup;	/* the VM's user and group: -1 not
 					 * looked, 0 no group, 1 not in it,
 					 * 2 in it */
@@ -634,11 +635,15 @@ struct recvm {
 	char		*exec[2];	/* index: what a root job runs */
 	char		**reach;	/* "fwd ..." and "mac ..." lines */
 	size_t		 nreach;
-	char		**links;	/* index: "NETWORK reconnect|restart" */
+	struct link {
+		char	*net;		/* the network */
+		int	 restart;	/* QEMU does not reconnect */
+	}		*links;		/* index: socket_vmnet's networks */
 	size_t		 nlinks;
 	char		**uses;		/* index: "r PATH" or "w PATH" */
 	size_t		 nuses;
-	int		 net;		/* a network's daemon, named "net:ID" */
+	int		 net;		/* a network's daemon, named
+					 * NET_NAME "ID" */
 	char		*group;		/* its socket's */
 };
 struct record {
@@ -647,6 +652,7 @@ struct record {
 	struct recvm	*vm;
 	size_t		 n, cap;
 };
+#define NET_NAME	"net:"	/* a network's name in a record */
 void		 index_vm(struct buf *, const struct vm *);
 void		 index_net(struct buf *, const struct netd *);
 void		 index_file(struct buf *, const char *, int mode, uint64_t);
