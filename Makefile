@@ -23,11 +23,13 @@ SRCS =		compiler/buf.c compiler/path.c compiler/look.c \
 		compiler/validate_disk.c compiler/validate_seed.c \
 		compiler/validate_net.c compiler/validate_vm.c \
 		compiler/validate_fleet.c compiler/validate_nets.c \
+		compiler/validate_lan.c \
 		compiler/qemu.c compiler/emit_sh.c compiler/emit_plist.c \
 		compiler/emit_seed.c \
 		compiler/state.c compiler/index.c compiler/output.c \
 		compiler/commit.c \
-		compiler/compile.c compiler/proc.c compiler/launchd.c \
+		compiler/compile.c compiler/compile_hosts.c \
+		compiler/proc.c compiler/launchd.c \
 		compiler/running.c compiler/plan.c compiler/place.c \
 		compiler/install.c \
 		compiler/status.c compiler/operate.c compiler/console.c \
@@ -38,7 +40,9 @@ LIBOBJS =	$(filter-out compiler/main.o,$(OBJS))
 SOURCE_ID =	$(shell cat $(SRCS) compiler/*.h | cksum | cut -d ' ' -f 1)
 
 # The shipped examples: each directory of profiles/ is built for the Mac
-# its mac.host describes, into the directory of that name in output/.
+# its mac.host describes, into the directory of that name in output/;
+# the fleet of ansible/fleet, the same lab on three Macs, into
+# output/fleet/HOST.
 EXAMPLES =	apple-silicon intel
 EXAMPLE_RUNDIR = "/Library/Application Support/vmc"
 
@@ -63,12 +67,13 @@ examples: compiler/vmc
 		./compiler/vmc build -H profiles/$$m/mac.host \
 		    -p $(EXAMPLE_RUNDIR) -o output/$$m profiles/$$m || exit 1; \
 	done
+	./compiler/vmc build -F ansible/fleet -o output/fleet
 
 # The end-to-end suites boot a Debian guest and run both architectures'
 # QEMU, so they need a Linux host;
 # on Linux the sources are also compiled against macOS's headers, and
 # fuzzed, sanitized, run under valgrind, fed faults, killed and raced.
-E2E_Linux =	e2e arch macos harden
+E2E_Linux =	e2e arch ansible macos harden
 FUZZ_SECONDS ?=	60
 
 # The fast suites: what a developer runs before each commit.
@@ -76,6 +81,7 @@ test: compiler/vmc tests/unit
 	./tests/unit
 	sh tests/regress.sh
 	sh tests/examples.sh
+	sh tests/fleet.sh
 	sh tests/state.sh
 	sh tests/resolve.sh
 	sh tests/install.sh
@@ -104,6 +110,11 @@ e2e: compiler/vmc
 arch: compiler/vmc
 	VMC=compiler/vmc sh tests/e2e/arch.sh
 
+# The Ansible role rolling a fleet of three Macs out, each a network
+# namespace with its own sshd: a few minutes, no QEMU.
+ansible: compiler/vmc
+	VMC=compiler/vmc sh tests/ansible/run.sh
+
 macos:
 	sh tests/macos/syntax.sh
 
@@ -128,6 +139,7 @@ measure: compiler/vmc
 bench: compiler/vmc
 	sh tests/bench/bench.sh
 	sh tests/bench/install.sh
+	VMC=compiler/vmc sh tests/bench/rollout.sh
 
 install: compiler/vmc
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -140,5 +152,5 @@ clean:
 	rm -f compiler/vmc $(OBJS) tests/unit
 	rm -rf tests/fuzz/build
 
-.PHONY: all arch bench check clean e2e examples fuzz harden install macos measure \
+.PHONY: all ansible arch bench check clean e2e examples fuzz harden install macos measure \
 	mutate test

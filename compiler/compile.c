@@ -157,6 +157,32 @@ collect(struct ctx *ctx, struct fleet *f, const struct run *run)
 	}
 }
 
+/* The run directory of -p (or of a fleet's host), or -1 after a
+ * diagnostic. */
+int
+rundir_check(struct ctx *ctx, struct loc at, const char *rundir)
+{
+	enum msgid	 why;
+	char		*vis, *clean;
+	int		 rc = -1;
+
+	/* It reaches the plist, which must stay XML. */
+	vis = diag_vis(rundir);
+	clean = path_clean("/", rundir);
+	if (rundir[0] != '/')
+		diag(ctx, at, M(RUNDIR_RELATIVE), vis);
+	else if (text_check(rundir, &why) != 0)
+		diag(ctx, at, M(RUNDIR_UNPRINTABLE), vis);
+	/* Installs compare it as written: one spelling for one place. */
+	else if (strcmp(clean, rundir) != 0)
+		diag(ctx, at, M(RUNDIR_FORM), vis, clean);
+	else
+		rc = 0;
+	free(clean);
+	free(vis);
+	return rc;
+}
+
 /*
  * Reads the profile at path (NAME.ini), models it, derives its layout,
  * resolves what it names and validates it against ctx->host.  The VM is returned even when invalid: ctx counts errors.
@@ -393,6 +419,10 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 		output_abort(out);
 	else if (out != NULL)
 		output_commit(out, ctx->warnings == warnings);
+	if (run->lan != NULL) {
+		lan_keep(run->lan, ctx->host, members, n);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		member_free(&members[i]);
 	free(members);

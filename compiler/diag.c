@@ -203,6 +203,8 @@ diag(struct ctx *ctx, struct loc at, enum msgid id, const char *fmt, ...)
 			ctx->errors++;
 	} else if (level == L_WARN && ctx->warnings < INT_MAX)
 		ctx->warnings++;
+	if (ctx->quiet && (level == L_WARN || level == L_NOTE))
+		return;
 	va_start(ap, fmt);
 	say(ctx, at, word[level], fmt, ap);
 	va_end(ap);

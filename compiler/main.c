@@ -13,7 +13,9 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: vmc build [-o outdir] [-H hostfile] [-p rundir] profile ...\n"
+	    "       vmc build -F fleetdir [-o outdir]\n"
 	    "       vmc check [-H hostfile] [-p rundir] profile ...\n"
+	    "       vmc check -F fleetdir\n"
 	    "       vmc show [-H hostfile] [-p rundir] file.ini\n"
 	    "       vmc host\n"
 	    "       vmc install [-n] [-r] [-x] [-R root] outdir\n"
@@ -22,34 +24,6 @@ usage(FILE *fp)
 	    "       vmc start | stop | restart [-R root] name ...\n"
 	    "       vmc console [-R root] name\n"
 	    "       vmc -h | -V\n");
-}
-
-/* The run directory of -p, or -1 after a diagnostic. */
-static int
-check_rundir(struct ctx *ctx, const char *rundir)
-{
-	struct loc	 none = { NULL, 0 };
-	enum msgid	 why;
-	char		*vis;
-
-	char		*clean;
-	int		 rc = -1;
-
-	/* It reaches the plist, which must stay XML. */
-	vis = diag_vis(rundir);
-	clean = path_clean("/", rundir);
-	if (rundir[0] != '/')
-		diag(ctx, none, M(RUNDIR_RELATIVE), vis);
-	else if (text_check(rundir, &why) != 0)
-		diag(ctx, none, M(RUNDIR_UNPRINTABLE), vis);
-	/* Installs compare it as written: one spelling for one place. */
-	else if (strcmp(clean, rundir) != 0)
-		diag(ctx, none, M(RUNDIR_FORM), vis, clean);
-	else
-		rc = 0;
-	free(clean);
-	free(vis);
-	return rc;
 }
 
 static int
@@ -73,15 +47,19 @@ static int
 cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 {
 	struct run	 run;
+	struct loc	 none = { NULL, 0 };
 	char		*rundir = NULL;
+	const char	*fleet = NULL;
 	int		 ch, rc;
 
 	memset(&run, 0, sizeof(run));
 	run.cmd = cmd;
 	run.outdir = "output";
 	run.start = time(NULL);
-	while ((ch = getopt(argc, argv, "H:o:p:")) != -1) {
-		if (ch == 'H')
+	while ((ch = getopt(argc, argv, "F:H:o:p:")) != -1) {
+		if (ch == 'F' && cmd != CMD_SHOW)
+			fleet = optarg;
+		else if (ch == 'H')
 			run.hostfile = optarg;
 		else if (ch == 'o' && cmd == CMD_BUILD)
 			run.outdir = optarg;
@@ -94,18 +72,26 @@ cmd_compile(struct ctx *ctx, enum cmd cmd, int argc, char *argv[])
 	}
 	run.args = argv + optind;
 	run.nargs = argc - optind;
+	/* A fleet's hosts come with their descriptions and run directories. */
+	if (fleet != NULL && (run.nargs > 0 || run.hostfile != NULL ||
+	    run.rundir != NULL)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (fleet != NULL)
+		return compile_hosts(ctx, &run, fleet);
 	if (run.nargs == 0 || (cmd == CMD_SHOW && run.nargs != 1)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (run.rundir != NULL && check_rundir(ctx, run.rundir) == -1)
+	if (run.rundir != NULL && rundir_check(ctx, none, run.rundir) == -1)
 		return EXIT_USAGE;
 	run.rundir_given = run.rundir != NULL;
 	if (run.rundir == NULL && run.hostfile != NULL && cmd == CMD_BUILD)
 		diag(ctx, (struct loc){ NULL, 0 }, M(RUNDIR_MISSING));
 	run.rundir = rundir = path_absdir(run.rundir != NULL ? run.rundir :
 	    run.outdir);
-	if (check_rundir(ctx, rundir) == -1)
+	if (rundir_check(ctx, none, rundir) == -1)
 		rc = EXIT_USAGE;
 	else
 		rc = compile(ctx, &run);

@@ -35,6 +35,21 @@ MSG(DIR_UNREADABLE, SYS, "dir-unreadable",
     "%s")
 MSG(PROFILE_DIR, SYS, "profile-dir",
     "cannot resolve the profile's directory: %s")
+MSG(FLEET_EMPTY, ERROR, "fleet-empty",
+    "no host directories in this fleet directory")
+MSG(FLEET_HOST_NAME, ERROR, "fleet-host-name",
+    "host name %s must be letters, digits, '.', '-' and '_', as an "
+    "inventory names it")
+MSG(FLEET_DUP_HOST, ERROR, "fleet-dup-host",
+    "host '%s' is also %s: host names differ in more than case")
+MSG(FLEET_NO_HOST, ERROR, "fleet-no-host",
+    "no host description %s: save what 'vmc host' prints on the host")
+MSG(FLEET_NO_PROFILES, ERROR, "fleet-no-profiles",
+    "no directory of profiles %s")
+MSG(FLEET_NO_RUNDIR, ERROR, "fleet-no-rundir",
+    "no file %s naming the host's run directory, as -p takes it")
+MSG(FLEET_RUNDIR_LINE, ERROR, "fleet-rundir-line",
+    "the run directory must be one line")
 MSG(LINE_NUL, ERROR, "line-nul",
     "line contains a NUL byte")
 MSG(LINE_LONG, ERROR, "line-long",
@@ -564,6 +579,19 @@ MSG(PORT_CLASH, ERROR, "port-clash",
 MSG(MEMORY_OVER, WARN, "memory-over",
     "memory: the VMs that start at boot (%s) need %lluM "
     "together, more than the host's %lluM")
+MSG(LAN_MAC, ERROR, "lan-mac",
+    "mac: MAC address '%s' is also used at %s:%d, on the same LAN %s")
+MSG(LAN_MAC_NAME, ERROR, "lan-mac",
+    "mac: MAC address '%s', derived from the VM name '%s', is also "
+    "derived at %s:%d, on the same LAN %s: set mac, or rename one")
+MSG(LAN_ADDRESS, ERROR, "lan-address",
+    "address: '%s' is also a static address at %s:%d, on the same "
+    "LAN %s")
+MSG(LAN_HOST_ADDRESS, ERROR, "lan-host-address",
+    "address: '%s' is the address of %s on host %s, at %s:%d")
+MSG(LAN_SEED, ERROR, "lan-seed",
+    "seed: %s is neither on the LAN %s nor an address of host %s: "
+    "the guest cannot reach it")
 MSG(OUTPUT, SYS, "output",
     "cannot %s: %s")
 MSG(GONE_REMOVED, NOTE, "gone-removed",

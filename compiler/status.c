@@ -250,6 +250,8 @@ struct vmstate {
 	char		 exit[16];
 	long long	 since;
 	int		 pending;
+	int		 loaded;	/* launchd holds the job */
+	int		 held;		/* vmc stop took it out of launchd */
 	char		**addr;
 	size_t		 naddr;
 };
@@ -266,8 +268,12 @@ vmstate(struct reach *r, const struct jobs *jobs, const struct recvm *v,
 	s->state = "stopped";
 	strlcpy(s->exit, "-", sizeof(s->exit));
 	if ((j = jobs_find(jobs, v->label)) != NULL) {
+		s->loaded = 1;
 		s->pid = j->pid;
 		strlcpy(s->exit, j->status, sizeof(s->exit));
+	} else if (running_read(r->opt, v, &run) == 0) {
+		s->held = run.stopped;
+		running_free(&run);
 	}
 	if (s->pid == 0)
 		return;
@@ -316,6 +322,8 @@ print_json(struct buf *b, const struct vmstate *s)
 	json_field(b, "kind", s->v->net ? "network" : "vm");
 	json_field(b, "label", s->v->label);
 	json_field(b, "state", s->state);
+	buf_printf(b, ", \"loaded\": %s, \"held\": %s", s->loaded ? "true" :
+	    "false", s->held ? "true" : "false");
 	if (s->pid > 0)
 		buf_printf(b, ", \"pid\": %ld", s->pid);
 	else

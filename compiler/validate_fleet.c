@@ -1,3 +1,5 @@
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -269,6 +271,51 @@ keep_net(struct member *m, const struct vm *vm, const struct nic *nic)
 	k->restart = vm->qemuversion < QEMU_RECONNECT;
 }
 
+/* A card bridged onto an interface: what the checks across hosts need. */
+static void
+keep_card(struct member *m, const struct vm *vm, const struct nic *nic)
+{
+	struct mcard	*k = &m->cards[m->ncard++];
+	size_t		 i;
+
+	k->iface = pool_strdup(&m->pool, nic->interface.s);
+	k->derived = strcmp(nic->mac.s, "auto") == 0;
+	k->mac = keep(m, vm, &nic->mac);
+	k->mac.n = nic->hwaddr;
+	if (k->derived)
+		k->mac.at = nic->at;
+	k->addr = xcalloc(nic->naddr, sizeof(*k->addr));
+	for (i = 0; i < nic->naddr; i++)
+		if (nic->addr[i].family == AF_INET) {
+			k->addr[k->naddr] = nic->addr[i];
+			k->addr[k->naddr++].s = pool_strdup(&m->pool,
+			    nic->addr[i].s);
+		}
+}
+
+/*
+ * A seed URL that a LAN must carry: an IPv4 address that no user
+ * network (check_seed judges those) or vmnet gateway of the VM's is.
+ */
+static void
+keep_seed(struct member *m, const struct vm *vm)
+{
+	char		 host[256];
+	uint32_t	 a;
+	size_t		 i;
+
+	if (!val_ok(&vm->seed) || m->ncard == 0 ||
+	    seed_host(vm->seed.s, host, sizeof(host), &a) != 0)
+		return;
+	for (i = 0; i < vm->nnic; i++)
+		if ((val_ok(&vm->nic[i].mode) &&
+		    vm->nic[i].mode.n == NET_USER) ||
+		    (val_ok(&vm->nic[i].start) && vm->nic[i].start.n == a))
+			return;
+	m->seed = keep(m, vm, &vm->seed);
+	m->seed.n = a;
+}
+
 /* Keeps what the checks across profiles need of a validated VM. */
 void
 member_init(struct member *m, const struct vm *vm, int bad)
@@ -312,9 +359,16 @@ member_init(struct member *m, const struct vm *vm, int bad)
 		for (j = 0; j < vm->nic[i].nfwd; j++)
 			m->fwd[m->nfwd++] = vm->nic[i].fwd[j];
 	m->nets = xcalloc(vm->nnic, sizeof(*m->nets));
-	for (i = 0; i < vm->nnic; i++)
+	m->cards = xcalloc(vm->nnic, sizeof(*m->cards));
+	for (i = 0; i < vm->nnic; i++) {
 		if (vm->nic[i].socket != NULL)
 			keep_net(m, vm, &vm->nic[i]);
+		if (val_ok(&vm->nic[i].mode) &&
+		    vm->nic[i].mode.n == NET_BRIDGED &&
+		    val_ok(&vm->nic[i].interface) && val_ok(&vm->nic[i].mac))
+			keep_card(m, vm, &vm->nic[i]);
+	}
+	keep_seed(m, vm);
 }
 
 void
@@ -329,6 +383,9 @@ member_free(struct member *m)
 	for (i = 0; i < m->nnet; i++)
 		free(m->nets[i].addr);
 	free(m->nets);
+	for (i = 0; i < m->ncard; i++)
+		free(m->cards[i].addr);
+	free(m->cards);
 }
 
 /* Names the VMs counted: those that start at boot. */

@@ -162,15 +162,33 @@ check_cloudinit(struct ctx *ctx, struct vm *vm)
 	check_keys(ctx, vm);
 }
 
+/*
+ * The host part of a seed URL into host; 0 when it is an IPv4 address,
+ * then in *a; 1 for a name or an IPv6 address; -1 when too long.
+ */
+int
+seed_host(const char *url, char *host, size_t size, uint32_t *a)
+{
+	const char	*p;
+	size_t		 n;
+
+	p = strstr(url, "://") + 3;
+	n = *p == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":/");
+	if (n >= size)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return parse_ipv4(host, a) == 0 ? 0 : 1;
+}
+
 /* Whether the guest can reach the seed's host over one of its cards. */
 void
 check_seed(struct ctx *ctx, const struct vm *vm)
 {
 	const struct val	*v = &vm->seed;
-	const char		*p;
 	char			 host[256];
 	uint32_t		 a;
-	size_t			 i, n;
+	size_t			 i;
 	int			 user = 0, lan = 0, v4;
 
 	if (!val_ok(v))
@@ -185,13 +203,9 @@ check_seed(struct ctx *ctx, const struct vm *vm)
 		user |= vm->nic[i].mode.n == NET_USER;
 		lan |= vm->nic[i].mode.n == NET_BRIDGED;
 	}
-	p = strstr(v->s, "://") + 3;
-	n = *p == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":/");
-	if (n >= sizeof(host))
+	if ((v4 = seed_host(v->s, host, sizeof(host), &a)) == -1)
 		return;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	v4 = parse_ipv4(host, &a) == 0;
+	v4 = v4 == 0;
 	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
 	    (v4 && a >> 24 == 127)) {
 		if (user)

@@ -9,10 +9,11 @@
  * what the profile leaves to vmc) -> resolve (resolve.c: every look at
  * the system, recorded) -> validate (validate_disk.c, validate_seed.c,
  * validate_net.c, validate_vm.c: each VM; validate_fleet.c: the set;
- * validate_nets.c: the networks of socket_vmnet and their daemons),
- * pure of the system -> emit (qemu.c, emit_sh.c, emit_plist.c,
- * emit_seed.c) -> write (state.c, index.c, output.c, commit.c) -> the
- * pipeline (compile.c) -> other programs (proc.c, launchd.c; running.c:
+ * validate_nets.c: the networks of socket_vmnet and their daemons;
+ * validate_lan.c: the hosts of a fleet), pure of the system -> emit
+ * (qemu.c, emit_sh.c, emit_plist.c, emit_seed.c) -> write (state.c,
+ * index.c, output.c, commit.c) -> the pipeline (compile.c; compile_hosts.c:
+ * a fleet's hosts) -> other programs (proc.c, launchd.c; running.c:
  * what a VM's script says runs) -> install (plan.c, place.c, install.c) and
  * operate (status.c, operate.c, console.c) -> the command line (main.c,
  * the only file that knows argv).  The messages are a table, msg.h.
@@ -320,6 +321,15 @@ struct mnet {
 	size_t		 naddr;
 	int		 restart;	/* its QEMU does not reconnect */
 };
+/* A card bridged onto an interface of the host's: on the host's LAN. */
+struct mcard {
+	const char	*iface;
+	struct val	 mac;		/* n: the MAC in use; at: where it is
+					 * set, or the card's section */
+	int		 derived;	/* from the VM's name */
+	struct cidr	*addr;		/* the guest's static addresses */
+	size_t		 naddr;
+};
 struct member {
 	const char	*name;
 	struct loc	 at;
@@ -333,6 +343,11 @@ struct member {
 	size_t		 nfwd;
 	struct mnet	*nets;		/* its cards through socket_vmnet */
 	size_t		 nnet;
+	struct mcard	*cards;		/* its bridged cards */
+	size_t		 ncard;
+	struct val	 seed;		/* a seed URL with an IPv4 address, n,
+					 * that no user network or vmnet
+					 * gateway of its own reaches */
 	struct pool	 pool;
 };
 
@@ -381,6 +396,9 @@ struct ctx {
 	struct tally	*tally;		/* by file, a hash table */
 	size_t		 ntally, captally;
 	struct pathcache paths;		/* the directory resolved last */
+	int		 quiet;		/* warnings and notes are counted,
+					 * not said: a fleet's build said them
+					 * in its check */
 };
 
 /* buf.c: memory, growing buffers, pools; allocation failure is fatal */
@@ -560,6 +578,7 @@ void		 check_private(struct ctx *, const struct vm *,
 void		 check_disks(struct ctx *, struct vm *);
 void		 check_cloudinit(struct ctx *, struct vm *);
 void		 check_seed(struct ctx *, const struct vm *);
+int		 seed_host(const char *url, char *, size_t, uint32_t *);
 void		 check_nic(struct ctx *, struct vm *, size_t);
 void		 vm_validate(struct ctx *, struct vm *);
 
@@ -573,6 +592,27 @@ void		 fleet_validate(struct ctx *, struct member *, size_t);
 size_t		 nets_validate(struct ctx *, const struct member *, size_t,
 		    struct netd **);
 void		 nets_free(struct netd *, size_t);
+
+/* validate_lan.c: the checks across the hosts of a fleet */
+struct lanif {
+	const char	*name;		/* the interface */
+	uint32_t	 addr, mask;	/* an IPv4 address of it */
+	int		 lan;		/* it can be on a LAN: not loopback,
+					 * not a vmnet bridge */
+	struct loc	 at;
+};
+struct lanhost {
+	const char	*name;		/* as in the inventory */
+	struct member	*m;		/* its VMs, taken from compile.c */
+	size_t		 n;
+	struct lanif	*ifs;
+	size_t		 nifs;
+	struct pool	 pool;		/* the interfaces' names */
+};
+void		 lan_keep(struct lanhost *, const struct host *,
+		    struct member *, size_t);
+void		 lan_validate(struct ctx *, struct lanhost *, size_t);
+void		 lan_free(struct lanhost *);
 
 /* qemu.c */
 struct argv {
@@ -694,9 +734,18 @@ struct run {
 	/* Called with each valid VM, before it is emitted. */
 	void		(*each)(const struct vm *, void *);
 	void		*arg;
+	struct lanhost	*lan;		/* -F: takes the VMs of the host */
 };
+int		 rundir_check(struct ctx *, struct loc, const char *);
 struct vm	*vm_load(struct ctx *, const char *path, const struct run *);
 int		 compile(struct ctx *, const struct run *);
+
+/* compile_hosts.c: vmc check -F and build -F, a fleet of hosts */
+#define FLEET_HOST	"host"		/* in FLEETDIR/HOST/: its description, */
+#define FLEET_PROFILES	"profiles"	/* its profiles */
+#define FLEET_RUNDIR	"rundir"	/* and a line: its run directory */
+int		 compile_hosts(struct ctx *, const struct run *,
+		    const char *fleetdir);
 
 /* What install, status and the verbs that operate VMs are told. */
 struct install {

@@ -17,6 +17,8 @@ Linux)
 	    netcat-openbsd strace mmdebstrap e2fsprogs util-linux acl"
 	missing=
 	pkgs="$pkgs openssh-client curl mmdebstrap e2fsprogs"
+	# The fleet's rollout: Ansible over ssh to network namespaces.
+	pkgs="$pkgs ansible-core openssh-server"
 	for p in $pkgs; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"

@@ -473,6 +473,7 @@ assert w["restart_pending"] is False and w["console"].endswith("/web.console"), 
 assert w["log"].endswith("/web.log") and w["label"] == "local.vmc.web", w
 assert u["state"] == "stopped" and u["pid"] is None and u["last_exit"] == 0, u
 assert u["addresses"] == [] and u["since"] is None, u
+assert w["loaded"] is u["loaded"] is True and w["held"] is u["held"] is False, v
 ' "$tmp/stdout"; then
 	ok "status -j: one object a VM, as vmc(1) describes"
 else

@@ -13,13 +13,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 tempdir layers
 order="buf path look quote diag value parse schema model host derive resolve
     validate_disk validate_seed validate_net validate_vm validate_fleet
-    validate_nets qemu emit_sh emit_plist emit_seed state index output commit
-    compile proc
+    validate_nets validate_lan qemu emit_sh emit_plist emit_seed state index output commit
+    compile compile_hosts proc
     launchd running plan place install status operate console main"
 # The rooms that judge must not look: every look at the file system or
 # the user database is resolve.c's, which records it for the state.
 pure="derive validate_disk validate_seed validate_net validate_vm
-    validate_fleet validate_nets"
+    validate_fleet validate_nets validate_lan"
 looks="open openat fopen stat lstat fstatat access faccessat realpath
     getpwnam getpwuid getgrnam opendir readdir readlink path_open
     path_read path_resolve look_stat look_path look_user look_group

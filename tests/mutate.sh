@@ -2,8 +2,8 @@
 # Mutation test: each line of tests/mutations changes the compiler in one
 # small way that a test must notice.  For each, in a copy of the tree,
 # the change is made, vmc rebuilt and the fast suites of make test run
-# (unit, regress, examples, state, resolve, host, install, diagnostics,
-# firststart)
+# (unit, regress, examples, fleet, state, resolve, host, netinstall,
+# install, diagnostics, firststart)
 # until one fails: the mutation
 # is then caught.  One that every suite passes survived, which means a missing
 # test; one whose text is no longer found exactly once is stale, which
@@ -35,7 +35,7 @@ caught=0 survived=0 stale=0
 mkdir "$base"
 (cd "$top" && tar cf - --exclude=tests/fuzz/build --exclude='*.o' \
     --exclude=compiler/vmc --exclude=tests/unit Makefile compiler tests \
-    profiles output man) | (cd "$base" && tar xf -) ||
+    profiles output man ansible) | (cd "$base" && tar xf -) ||
     { bad "setup" "cannot copy the tree"; finish; }
 cp -R "$base" "$work"
 
@@ -45,8 +45,8 @@ suites() {
 	    > "$tmp/build.log" 2>&1 || { echo build; return 1; }
 	(cd "$work" && ./tests/unit) > "$tmp/suite.log" 2>&1 ||
 	    { echo unit; return 1; }
-	for s in regress examples state resolve host netinstall install diagnostics \
-	    firststart; do
+	for s in regress examples fleet state resolve host netinstall install \
+	    diagnostics firststart; do
 		VMC='' sh "$work/tests/$s.sh" > "$tmp/suite.log" 2>&1 ||
 		    { echo "$s"; return 1; }
 	done

@@ -221,6 +221,10 @@ if grep -q '^alpha  .*  stopped  ' "$tmp/out" && [ "$(qemus)" = 1 ]; then
 else
 	bad "stays stopped" "$(cat "$tmp/out"); $(qemus) QEMUs"
 fi
+vmc status -j -R "$root" alpha
+check "status -j: a VM vmc stop stopped is not loaded, and held" \
+    python3 -c 'import json, sys; v = json.load(open(sys.argv[1]))[0]
+assert v["loaded"] is False and v["held"] is True, v' "$tmp/out"
 vmc console -R "$root" alpha < /dev/null
 check "console to a stopped VM: exit 1, named" \
     sh -c "[ $rc = 1 ] && grep -q 'alpha is not running' '$tmp/err'"
