@@ -13,8 +13,14 @@
 hosts="mini1 mini2 mini3"
 ctl=vmc-ctl-$$
 
-# fleet_can: 0 when the fleet can be made here, else says why.
+# fleet_can: 0 when the fleet can be made here, else says why.  The
+# namespaces of a run that was killed go first.
 fleet_can() {
+	for n in $(ip netns list 2> /dev/null | sed -n 's/^\(vmc-[a-z0-9]*-[0-9]*\).*/\1/p'); do
+		kill -0 "${n##*-}" 2> /dev/null && continue
+		ip netns pids "$n" | xargs -r kill
+		ip netns del "$n"
+	done
 	if [ "$(id -u)" != 0 ]; then
 		why="needs root (network namespaces, sshd)"
 	elif ! command -v ansible-playbook > /dev/null; then
@@ -81,14 +87,14 @@ fleet_up() {
 	ip -n "$ctl" link add br0 type bridge &&
 	ip -n "$ctl" addr add 10.231.0.1/24 dev br0 &&
 	ip -n "$ctl" link set br0 up || return 1
-	n=0
+	k=0
 	for h in $hosts; do
-		n=$((n + 1))
+		k=$((k + 1))
 		ip netns add "$(ns "$h")" &&
 		ip -n "$(ns "$h")" link set lo up &&
-		ip -n "$ctl" link add "v$n" type veth peer name eth0 \
+		ip -n "$ctl" link add "v$k" type veth peer name eth0 \
 		    netns "$(ns "$h")" &&
-		ip -n "$ctl" link set "v$n" master br0 up &&
+		ip -n "$ctl" link set "v$k" master br0 up &&
 		ip -n "$(ns "$h")" addr add "$(addr "$h")/24" dev eth0 &&
 		ip -n "$(ns "$h")" link set eth0 up || return 1
 		ssh-keygen -q -t ed25519 -N '' -f "$tmp/sshd/$h.key" || return 1

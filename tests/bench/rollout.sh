@@ -51,8 +51,9 @@ for h in $hosts; do
 done > "$tmp/after"
 check "no-op run: exit 0, changed=0 on every Mac" changed 0 0 0
 check "no-op run: no launchctl call that changes anything" \
-    test -z "$(calls mini1)$(calls mini2)$(calls mini3)"
-check "no-op run: nothing written on any Mac" cmp -s "$tmp/before" "$tmp/after"
+    test "$rc" = 0 -a -z "$(calls mini1)$(calls mini2)$(calls mini3)"
+check "no-op run: nothing written on any Mac" \
+    sh -c "[ $rc = 0 ] && cmp -s '$tmp/before' '$tmp/after'"
 printf 'rollout, 3 Macs x %d VMs: first run %d.%03d s, no-op run %d.%03d s\n' \
     "$n" $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000)) \
     $(((t3 - t2) / 1000)) $(((t3 - t2) % 1000))
