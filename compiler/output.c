@@ -109,18 +109,33 @@ out_write_all(int fd, const char *p, size_t n)
 }
 
 /*
- * Creates the file that becomes name, with its final mode: fchmod when
- * the file did not get it, which a umask or a default ACL on the
- * directory decide.  Under its own name when staging, else a temporary
- * file named by a counter, as the lock is held and stale temporary
- * files are gone (O_EXCL makes sure).  Sets *tmp to its name in out_wdir().
- * A staged name that is taken sets clash, without a diagnostic: only
- * names the checks across profiles reject can.
+ * Gives the open file name its final mode, when the umask or a default
+ * ACL of the directory changed the one asked for; sets *st to its
+ * status then.  0, or -1 after a diagnostic.
+ */
+static int
+final_mode(struct output *o, int fd, const char *name, int mode,
+    struct stat *st)
+{
+	if (fstat(fd, st) == 0 && ((st->st_mode & 07777) == (mode_t)mode ||
+	    (fchmod(fd, mode) == 0 && fstat(fd, st) == 0)))
+		return 0;
+	out_fail(o->ctx, o->dir, name, "set the mode");
+	return -1;
+}
+
+/*
+ * Creates the file that becomes name; the caller gives it its final
+ * mode (final_mode) before it is synced.  Under its own name when
+ * staging, else a temporary file named by a counter, as the lock is
+ * held and stale temporary files are gone (O_EXCL makes sure).  Sets
+ * *tmp to its name in out_wdir().  A staged name that is taken sets
+ * clash, without a diagnostic: only names the checks across profiles
+ * reject can.
  */
 static int
 create(struct output *o, const char *name, int mode, char **tmp)
 {
-	struct stat	 st;
 	int		 fd;
 
 	for (;;) {
@@ -136,15 +151,6 @@ create(struct output *o, const char *name, int mode, char **tmp)
 		o->clash = 1;
 	else if (fd == -1)
 		out_fail(o->ctx, o->dir, name, "create a temporary file");
-	/* The umask, or a default ACL of the directory, may have changed
-	 * the mode asked for. */
-	else if (fstat(fd, &st) == -1 || ((st.st_mode & 07777) !=
-	    (mode_t)mode && fchmod(fd, mode) == -1)) {
-		out_fail(o->ctx, o->dir, name, "set the mode");
-		close(fd);
-		unlinkat(out_wdir(o), *tmp, 0);
-		fd = -1;
-	}
 	if (fd == -1) {
 		free(*tmp);
 		*tmp = NULL;
@@ -208,8 +214,18 @@ out_sync_dir(struct output *o, int fd, const char *dir)
 int
 out_state_flush(struct output *o)
 {
+	struct stat	 st;
+
 	if (o->statefd == -1 &&
-	    (o->statefd = create(o, STATE_FILE, 0644, &o->statetmp)) == -1) {
+	    (o->statefd = create(o, STATE_FILE, 0644, &o->statetmp)) != -1 &&
+	    final_mode(o, o->statefd, STATE_FILE, 0644, &st) == -1) {
+		close(o->statefd);
+		o->statefd = -1;
+		unlinkat(out_wdir(o), o->statetmp, 0);
+		free(o->statetmp);
+		o->statetmp = NULL;
+	}
+	if (o->statefd == -1) {
 		o->nostate = 1;
 		return -1;
 	}
@@ -522,10 +538,14 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 	if (o->stage != NULL)
 		free(tmp);	/* the staging directory goes whole */
 	/* Its status for the state: a staged file's now, another's once it
-	 * is in place (commit.c). */
-	if (out_write_all(fd, data->p, data->len) == -1 ||
-	    (o->stage != NULL && fstat(fd, &st) == -1)) {
+	 * is in place (commit.c).  One fstat after the write both checks
+	 * the mode and gives the times. */
+	if (out_write_all(fd, data->p, data->len) == -1) {
 		out_fail(o->ctx, o->dir, name, "write");
+		close(fd);
+		return -1;
+	}
+	if (final_mode(o, fd, name, mode, &st) == -1) {
 		close(fd);
 		return -1;
 	}

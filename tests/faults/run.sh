@@ -495,6 +495,17 @@ if setfacl -d -m u::rwx,g::---,o::--- "$tmp/acl" 2> /dev/null; then
 		bad "a default ACL on the output directory" \
 		    "exit $st, modes $modes, or files rewritten"
 	fi
+	# A new output directory is staged beside it, under the same ACL.
+	"$VMC" build -H "$host" -p /vmc -o "$tmp/acl/new" "$tmp/v1"
+	st=$?
+	modes=$(cd "$tmp/acl/new" && stat -c '%a' ./*.sh ./*.plist .vmc-state |
+	    sort -u | tr '\n' ' ')
+	if [ $st = 0 ] && [ "$modes" = "644 755 " ]; then
+		ok "a default ACL above a new output directory"
+	else
+		bad "a default ACL above a new output directory" \
+		    "exit $st, modes $modes"
+	fi
 else
 	echo "skip default ACL: setfacl missing or not supported here"
 fi
