@@ -165,7 +165,7 @@ char *
 pool_add(struct pool *p, char *s)
 {
 	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
+		p->cap = p->cap ? p->cap * 2 : 4;
 		p->v = xreallocarray(p->v, p->cap, sizeof(*p->v));
 	}
 	return p->v[p->n++] = s;

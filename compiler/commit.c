@@ -93,6 +93,46 @@ cmp_name(const void *a, const void *b)
 }
 
 /*
+ * Ends the index in its temporary file and makes it pending, as
+ * out_add_file does a file: left out when the output directory holds
+ * the same bytes already.
+ */
+static int
+end_index(struct output *o)
+{
+	struct stat	 st;
+	uint64_t	 hash;
+
+	buf_printf(&o->index, "end %zu\n", o->nvm);
+	if (out_index_flush(o) == -1 ||
+	    out_final_mode(o, o->indexfd, INDEX_FILE, 0644, &st) == -1)
+		return -1;
+	hash = o->indexhash == 0 ? 1 : o->indexhash;
+	if (o->stage == NULL && !o->empty && path_same(o->dfd, INDEX_FILE,
+	    o->indextmp, o->indexlen, &st) && (st.st_mode & 07777) == 0644) {
+		unlinkat(o->dfd, o->indextmp, 0);
+		out_note(o, INDEX_FILE, &st, hash);
+		return 0;
+	}
+	if (out_sync_file(o, o->indexfd, INDEX_FILE) == -1)
+		return -1;
+	if (close(o->indexfd) == -1) {
+		o->indexfd = -2;
+		out_fail(o->ctx, o->dir, INDEX_FILE, "write");
+		return -1;
+	}
+	o->indexfd = -2;
+	if (o->stage != NULL) {
+		out_note(o, INDEX_FILE, &st, hash);
+		return 0;
+	}
+	out_add_pending(o, INDEX_FILE, o->indextmp);
+	o->indextmp = NULL;
+	o->p[o->n - 1].hash = hash;
+	return 0;
+}
+
+/*
  * Writes the index, and plans the removal of the files the last build
  * made for VMs that are gone: only those still as it wrote them.
  */
@@ -107,9 +147,7 @@ add_index(struct output *o)
 	size_t			 i, j;
 	int			 rc, got;
 
-	buf_printf(&o->index, "end %zu\n", o->nvm);
-	rc = out_add_file(o, INDEX_FILE, &o->index, 0644,
-	    hash_buf(o->index.p, o->index.len));
+	rc = end_index(o);
 	qsort(o->names, o->nnames, sizeof(*o->names), cmp_name);
 	for (i = 0; rc == 0 && i < o->old.n; i++)
 		for (j = 0; j < o->old.vm[i].nf; j++) {

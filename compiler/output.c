@@ -113,8 +113,8 @@ out_write_all(int fd, const char *p, size_t n)
  * ACL of the directory changed the one asked for; sets *st to its
  * status then.  0, or -1 after a diagnostic.
  */
-static int
-final_mode(struct output *o, int fd, const char *name, int mode,
+int
+out_final_mode(struct output *o, int fd, const char *name, int mode,
     struct stat *st)
 {
 	if (fstat(fd, st) == 0 && ((st->st_mode & 07777) == (mode_t)mode ||
@@ -126,15 +126,15 @@ final_mode(struct output *o, int fd, const char *name, int mode,
 
 /*
  * Creates the file that becomes name; the caller gives it its final
- * mode (final_mode) before it is synced.  Under its own name when
+ * mode (out_final_mode) before it is synced.  Under its own name when
  * staging, else a temporary file named by a counter, as the lock is
  * held and stale temporary files are gone (O_EXCL makes sure).  Sets
  * *tmp to its name in out_wdir().  A staged name that is taken sets
  * clash, without a diagnostic: only names the checks across profiles
  * reject can.
  */
-static int
-create(struct output *o, const char *name, int mode, char **tmp)
+int
+out_create(struct output *o, const char *name, int mode, char **tmp)
 {
 	int		 fd;
 
@@ -164,8 +164,8 @@ create(struct output *o, const char *name, int mode, char **tmp)
  * a power cut cannot leave a name pointing at an empty or zero-filled
  * file.
  */
-static int
-sync_file(struct output *o, int fd, const char *name)
+int
+out_sync_file(struct output *o, int fd, const char *name)
 {
 	if (path_sync(fd, SYNC_FILE) == 0)
 		return 0;
@@ -217,8 +217,8 @@ out_state_flush(struct output *o)
 	struct stat	 st;
 
 	if (o->statefd == -1 &&
-	    (o->statefd = create(o, STATE_FILE, 0644, &o->statetmp)) != -1 &&
-	    final_mode(o, o->statefd, STATE_FILE, 0644, &st) == -1) {
+	    (o->statefd = out_create(o, STATE_FILE, 0644, &o->statetmp)) != -1 &&
+	    out_final_mode(o, o->statefd, STATE_FILE, 0644, &st) == -1) {
 		close(o->statefd);
 		o->statefd = -1;
 		unlinkat(out_wdir(o), o->statetmp, 0);
@@ -382,6 +382,9 @@ output_free(struct output *o)
 	free(o->stage);
 	free(o->statetmp);
 	buf_free(&o->state);
+	if (o->indexfd >= 0)
+		close(o->indexfd);
+	free(o->indextmp);
 	buf_free(&o->index);
 	for (i = 0; i < o->nnames; i++)
 		free(o->names[i]);
@@ -441,6 +444,8 @@ output_open(struct ctx *ctx, const char *dir, uint64_t key, time_t start)
 	o->dfd = dfd;
 	o->sfd = -1;
 	o->statefd = -1;
+	o->indexfd = -1;
+	o->indexhash = HASH_INIT;
 	writing = o;
 	o->created = created;
 	o->key = key;
@@ -530,7 +535,7 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 		out_add_pending(o, name, NULL);
 		slot = &o->p[o->n - 1].tmp;
 	}
-	if ((fd = create(o, name, mode, slot)) == -1) {
+	if ((fd = out_create(o, name, mode, slot)) == -1) {
 		if (o->stage == NULL)
 			free(o->p[--o->n].name);
 		return o->clash ? 0 : -1;
@@ -545,11 +550,11 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 		close(fd);
 		return -1;
 	}
-	if (final_mode(o, fd, name, mode, &st) == -1) {
+	if (out_final_mode(o, fd, name, mode, &st) == -1) {
 		close(fd);
 		return -1;
 	}
-	if (sync_file(o, fd, name) == -1) {
+	if (out_sync_file(o, fd, name) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -564,6 +569,29 @@ out_add_file(struct output *o, const char *name, const struct buf *data,
 		o->p[o->n - 1].hash = hash;
 	else
 		out_note(o, name, &st, hash);
+	return 0;
+}
+
+/*
+ * Appends the index so far to its temporary file, made on first use,
+ * so that its memory does not grow with the fleet; commit.c ends it.
+ * Its checksum and length grow with it.
+ */
+int
+out_index_flush(struct output *o)
+{
+	if (o->indexfd == -1 && (o->indexfd = out_create(o, INDEX_FILE, 0644,
+	    &o->indextmp)) == -1)
+		o->indexfd = -2;
+	if (o->indexfd == -2)
+		return -1;
+	if (out_write_all(o->indexfd, o->index.p, o->index.len) == -1) {
+		out_fail(o->ctx, o->dir, INDEX_FILE, "write");
+		return -1;
+	}
+	o->indexhash = hash_add(o->indexhash, o->index.p, o->index.len);
+	o->indexlen += o->index.len;
+	o->index.len = 0;
 	return 0;
 }
 
@@ -595,6 +623,8 @@ output_net(struct output *o, const struct netd *d)
 {
 	o->nvm++;
 	index_net(&o->index, d);
+	if (o->index.len >= INDEX_CHUNK)
+		out_index_flush(o);
 }
 
 /* A file of the VM or network last started. */
@@ -605,6 +635,8 @@ output_add(struct output *o, const char *name, const struct buf *data,
 	uint64_t	 hash = hash_buf(data->p, data->len);
 
 	index_file(&o->index, name, mode, hash);
+	if (o->index.len >= INDEX_CHUNK && out_index_flush(o) == -1)
+		return -1;
 	if (o->nnames == o->capnames) {
 		o->capnames = o->capnames ? o->capnames * 2 : 64;
 		o->names = xreallocarray(o->names, o->capnames,
@@ -652,6 +684,8 @@ output_abort(struct output *o)
 	size_t	 i;
 
 	out_drop_state(o);
+	if (o->indextmp != NULL && o->stage == NULL)
+		unlinkat(o->dfd, o->indextmp, 0);
 	out_roll_back(o->dfd, o->p, o->n);
 	for (i = 0; i < o->ndirs; i++)
 		unlinkat(o->dfd, o->dirs[i], AT_REMOVEDIR);

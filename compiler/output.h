@@ -40,13 +40,21 @@ struct output {
 	int		 nostate;	/* it cannot be kept */
 	struct timespec	 newest;	/* the latest ctime of an output in
 					 * it */
-	/* The index (index.c): this build's, and the last one's. */
-	struct buf	 index;
+	/* The index (index.c): this build's, written to its temporary
+	 * file (indexfd, -2 after a failure) as it grows, and the last
+	 * one's. */
+	struct buf	 index;		/* not yet written */
+	int		 indexfd;
+	char		*indextmp;	/* its name in out_wdir() */
+	uint64_t	 indexhash;	/* of what was written */
+	size_t		 indexlen;
 	size_t		 nvm;
 	char		**names;	/* every file of this build */
 	size_t		 nnames, capnames;
 	struct record	 old;
 };
+
+#define INDEX_CHUNK	(64 * 1024)	/* the index is written by this */
 
 /* output.c */
 void		 out_fail(struct ctx *, const char *dir, const char *name,
@@ -64,5 +72,10 @@ int		 out_add_file(struct output *, const char *,
 		    const struct buf *, int mode, uint64_t hash);
 void		 out_note(struct output *, const char *, const struct stat *,
 		    uint64_t hash);
+int		 out_create(struct output *, const char *, int mode, char **);
+int		 out_final_mode(struct output *, int fd, const char *, int mode,
+		    struct stat *);
+int		 out_sync_file(struct output *, int fd, const char *);
+int		 out_index_flush(struct output *);
 
 #endif

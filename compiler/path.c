@@ -58,6 +58,38 @@ path_open(int dfd, const char *path, int nofollow, struct stat *st)
 }
 
 /*
+ * 1 when dfd/name and dfd/other are regular files of size bytes, the
+ * same bytes; sets *st to name's status.
+ */
+int
+path_same(int dfd, const char *name, const char *other, size_t size,
+    struct stat *st)
+{
+	struct stat	 ost;
+	char		 a[8192], b[8192];
+	ssize_t		 n = 0, m;
+	size_t		 off = 0;
+	int		 fd, ofd, same;
+
+	if ((fd = path_open(dfd, name, 1, st)) == -1)
+		return 0;
+	if ((ofd = path_open(dfd, other, 1, &ost)) == -1) {
+		close(fd);
+		return 0;
+	}
+	same = (uintmax_t)st->st_size == size &&
+	    (uintmax_t)ost.st_size == size;
+	while (same && off < size && (n = read(fd, a, sizeof(a))) > 0) {
+		m = read(ofd, b, n);
+		same = m == n && memcmp(a, b, n) == 0;
+		off += n;
+	}
+	close(fd);
+	close(ofd);
+	return same && off == size;
+}
+
+/*
  * Reads dfd/path whole into b, NUL-terminated, opened as path_open
  * opens it, when it holds at most max bytes; sets *st.  Returns 0, or
  * -1 with errno set: 0 when it is not a regular file, EFBIG when it is

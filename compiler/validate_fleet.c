@@ -271,6 +271,13 @@ keep_net(struct member *m, const struct vm *vm, const struct nic *nic)
 	k->restart = vm->qemuversion < QEMU_RECONNECT;
 }
 
+static int
+bridged(const struct nic *nic)
+{
+	return val_ok(&nic->mode) && nic->mode.n == NET_BRIDGED &&
+	    val_ok(&nic->interface) && val_ok(&nic->mac);
+}
+
 /* A card bridged onto an interface: what the checks across hosts need. */
 static void
 keep_card(struct member *m, const struct vm *vm, const struct nic *nic)
@@ -320,13 +327,14 @@ keep_seed(struct member *m, const struct vm *vm)
 void
 member_init(struct member *m, const struct vm *vm, int bad)
 {
-	size_t	 i, j;
+	size_t	 i, j, k;
 
 	memset(m, 0, sizeof(*m));
 	m->name = pool_strdup(&m->pool, vm->name);
 	m->at = vm->at;
 	m->label = keep(m, vm, &vm->label);
-	m->disks = xcalloc(2 + vm->ndisk, sizeof(*m->disks));
+	m->disks = xcalloc((vm->imageid != NULL) + (vm->baseid != NULL) +
+	    vm->ndisk, sizeof(*m->disks));
 	if (vm->imageid != NULL)
 		m->disks[m->ndisk++] = (struct mdisk){
 		    pool_strdup(&m->pool, vm->imageid),
@@ -358,14 +366,17 @@ member_init(struct member *m, const struct vm *vm, int bad)
 	for (i = 0, m->nfwd = 0; i < vm->nnic; i++)
 		for (j = 0; j < vm->nic[i].nfwd; j++)
 			m->fwd[m->nfwd++] = vm->nic[i].fwd[j];
-	m->nets = xcalloc(vm->nnic, sizeof(*m->nets));
-	m->cards = xcalloc(vm->nnic, sizeof(*m->cards));
+	/* Most VMs have neither: a fleet's memory is its members'. */
+	for (i = 0, j = 0, k = 0; i < vm->nnic; i++) {
+		j += vm->nic[i].socket != NULL;
+		k += bridged(&vm->nic[i]);
+	}
+	m->nets = j > 0 ? xcalloc(j, sizeof(*m->nets)) : NULL;
+	m->cards = k > 0 ? xcalloc(k, sizeof(*m->cards)) : NULL;
 	for (i = 0; i < vm->nnic; i++) {
 		if (vm->nic[i].socket != NULL)
 			keep_net(m, vm, &vm->nic[i]);
-		if (val_ok(&vm->nic[i].mode) &&
-		    vm->nic[i].mode.n == NET_BRIDGED &&
-		    val_ok(&vm->nic[i].interface) && val_ok(&vm->nic[i].mac))
+		if (bridged(&vm->nic[i]))
 			keep_card(m, vm, &vm->nic[i]);
 	}
 	keep_seed(m, vm);

@@ -443,6 +443,8 @@ uint64_t	 hash_buf(const char *, size_t);
 int		 path_open(int dfd, const char *, int nofollow, struct stat *);
 int		 path_read(int dfd, const char *, int nofollow, size_t max,
 		    struct buf *, struct stat *);
+int		 path_same(int dfd, const char *, const char *, size_t,
+		    struct stat *);
 enum { SYNC_FILE, SYNC_DIR, SYNC_SUBDIR };
 int		 path_sync(int fd, int what);
 int		 path_has_suffix(const char *, const char *);
