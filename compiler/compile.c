@@ -375,7 +375,7 @@ profile_set(const struct run *run)
  * need is kept, so memory does not grow with the outputs.
  */
 static void
-compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
+compile_fleet(struct ctx *ctx, const struct run *run, struct fleet *f,
     uint64_t key)
 {
 	struct member	*members;
@@ -389,6 +389,9 @@ compile_fleet(struct ctx *ctx, const struct run *run, const struct fleet *f,
 	for (i = 0; i < f->n; i++) {
 		before = ctx->errors;
 		vm = vm_load(ctx, f->path[i], run);
+		/* The VM has its own copy: a fleet's memory is its members'. */
+		free(f->path[i]);
+		f->path[i] = NULL;
 		diag_flush(ctx);
 		/* Checked against the others even when it has errors of
 		 * its own: a run reports all its errors. */

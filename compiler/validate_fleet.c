@@ -319,8 +319,9 @@ keep_seed(struct member *m, const struct vm *vm)
 		    vm->nic[i].mode.n == NET_USER) ||
 		    (val_ok(&vm->nic[i].start) && vm->nic[i].start.n == a))
 			return;
-	m->seed = keep(m, vm, &vm->seed);
-	m->seed.n = a;
+	m->seed = xmalloc(sizeof(*m->seed));
+	*m->seed = keep(m, vm, &vm->seed);
+	m->seed->n = a;
 }
 
 /* Keeps what the checks across profiles need of a validated VM. */
@@ -397,6 +398,7 @@ member_free(struct member *m)
 	for (i = 0; i < m->ncard; i++)
 		free(m->cards[i].addr);
 	free(m->cards);
+	free(m->seed);
 }
 
 /* Names the VMs counted: those that start at boot. */

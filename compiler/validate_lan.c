@@ -182,7 +182,7 @@ check_seed_lan(struct ctx *ctx, const struct lanhost *h, size_t host,
 	size_t	 i, j;
 	long	 k;
 	char	 lan[32] = "";
-	uint32_t a = (uint32_t)m->seed.n;
+	uint32_t a = (uint32_t)m->seed->n;
 
 	for (i = 0; i < h[host].nifs; i++)
 		if (h[host].ifs[i].addr == a)
@@ -198,7 +198,8 @@ check_seed_lan(struct ctx *ctx, const struct lanhost *h, size_t host,
 			lan_name(v, root(v, (size_t)k), lan, sizeof(lan));
 	}
 	if (lan[0] != '\0')
-		diag(ctx, m->seed.at, M(LAN_SEED), m->seed.s, lan, h[host].name);
+		diag(ctx, m->seed->at, M(LAN_SEED), m->seed->s, lan,
+		    h[host].name);
 }
 
 void
@@ -263,7 +264,7 @@ lan_validate(struct ctx *ctx, struct lanhost *h, size_t nh)
 	check_own(ctx, h, v, nv, o, no);
 	for (i = 0; i < nh; i++)
 		for (j = 0; j < h[i].n; j++)
-			if (val_ok(&h[i].m[j].seed))
+			if (h[i].m[j].seed != NULL)
 				check_seed_lan(ctx, h, i, v, nv, &h[i].m[j]);
 	free(o);
 	free(v);

@@ -345,9 +345,10 @@ struct member {
 	size_t		 nnet;
 	struct mcard	*cards;		/* its bridged cards */
 	size_t		 ncard;
-	struct val	 seed;		/* a seed URL with an IPv4 address, n,
+	struct val	*seed;		/* a seed URL with an IPv4 address, n,
 					 * that no user network or vmnet
-					 * gateway of its own reaches */
+					 * gateway of its own reaches; NULL:
+					 * none */
 	struct pool	 pool;
 };
 
