@@ -55,6 +55,7 @@ $(OBJS) tests/unit: compiler/vmc.h compiler/msg.h
 compiler/plan.o compiler/place.o compiler/install.o: compiler/plan.h
 compiler/schema.o compiler/model.o: compiler/schema.h
 compiler/output.o compiler/commit.o: compiler/output.h
+compiler/validate_lan.o compiler/compile.o compiler/compile_hosts.o compiler/main.o: compiler/fleet.h
 compiler/state.o: $(SRCS)
 compiler/state.o: CFLAGS += -DVMC_SOURCE_ID='"$(SOURCE_ID)"'
 

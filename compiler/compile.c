@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmc.h"
+#include "fleet.h"
 
 /*
  * The pipeline behind vmc check, show and build, shared by main.c and

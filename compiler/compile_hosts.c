@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "vmc.h"
+#include "fleet.h"
 
 /*
  * vmc check -F and build -F: a fleet directory holds one directory per

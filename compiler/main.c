@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "vmc.h"
+#include "fleet.h"
 
 /* The command line: each subcommand maps its arguments to the pipeline. */
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "vmc.h"
+#include "fleet.h"
 
 /*
  * The checks across the hosts of a fleet (vmc check -F).  The hosts'

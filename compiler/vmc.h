@@ -596,26 +596,8 @@ size_t		 nets_validate(struct ctx *, const struct member *, size_t,
 		    struct netd **);
 void		 nets_free(struct netd *, size_t);
 
-/* validate_lan.c: the checks across the hosts of a fleet */
-struct lanif {
-	const char	*name;		/* the interface */
-	uint32_t	 addr, mask;	/* an IPv4 address of it */
-	int		 lan;		/* it can be on a LAN: not loopback,
-					 * not a vmnet bridge */
-	struct loc	 at;
-};
-struct lanhost {
-	const char	*name;		/* as in the inventory */
-	struct member	*m;		/* its VMs, taken from compile.c */
-	size_t		 n;
-	struct lanif	*ifs;
-	size_t		 nifs;
-	struct pool	 pool;		/* the interfaces' names */
-};
-void		 lan_keep(struct lanhost *, const struct host *,
-		    struct member *, size_t);
-void		 lan_validate(struct ctx *, struct lanhost *, size_t);
-void		 lan_free(struct lanhost *);
+/* validate_lan.c: the checks across the hosts of a fleet, in fleet.h */
+struct lanhost;
 
 /* qemu.c */
 struct argv {
@@ -743,12 +725,7 @@ int		 rundir_check(struct ctx *, struct loc, const char *);
 struct vm	*vm_load(struct ctx *, const char *path, const struct run *);
 int		 compile(struct ctx *, const struct run *);
 
-/* compile_hosts.c: vmc check -F and build -F, a fleet of hosts */
-#define FLEET_HOST	"host"		/* in FLEETDIR/HOST/: its description, */
-#define FLEET_PROFILES	"profiles"	/* its profiles */
-#define FLEET_RUNDIR	"rundir"	/* and a line: its run directory */
-int		 compile_hosts(struct ctx *, const struct run *,
-		    const char *fleetdir);
+/* compile_hosts.c: vmc check -F and build -F, in fleet.h */
 
 /* What install, status and the verbs that operate VMs are told. */
 struct install {
